@@ -24,6 +24,10 @@ void PerfServerCore::feed(ByteView bytes) {
     uploaded_ = saturatingAdd(uploaded_, bytes.size() - take);
 }
 
+void PerfServerCore::countUpload(std::uint64_t count) {
+    uploaded_ = saturatingAdd(uploaded_, count);
+}
+
 Result<std::uint64_t> PerfServerCore::finish() {
     if (header_.size() < headerSize)
         return makeError("perf: stream ended after " + std::to_string(header_.size()) +

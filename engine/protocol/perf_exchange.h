@@ -21,6 +21,9 @@ public:
     // or an error if the header was incomplete.
     Result<std::uint64_t> finish();
     std::uint64_t uploadedBytes() const { return uploaded_; }
+    bool headerComplete() const { return header_.size() == 8; }
+    // Counts upload bytes the caller dropped without copying (only after the header).
+    void countUpload(std::uint64_t count);
 
 private:
     Bytes header_;

@@ -1,0 +1,482 @@
+#include "engine/protocol/noise_handshake.h"
+
+#include "noise.pb.h"
+
+#include <array>
+#include <cstring>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+namespace peerscope {
+
+namespace {
+
+constexpr std::size_t keySize = 32;
+constexpr std::size_t tagSize = 16;
+constexpr std::size_t maxMessage = 65535;
+constexpr char protocolName[] = "Noise_XX_25519_ChaChaPoly_SHA256";
+constexpr char signaturePrefix[] = "noise-libp2p-static-key:";
+
+using Key = std::array<std::uint8_t, keySize>;
+
+Key sha256(ByteView a, ByteView b = {}) {
+    Key out{};
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+    EVP_DigestUpdate(ctx.get(), a.data(), a.size());
+    EVP_DigestUpdate(ctx.get(), b.data(), b.size());
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(ctx.get(), out.data(), &length);
+    return out;
+}
+
+Key hmacSha256(ByteView key, ByteView data) {
+    Key out{};
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(),
+         out.data(), &length);
+    return out;
+}
+
+// Noise HKDF with two outputs.
+std::pair<Key, Key> hkdf(ByteView chainingKey, ByteView inputKeyMaterial) {
+    Key temp = hmacSha256(chainingKey, inputKeyMaterial);
+    std::uint8_t one = 0x01;
+    Key out1 = hmacSha256(temp, ByteView(&one, 1));
+    Bytes second(out1.begin(), out1.end());
+    second.push_back(0x02);
+    Key out2 = hmacSha256(temp, second);
+    return {out1, out2};
+}
+
+struct X25519Key {
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key{nullptr, &EVP_PKEY_free};
+    Key publicKey{};
+
+    static X25519Key generate() {
+        X25519Key k;
+        EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_X25519, nullptr);
+        EVP_PKEY* raw = nullptr;
+        EVP_PKEY_keygen_init(ctx);
+        EVP_PKEY_keygen(ctx, &raw);
+        EVP_PKEY_CTX_free(ctx);
+        k.key.reset(raw);
+        std::size_t length = keySize;
+        EVP_PKEY_get_raw_public_key(raw, k.publicKey.data(), &length);
+        return k;
+    }
+
+    std::optional<Key> dh(ByteView remotePublic) const {
+        if (remotePublic.size() != keySize)
+            return std::nullopt;
+        std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> peer(
+            EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, remotePublic.data(), keySize),
+            &EVP_PKEY_free);
+        if (!peer)
+            return std::nullopt;
+        EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(key.get(), nullptr);
+        Key shared{};
+        std::size_t length = keySize;
+        bool ok = EVP_PKEY_derive_init(ctx) == 1 &&
+                  EVP_PKEY_derive_set_peer(ctx, peer.get()) == 1 &&
+                  EVP_PKEY_derive(ctx, shared.data(), &length) == 1 && length == keySize;
+        EVP_PKEY_CTX_free(ctx);
+        // An all-zero result means a low-order point: refuse it.
+        if (!ok || shared == Key{})
+            return std::nullopt;
+        return shared;
+    }
+};
+
+std::array<std::uint8_t, 12> nonceBytes(std::uint64_t n) {
+    std::array<std::uint8_t, 12> nonce{};
+    for (int i = 0; i < 8; ++i)
+        nonce[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
+    return nonce;
+}
+
+std::optional<Bytes> aead(bool encrypt, const Key& key, std::uint64_t n, ByteView ad,
+                          ByteView input) {
+    if (!encrypt && input.size() < tagSize)
+        return std::nullopt;
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                        &EVP_CIPHER_CTX_free);
+    auto nonce = nonceBytes(n);
+    const std::size_t bodyLength = encrypt ? input.size() : input.size() - tagSize;
+    Bytes out(bodyLength + (encrypt ? tagSize : 0));
+    int length = 0;
+    if (EVP_CipherInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, key.data(), nonce.data(),
+                          encrypt ? 1 : 0) != 1)
+        return std::nullopt;
+    if (!encrypt && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, tagSize,
+                                        const_cast<std::uint8_t*>(input.data() + bodyLength)) != 1)
+        return std::nullopt;
+    if (!ad.empty() &&
+        EVP_CipherUpdate(ctx.get(), nullptr, &length, ad.data(), static_cast<int>(ad.size())) != 1)
+        return std::nullopt;
+    if (bodyLength > 0 && EVP_CipherUpdate(ctx.get(), out.data(), &length, input.data(),
+                                           static_cast<int>(bodyLength)) != 1)
+        return std::nullopt;
+    int finalLength = 0;
+    if (EVP_CipherFinal_ex(ctx.get(), out.data() + bodyLength, &finalLength) != 1)
+        return std::nullopt;
+    if (encrypt && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, tagSize,
+                                       out.data() + bodyLength) != 1)
+        return std::nullopt;
+    return out;
+}
+
+// The Noise SymmetricState: chaining key, handshake hash and the current cipher key.
+class SymmetricState {
+public:
+    SymmetricState() {
+        // The protocol name is exactly 32 bytes (HASHLEN), so it is used as h unhashed.
+        static_assert(sizeof(protocolName) - 1 == keySize);
+        std::memcpy(h_.data(), protocolName, keySize);
+        ck_ = h_;
+        mixHash({}); // empty prologue
+    }
+
+    void mixHash(ByteView data) { h_ = sha256(h_, data); }
+
+    void mixKey(const Key& inputKeyMaterial) {
+        auto [ck, k] = hkdf(ck_, inputKeyMaterial);
+        ck_ = ck;
+        k_ = k;
+        n_ = 0;
+    }
+
+    Bytes encryptAndHash(ByteView plaintext) {
+        if (!k_) {
+            mixHash(plaintext);
+            return Bytes(plaintext.begin(), plaintext.end());
+        }
+        Bytes ciphertext = *aead(true, *k_, n_++, h_, plaintext);
+        mixHash(ciphertext);
+        return ciphertext;
+    }
+
+    std::optional<Bytes> decryptAndHash(ByteView ciphertext) {
+        if (!k_) {
+            mixHash(ciphertext);
+            return Bytes(ciphertext.begin(), ciphertext.end());
+        }
+        std::optional<Bytes> plaintext = aead(false, *k_, n_++, h_, ciphertext);
+        if (!plaintext)
+            return std::nullopt;
+        mixHash(ciphertext);
+        return plaintext;
+    }
+
+    bool hasKey() const { return k_.has_value(); }
+    std::pair<Key, Key> split() const { return hkdf(ck_, {}); }
+
+private:
+    Key ck_{};
+    Key h_{};
+    std::optional<Key> k_;
+    std::uint64_t n_ = 0;
+};
+
+} // namespace
+
+struct NoiseHandshake::State_ {
+    const PrivateKey& identity;
+    Options options;
+    SymmetricState symmetric;
+    X25519Key ephemeral = X25519Key::generate();
+    X25519Key staticKey = X25519Key::generate();
+    Key remoteEphemeral{};
+    Key remoteStatic{};
+    int step = 0; // messages processed so far (0..3)
+    State state = State::InProgress;
+    std::string error;
+    Bytes input;
+    Bytes output;
+    Bytes remainder;
+    PeerId remotePeer;
+    PublicKey remoteKey;
+    std::string muxer;
+    std::vector<std::string> remoteMuxers;
+    std::unique_ptr<NoiseTransport> transport;
+
+    State_(const PrivateKey& id, Options o) : identity(id), options(std::move(o)) {}
+
+    bool initiator() const { return options.role == Role::Initiator; }
+
+    void fail(std::string why) {
+        if (state != State::InProgress)
+            return;
+        state = State::Failed;
+        error = std::move(why);
+    }
+
+    Bytes ownPayload() const {
+        wire::NoiseHandshakePayload payload;
+        Bytes key = identity.publicKey().toProtobuf();
+        payload.set_identity_key(key.data(), key.size());
+        Bytes signed_ = toBytes(signaturePrefix);
+        signed_.insert(signed_.end(), staticKey.publicKey.begin(), staticKey.publicKey.end());
+        Bytes signature = identity.sign(signed_);
+        payload.set_identity_sig(signature.data(), signature.size());
+        if (!options.muxers.empty()) {
+            wire::NoiseExtensions* extensions = payload.mutable_extensions();
+            for (const std::string& muxer : options.muxers)
+                extensions->add_stream_muxers(muxer);
+        }
+        std::string encoded = payload.SerializeAsString();
+        return Bytes(encoded.begin(), encoded.end());
+    }
+
+    // Checks the remote's payload against the static key it just proved.
+    bool acceptPayload(ByteView bytes) {
+        wire::NoiseHandshakePayload payload;
+        if (!payload.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+            fail("noise: malformed handshake payload");
+            return false;
+        }
+        const std::string& keyBytes = payload.identity_key();
+        Result<PublicKey> key = PublicKey::fromProtobuf(
+            ByteView(reinterpret_cast<const std::uint8_t*>(keyBytes.data()), keyBytes.size()));
+        if (!key) {
+            fail("noise: bad identity key: " + key.errorMessage());
+            return false;
+        }
+        Bytes signed_ = toBytes(signaturePrefix);
+        signed_.insert(signed_.end(), remoteStatic.begin(), remoteStatic.end());
+        const std::string& signature = payload.identity_sig();
+        if (!key->verify(signed_, ByteView(reinterpret_cast<const std::uint8_t*>(signature.data()),
+                                           signature.size()))) {
+            fail("noise: identity signature does not match the static key");
+            return false;
+        }
+        remoteKey = *key;
+        remotePeer = PeerId::fromPublicKey(remoteKey);
+        if (options.expectedRemote && *options.expectedRemote != remotePeer) {
+            fail("peer id mismatch: expected " + options.expectedRemote->toBase58() + ", got " +
+                 remotePeer.toBase58());
+            return false;
+        }
+        if (payload.has_extensions())
+            for (const std::string& muxer : payload.extensions().stream_muxers())
+                remoteMuxers.push_back(muxer);
+        return true;
+    }
+
+    void chooseMuxer() {
+        // The initiator's order decides (inlined muxer negotiation spec).
+        const std::vector<std::string>& initiatorList = initiator() ? options.muxers : remoteMuxers;
+        const std::vector<std::string>& responderList = initiator() ? remoteMuxers : options.muxers;
+        for (const std::string& candidate : initiatorList)
+            if (std::find(responderList.begin(), responderList.end(), candidate) !=
+                responderList.end()) {
+                muxer = candidate;
+                return;
+            }
+    }
+
+    void emit(const Bytes& message) {
+        output.push_back(static_cast<std::uint8_t>(message.size() >> 8));
+        output.push_back(static_cast<std::uint8_t>(message.size() & 0xff));
+        append(output, message);
+    }
+
+    bool mixDh(const X25519Key& local, const Key& remote) {
+        std::optional<Key> shared = local.dh(remote);
+        if (!shared) {
+            fail("noise: invalid remote X25519 key");
+            return false;
+        }
+        symmetric.mixKey(*shared);
+        return true;
+    }
+
+    // -> e
+    void writeMessage1() {
+        Bytes message(ephemeral.publicKey.begin(), ephemeral.publicKey.end());
+        symmetric.mixHash(ephemeral.publicKey);
+        append(message, symmetric.encryptAndHash({}));
+        emit(message);
+        step = 1;
+    }
+
+    void readMessage1(ByteView message) {
+        if (message.size() < keySize) {
+            fail("noise: message 1 too short");
+            return;
+        }
+        std::copy_n(message.begin(), keySize, remoteEphemeral.begin());
+        symmetric.mixHash(remoteEphemeral);
+        // The first payload is unencrypted; libp2p leaves it empty, but accept any.
+        (void)symmetric.decryptAndHash(message.subspan(keySize));
+        step = 1;
+        writeMessage2();
+    }
+
+    // <- e, ee, s, es
+    void writeMessage2() {
+        Bytes message(ephemeral.publicKey.begin(), ephemeral.publicKey.end());
+        symmetric.mixHash(ephemeral.publicKey);
+        if (!mixDh(ephemeral, remoteEphemeral))
+            return;
+        append(message, symmetric.encryptAndHash(staticKey.publicKey));
+        if (!mixDh(staticKey, remoteEphemeral))
+            return;
+        append(message, symmetric.encryptAndHash(ownPayload()));
+        emit(message);
+        step = 2;
+    }
+
+    void readMessage2(ByteView message) {
+        if (message.size() < keySize + keySize + tagSize + tagSize) {
+            fail("noise: message 2 too short");
+            return;
+        }
+        std::copy_n(message.begin(), keySize, remoteEphemeral.begin());
+        symmetric.mixHash(remoteEphemeral);
+        if (!mixDh(ephemeral, remoteEphemeral))
+            return;
+        std::optional<Bytes> remoteStaticBytes =
+            symmetric.decryptAndHash(message.subspan(keySize, keySize + tagSize));
+        if (!remoteStaticBytes) {
+            fail("noise: message 2 failed to decrypt (static key)");
+            return;
+        }
+        std::copy_n(remoteStaticBytes->begin(), keySize, remoteStatic.begin());
+        if (!mixDh(ephemeral, remoteStatic))
+            return;
+        std::optional<Bytes> payload =
+            symmetric.decryptAndHash(message.subspan(keySize + keySize + tagSize));
+        if (!payload) {
+            fail("noise: message 2 failed to decrypt (payload)");
+            return;
+        }
+        if (!acceptPayload(*payload))
+            return;
+        step = 2;
+        writeMessage3();
+    }
+
+    // -> s, se
+    void writeMessage3() {
+        Bytes message = symmetric.encryptAndHash(staticKey.publicKey);
+        if (!mixDh(staticKey, remoteEphemeral))
+            return;
+        append(message, symmetric.encryptAndHash(ownPayload()));
+        emit(message);
+        step = 3;
+        complete();
+    }
+
+    void readMessage3(ByteView message) {
+        if (message.size() < keySize + tagSize + tagSize) {
+            fail("noise: message 3 too short");
+            return;
+        }
+        std::optional<Bytes> remoteStaticBytes =
+            symmetric.decryptAndHash(message.subspan(0, keySize + tagSize));
+        if (!remoteStaticBytes) {
+            fail("noise: message 3 failed to decrypt (static key)");
+            return;
+        }
+        std::copy_n(remoteStaticBytes->begin(), keySize, remoteStatic.begin());
+        if (!mixDh(ephemeral, remoteStatic))
+            return;
+        std::optional<Bytes> payload = symmetric.decryptAndHash(message.subspan(keySize + tagSize));
+        if (!payload) {
+            fail("noise: message 3 failed to decrypt (payload)");
+            return;
+        }
+        if (!acceptPayload(*payload))
+            return;
+        step = 3;
+        complete();
+    }
+
+    void complete() {
+        if (state != State::InProgress)
+            return;
+        auto [k1, k2] = symmetric.split();
+        transport = initiator() ? std::make_unique<NoiseTransport>(k1, k2)
+                                : std::make_unique<NoiseTransport>(k2, k1);
+        chooseMuxer();
+        state = State::Complete;
+    }
+
+    void handleMessage(ByteView message) {
+        const bool ours = initiator() ? (step == 1) : (step == 0 || step == 2);
+        if (!ours) {
+            fail("noise: unexpected handshake message");
+            return;
+        }
+        if (initiator())
+            readMessage2(message);
+        else if (step == 0)
+            readMessage1(message);
+        else
+            readMessage3(message);
+    }
+};
+
+NoiseHandshake::NoiseHandshake(const PrivateKey& identity, Options options)
+    : d_(std::make_unique<State_>(identity, std::move(options))) {}
+
+NoiseHandshake::~NoiseHandshake() = default;
+
+void NoiseHandshake::start() {
+    if (d_->initiator() && d_->step == 0 && d_->state == State::InProgress)
+        d_->writeMessage1();
+}
+
+void NoiseHandshake::feed(ByteView bytes) {
+    if (d_->state == State::Failed)
+        return;
+    if (d_->state == State::Complete) {
+        append(d_->remainder, bytes);
+        return;
+    }
+    append(d_->input, bytes);
+    std::size_t offset = 0;
+    while (d_->state == State::InProgress && d_->input.size() - offset >= 2) {
+        const std::size_t length = std::size_t(d_->input[offset]) << 8 | d_->input[offset + 1];
+        if (d_->input.size() - offset - 2 < length)
+            break;
+        d_->handleMessage(ByteView(d_->input.data() + offset + 2, length));
+        offset += 2 + length;
+    }
+    if (d_->state == State::Complete)
+        d_->remainder.insert(d_->remainder.end(),
+                             d_->input.begin() + static_cast<std::ptrdiff_t>(offset),
+                             d_->input.end());
+    d_->input.erase(d_->input.begin(), d_->input.begin() + static_cast<std::ptrdiff_t>(offset));
+    if (d_->state == State::Complete)
+        d_->input.clear();
+    static_assert(maxMessage == 65535);
+}
+
+Bytes NoiseHandshake::takeOutput() {
+    return std::exchange(d_->output, {});
+}
+NoiseHandshake::State NoiseHandshake::state() const {
+    return d_->state;
+}
+const std::string& NoiseHandshake::error() const {
+    return d_->error;
+}
+const PeerId& NoiseHandshake::remotePeer() const {
+    return d_->remotePeer;
+}
+const PublicKey& NoiseHandshake::remoteIdentityKey() const {
+    return d_->remoteKey;
+}
+const std::string& NoiseHandshake::negotiatedMuxer() const {
+    return d_->muxer;
+}
+std::unique_ptr<NoiseTransport> NoiseHandshake::takeTransport() {
+    return std::move(d_->transport);
+}
+Bytes NoiseHandshake::takeRemainder() {
+    return std::exchange(d_->remainder, {});
+}
+
+} // namespace peerscope

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "engine/core/bytes.h"
+#include "engine/core/result.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace peerscope {
+
+// The Noise transport phase: ChaCha20-Poly1305 frames of at most 65535 bytes on the wire
+// (2-byte big-endian length, ciphertext, 16-byte tag), nonces counting up from 0 per direction.
+class NoiseTransport final {
+public:
+    static constexpr std::size_t maxFrame = 65535;
+    static constexpr std::size_t tagSize = 16;
+    static constexpr std::size_t maxPlaintext = maxFrame - tagSize;
+
+    // Keys are the 32-byte CipherState keys from Split().
+    NoiseTransport(ByteView sendKey, ByteView receiveKey);
+    ~NoiseTransport();
+    NoiseTransport(const NoiseTransport&) = delete;
+    NoiseTransport& operator=(const NoiseTransport&) = delete;
+
+    // Appends the framed ciphertext of `plaintext` to `out`, split into as many frames as needed.
+    void encrypt(ByteView plaintext, Bytes& out);
+    // Consumes wire bytes; decrypted plaintext is appended to `plaintextOut`. An
+    // authentication failure is an error and the transport is unusable afterwards.
+    Result<void> decrypt(ByteView wire, Bytes& plaintextOut);
+
+    std::uint64_t framesSent() const { return sendNonce_; }
+    std::uint64_t framesReceived() const { return receiveNonce_; }
+
+private:
+    struct Ciphers;
+    std::unique_ptr<Ciphers> ciphers_;
+    std::uint64_t sendNonce_ = 0;
+    std::uint64_t receiveNonce_ = 0;
+    Bytes pending_; // incomplete inbound frame
+    bool broken_ = false;
+};
+
+} // namespace peerscope

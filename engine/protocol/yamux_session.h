@@ -1,0 +1,97 @@
+#pragma once
+
+#include "engine/core/bytes.h"
+#include "engine/core/clock.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace peerscope {
+
+struct YamuxConfig {
+    std::uint32_t initialWindow = 256 * 1024;   // spec default, both directions
+    std::uint32_t maxWindow = 16 * 1024 * 1024; // receive window may grow up to this
+    std::uint32_t maxInboundStreams = 512;      // more SYNs than this are answered with RST
+    std::uint32_t maxFrameData = 256 * 1024;    // largest Data frame we send
+};
+
+namespace yamux {
+// One line per event reads better as a table.
+// clang-format off
+struct StreamOpened { std::uint32_t id; };   // remote opened a stream (SYN)
+struct StreamAccepted { std::uint32_t id; }; // remote acknowledged our stream (ACK)
+struct Data { std::uint32_t id; Bytes bytes; };
+struct RemoteClosed { std::uint32_t id; };  // remote half-closed (FIN)
+struct StreamReset { std::uint32_t id; };   // remote reset (RST)
+struct StreamClosed { std::uint32_t id; };  // both sides closed, stream state released
+struct Writable { std::uint32_t id; };      // send window reopened after writes were queued
+struct Pong { std::uint32_t opaque; MonoTime rtt; };
+struct GoAway { std::uint32_t code; };
+struct InboundRejected { std::uint32_t id; }; // SYN refused: over maxInboundStreams
+// clang-format on
+// GoAway error codes (spec): the length field of a GoAway frame.
+inline constexpr std::uint32_t goAwayNormal = 0;
+inline constexpr std::uint32_t goAwayProtocolError = 1;
+inline constexpr std::uint32_t goAwayInternalError = 2;
+using Event = std::variant<StreamOpened, StreamAccepted, Data, RemoteClosed, StreamReset,
+                           StreamClosed, Writable, Pong, GoAway, InboundRejected>;
+} // namespace yamux
+
+// yamux (libp2p/specs yamux/README.md, hashicorp spec), sans-I/O. 12-byte big-endian header:
+// version 0, type (Data, WindowUpdate, Ping, GoAway), flags (SYN, ACK, FIN, RST), stream id,
+// length. Client-opened streams are odd, server-opened even. Window updates carry a delta.
+// Writes beyond the peer's window are queued per stream and flushed as window updates arrive.
+// The receive window is credited back as the application reports bytes consumed, and grows
+// (doubling, up to maxWindow) when the peer keeps it drained within one RTT.
+class YamuxSession final {
+public:
+    enum class Role { Client, Server };
+
+    YamuxSession(Role role, YamuxConfig config = {});
+    ~YamuxSession();
+    YamuxSession(const YamuxSession&) = delete;
+    YamuxSession& operator=(const YamuxSession&) = delete;
+
+    // Consumes decrypted bytes from the remote. A protocol violation makes the session failed
+    // (queues GoAway with protocol error); check failed().
+    void feed(ByteView bytes, MonoTime now);
+    // Appends queued frames to `out` and clears the queue.
+    void takeOutput(Bytes& out);
+    bool hasOutput() const;
+    std::vector<yamux::Event> takeEvents();
+
+    // Opens an outbound stream; the SYN is sent at once (with an empty WindowUpdate).
+    // Returns 0 if the session is failed or going away.
+    std::uint32_t openStream();
+    void write(std::uint32_t id, ByteView data);
+    std::size_t queuedBytes(std::uint32_t id) const;     // written but not yet sent (window)
+    std::uint32_t sendWindow(std::uint32_t id) const;    // bytes the peer lets us send now
+    std::uint32_t receiveWindow(std::uint32_t id) const; // our window size (grows when tuned)
+    void closeWrite(std::uint32_t id);                   // FIN, after queued data
+    void reset(std::uint32_t id);                        // RST, drops queued data
+    // The application has taken `count` bytes of stream `id`: credit the window.
+    void consumed(std::uint32_t id, std::size_t count, MonoTime now);
+
+    void ping(std::uint32_t opaque, MonoTime now);
+    // Window growth needs an RTT: the last Pong sets it, or the I/O layer may supply one
+    // (e.g. from the libp2p ping protocol). Zero means unknown: windows do not grow.
+    void setRtt(MonoTime rtt);
+    MonoTime rtt() const;
+    void goAway(std::uint32_t code = 0);
+
+    bool failed() const;
+    const std::string& error() const;
+    std::size_t streamCount() const;
+    std::size_t inboundStreamCount() const;
+    bool remoteWentAway() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d_;
+};
+
+} // namespace peerscope
