@@ -1,0 +1,101 @@
+// Connection setup time: TCP connect + upgrade (mss, Noise XX, yamux) + the first ping round
+// trip, median of 100 fresh connections on loopback, PeerScope -> PeerScope (separate process)
+// and PeerScope -> js-libp2p. Prints one line per target.
+//   build/release/bench/bench_connection_setup [count]
+#include "bench_peer_process.h"
+#include "engine/core/clock.h"
+#include "engine/core/keys.h"
+#include "engine/net/connection.h"
+#include "engine/net/host.h"
+#include "engine/net/ping_service.h"
+#include "interop/js_peer.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTimer>
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+using namespace peerscope;
+using namespace std::chrono_literals;
+
+namespace {
+
+template <typename Predicate> bool waitFor(Predicate done, int timeoutMs) {
+    QElapsedTimer timer;
+    timer.start();
+    while (!done()) {
+        if (timer.elapsed() > timeoutMs)
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    }
+    return true;
+}
+
+// Returns the sorted setup times in milliseconds.
+std::vector<double> measure(Host& host, const Multiaddr& target, int count) {
+    std::vector<double> samples;
+    for (int i = 0; i < count; ++i) {
+        QElapsedTimer timer;
+        timer.start();
+        std::optional<bool> ok;
+        Connection* connection = nullptr;
+        host.dial(target, [&](Result<Connection*> dialled) {
+            if (!dialled) {
+                std::fprintf(stderr, "dial failed: %s\n", dialled.errorMessage().c_str());
+                ok = false;
+                return;
+            }
+            connection = *dialled;
+            host.pingService().ping(connection, 1, 5000ms,
+                                    [&](Result<std::vector<MonoTime>> rtts) { ok = rtts.ok(); });
+        });
+        if (!waitFor([&] { return ok.has_value(); }, 20000) || !*ok)
+            break;
+        samples.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+        connection->close(QStringLiteral("benchmark"));
+        waitFor([&] { return host.connections().empty(); }, 5000);
+    }
+    std::sort(samples.begin(), samples.end());
+    return samples;
+}
+
+void report(const char* name, const std::vector<double>& samples, int wanted) {
+    if (samples.empty()) {
+        std::printf("%-28s failed\n", name);
+        return;
+    }
+    auto at = [&](double q) { return samples[static_cast<std::size_t>(q * (samples.size() - 1))]; };
+    std::printf("%-28s n=%zu/%d median %.3f ms  p10 %.3f ms  p90 %.3f ms  max %.3f ms\n", name,
+                samples.size(), wanted, at(0.5), at(0.1), at(0.9), samples.back());
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    const int count = argc > 1 ? std::max(1, std::atoi(argv[1])) : 100;
+    SteadyClock clock;
+    Host host(PrivateKey::generateEd25519(), HostOptions{}, clock);
+
+    bench::PeerProcess peer;
+    QString error;
+    const QString binary = QCoreApplication::applicationDirPath() + "/../app/peerscope";
+    if (!peer.start(binary, &error)) {
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+        return 1;
+    }
+    report("peerscope -> peerscope",
+           measure(host, Multiaddr::parse(peer.listenAddr().toStdString()).value(), count), count);
+
+    test::JsPeer js;
+    if (!js.start({}, 30000)) {
+        std::fprintf(stderr, "js peer did not start:\n%s\n", qPrintable(js.diagnostics()));
+        return 1;
+    }
+    report("peerscope -> js-libp2p",
+           measure(host, Multiaddr::parse(js.addrs().first().toStdString()).value(), count), count);
+    return 0;
+}

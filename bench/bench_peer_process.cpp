@@ -1,0 +1,49 @@
+#include "bench_peer_process.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+
+namespace peerscope::bench {
+
+PeerProcess::~PeerProcess() {
+    if (process_.state() != QProcess::NotRunning) {
+        process_.terminate();
+        if (!process_.waitForFinished(3000))
+            process_.kill();
+        process_.waitForFinished(3000);
+    }
+    if (!dataDir_.isEmpty())
+        QDir(dataDir_).removeRecursively();
+}
+
+bool PeerProcess::start(const QString& peerscopeBinary, QString* error) {
+    QTemporaryDir dir;
+    dir.setAutoRemove(false);
+    dataDir_ = dir.path();
+    process_.setProcessChannelMode(QProcess::SeparateChannels);
+    process_.start(peerscopeBinary, {"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api",
+                                     "off", "--data-dir", dataDir_});
+    QElapsedTimer timer;
+    timer.start();
+    QByteArray out;
+    while (timer.elapsed() < 15000) {
+        if (!process_.waitForReadyRead(500)) {
+            if (process_.state() == QProcess::NotRunning)
+                break;
+            continue;
+        }
+        out += process_.readAllStandardOutput();
+        for (const QByteArray& line : out.split('\n')) {
+            if (line.startsWith("listening ")) {
+                listenAddr_ = QString::fromUtf8(line.mid(10)).trimmed();
+                return true;
+            }
+        }
+    }
+    *error = QStringLiteral("peerscope did not start: ") +
+             QString::fromUtf8(process_.readAllStandardError());
+    return false;
+}
+
+} // namespace peerscope::bench

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <QProcess>
+#include <QString>
+
+namespace peerscope::bench {
+
+// A `peerscope --headless` child process listening on loopback, for benchmarks that want the
+// remote side in its own process (its own cores), as a real peer would be.
+class PeerProcess final {
+public:
+    PeerProcess() = default;
+    ~PeerProcess();
+    Q_DISABLE_COPY_MOVE(PeerProcess)
+
+    // Starts build/<...>/app/peerscope next to this benchmark; returns false with a message.
+    bool start(const QString& peerscopeBinary, QString* error);
+    QString listenAddr() const { return listenAddr_; } // with /p2p/<id>
+
+private:
+    QProcess process_;
+    QString dataDir_;
+    QString listenAddr_;
+};
+
+} // namespace peerscope::bench

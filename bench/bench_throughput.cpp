@@ -1,0 +1,106 @@
+// Single-stream throughput over one connection with the perf protocol, PeerScope -> PeerScope
+// (separate process), beside raw loopback TCP measured with iperf3 in the same run.
+//   build/release/bench/bench_throughput [MiB]
+#include "bench_peer_process.h"
+#include "engine/core/clock.h"
+#include "engine/core/keys.h"
+#include "engine/net/connection.h"
+#include "engine/net/host.h"
+#include "engine/net/perf_service.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QThread>
+#include <cstdio>
+#include <optional>
+
+using namespace peerscope;
+
+namespace {
+
+template <typename Predicate> bool waitFor(Predicate done, int timeoutMs) {
+    QElapsedTimer timer;
+    timer.start();
+    while (!done()) {
+        if (timer.elapsed() > timeoutMs)
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    }
+    return true;
+}
+
+// Raw TCP on loopback, one stream, 5 seconds; GB/s or a negative value if iperf3 is missing.
+double iperf3GBps() {
+    const QString iperf = QStandardPaths::findExecutable("iperf3");
+    if (iperf.isEmpty())
+        return -1;
+    QProcess server;
+    server.start(iperf, {"-s", "-1", "-B", "127.0.0.1", "-p", "15201"});
+    if (!server.waitForStarted(3000))
+        return -1;
+    QThread::msleep(300);
+    QProcess client;
+    client.start(iperf, {"-c", "127.0.0.1", "-p", "15201", "-t", "5", "-J"});
+    client.waitForFinished(20000);
+    server.waitForFinished(5000);
+    QJsonObject result = QJsonDocument::fromJson(client.readAllStandardOutput()).object();
+    double bitsPerSecond =
+        result["end"].toObject()["sum_received"].toObject()["bits_per_second"].toDouble();
+    return bitsPerSecond / 8 / 1e9;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    const std::uint64_t mebibytes = argc > 1 ? std::max(1, std::atoi(argv[1])) : 2048;
+    SteadyClock clock;
+    Host host(PrivateKey::generateEd25519(), HostOptions{}, clock);
+    bench::PeerProcess peer;
+    QString error;
+    if (!peer.start(QCoreApplication::applicationDirPath() + "/../app/peerscope", &error)) {
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+        return 1;
+    }
+    Connection* connection = nullptr;
+    host.dial(Multiaddr::parse(peer.listenAddr().toStdString()).value(),
+              [&](Result<Connection*> dialled) {
+                  if (dialled)
+                      connection = *dialled;
+              });
+    if (!waitFor([&] { return connection != nullptr; }, 10000)) {
+        std::fprintf(stderr, "dial failed\n");
+        return 1;
+    }
+    const std::uint64_t bytes = mebibytes * 1024 * 1024;
+    auto run = [&](std::uint64_t up, std::uint64_t down) -> std::optional<PerfResult> {
+        std::optional<Result<PerfResult>> result;
+        host.perfService().run(connection, up, down,
+                               [&](Result<PerfResult> r) { result = std::move(r); });
+        if (!waitFor([&] { return result.has_value(); }, 600000) || !*result) {
+            std::fprintf(stderr, "perf failed: %s\n",
+                         result ? result->errorMessage().c_str() : "timeout");
+            return std::nullopt;
+        }
+        return result->value();
+    };
+    run(64 << 20, 64 << 20); // warm up: window growth, allocator
+    std::optional<PerfResult> download = run(0, bytes);
+    std::optional<PerfResult> upload = run(bytes, 0);
+    if (!download || !upload)
+        return 1;
+    std::printf("perf download (peer sends)   %6.0f MiB in %.3f s = %.2f GB/s\n", double(mebibytes),
+                download->seconds, double(bytes) / download->seconds / 1e9);
+    std::printf("perf upload (we send)        %6.0f MiB in %.3f s = %.2f GB/s\n", double(mebibytes),
+                upload->seconds, double(bytes) / upload->seconds / 1e9);
+    double raw = iperf3GBps();
+    if (raw > 0)
+        std::printf("raw loopback TCP (iperf3)    %.2f GB/s\n", raw);
+    else
+        std::printf("raw loopback TCP (iperf3)    not measured (iperf3 missing)\n");
+    return 0;
+}

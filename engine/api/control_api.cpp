@@ -1,0 +1,328 @@
+#include "engine/api/control_api.h"
+
+#include "engine/api/engine_core.h"
+#include "engine/api/http_dispatcher.h"
+#include "engine/api/prometheus_exporter.h"
+#include "engine/core/multiaddr.h"
+#include "engine/core/peer_id.h"
+#include "engine/net/host.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+
+#include <cmath>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <sys/stat.h>
+
+Q_LOGGING_CATEGORY(lcApi, "peerscope.engine.api")
+
+namespace peerscope {
+
+namespace {
+
+using Status = QHttpServerResponder::StatusCode;
+
+QJsonObject connectionJson(const ConnectionSnapshot& c) {
+    return QJsonObject{{"id", QString::number(c.id)},
+                       {"direction", c.direction},
+                       {"remoteAddr", c.remoteAddr},
+                       {"localAddr", c.localAddr},
+                       {"openedAt", c.openedAt.toUTC().toString(Qt::ISODateWithMs)},
+                       {"streams", c.streams},
+                       {"bytesIn", double(c.bytesIn)},
+                       {"bytesOut", double(c.bytesOut)},
+                       {"muxer", c.muxer},
+                       {"muxerInHandshake", c.muxerInHandshake}};
+}
+
+QJsonObject peerJson(const PeerSnapshot& peer) {
+    QJsonArray connections;
+    for (const ConnectionSnapshot& c : peer.connections)
+        connections.append(connectionJson(c));
+    return QJsonObject{
+        {"peerId", peer.peerId},
+        {"agentVersion", peer.agentVersion},
+        {"protocolVersion", peer.protocolVersion},
+        {"protocols", QJsonArray::fromStringList(peer.protocols)},
+        {"listenAddrs", QJsonArray::fromStringList(peer.listenAddrs)},
+        {"lastPingRttMs", peer.lastPingRttMs ? QJsonValue(*peer.lastPingRttMs) : QJsonValue()},
+        {"connections", connections}};
+}
+
+void writeJson(QHttpServerResponder& responder, const QJsonValue& body, Status status) {
+    QJsonDocument document = body.isArray() ? QJsonDocument(body.toArray())
+                                            : QJsonDocument(body.toObject());
+    responder.write(document.toJson(QJsonDocument::Compact), "application/json", status);
+}
+
+void writeError(QHttpServerResponder& responder, const QString& message, Status status) {
+    writeJson(responder, QJsonObject{{"error", message}}, status);
+}
+
+// The request body as a JSON object, or the error to send back.
+std::optional<QJsonObject> parseBody(const QHttpServerRequest& request, QString* error) {
+    QJsonParseError parseError;
+    QJsonDocument document = QJsonDocument::fromJson(request.body(), &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        *error = QStringLiteral("invalid JSON: %1 at offset %2")
+                     .arg(parseError.errorString())
+                     .arg(parseError.offset);
+        return std::nullopt;
+    }
+    if (!document.isObject()) {
+        *error = QStringLiteral("the request body must be a JSON object");
+        return std::nullopt;
+    }
+    return document.object();
+}
+
+QByteArray headerValue(const QHttpServerRequest& request, const QByteArray& name) {
+    for (const auto& [key, value] : request.headers())
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    return {};
+}
+
+} // namespace
+
+ControlApi::ControlApi(EngineCore& core, QByteArray token, QObject* parent)
+    : QObject(parent), core_(core), token_(std::move(token)) {
+    server_ = std::make_unique<HttpDispatcher>(
+        [this](const QHttpServerRequest& request, QHttpServerResponder&& responder,
+               QPointer<QTcpSocket> socket) {
+            auto shared = std::make_shared<QHttpServerResponder>(std::move(responder));
+            handle(request, shared, socket);
+        });
+}
+
+ControlApi::~ControlApi() = default;
+
+quint16 ControlApi::port() const { return port_; }
+
+Result<QString> ControlApi::listen(const QString& endpoint) {
+    static const QRegularExpression pattern(QStringLiteral(R"(^(\[[^\]]+\]|[^:\[\]]+):(\d{1,5})$)"));
+    QRegularExpressionMatch match = pattern.match(endpoint);
+    if (!match.hasMatch())
+        return makeError("--api \"" + endpoint.toStdString() +
+                         "\": expected HOST:PORT (e.g. 127.0.0.1:5080 or [::1]:5080) or off");
+    QString host = match.captured(1);
+    if (host.startsWith('['))
+        host = host.mid(1, host.size() - 2);
+    QHostAddress address;
+    if (host == QLatin1String("localhost"))
+        address = QHostAddress(QHostAddress::LocalHost);
+    else if (!address.setAddress(host))
+        return makeError("--api \"" + endpoint.toStdString() + "\": \"" + host.toStdString() +
+                         "\" is not an IP address");
+    const uint port = match.captured(2).toUInt();
+    if (port > 65535)
+        return makeError("--api \"" + endpoint.toStdString() + "\": port " +
+                         std::to_string(port) + " out of range 0-65535");
+    port_ = server_->listen(address, static_cast<quint16>(port));
+    if (port_ == 0)
+        return makeError("cannot listen for the control API on " + endpoint.toStdString() +
+                         " (address in use or not available)");
+    if (!address.isLoopback())
+        qCWarning(lcApi).noquote() << "the control API listens on" << host
+                                   << "which is not loopback; anyone with the token can use it";
+    const QString bound = (address.protocol() == QAbstractSocket::IPv6Protocol
+                               ? QStringLiteral("[%1]").arg(address.toString())
+                               : address.toString()) +
+                          QStringLiteral(":%1").arg(port_);
+    return bound;
+}
+
+Result<QByteArray> ControlApi::loadOrCreateToken(const QString& path) {
+    const std::string where = path.toStdString();
+    struct stat info {};
+    if (::stat(where.c_str(), &info) == 0) {
+        if ((info.st_mode & 077) != 0)
+            return makeError("API token file " + where +
+                             " is readable by others; fix with: chmod 600 " + where);
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return makeError("cannot read API token file " + where);
+        QByteArray token = file.readAll().trimmed();
+        if (token.size() < 32)
+            return makeError("API token file " + where + " holds no valid token; delete it to "
+                             "create a new one");
+        return token;
+    }
+    unsigned char random[32];
+    if (RAND_bytes(random, sizeof random) != 1)
+        return makeError("cannot create a random API token");
+    QByteArray token = QByteArray(reinterpret_cast<const char*>(random), sizeof random).toHex();
+    QFile file(path);
+    // Created 0600 before anything is written to it.
+    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly) ||
+        !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
+        file.write(token + '\n') != token.size() + 1)
+        return makeError("cannot create API token file " + where + ": " +
+                         file.errorString().toStdString());
+    return token;
+}
+
+void ControlApi::handle(const QHttpServerRequest& request,
+                        std::shared_ptr<QHttpServerResponder> responder,
+                        QPointer<QTcpSocket> socket) {
+    const QByteArray authorization = headerValue(request, "authorization");
+    const QByteArray expected = "Bearer " + token_;
+    if (authorization.size() != expected.size() ||
+        CRYPTO_memcmp(authorization.constData(), expected.constData(),
+                      static_cast<std::size_t>(expected.size())) != 0) {
+        writeError(*responder, QStringLiteral("missing or wrong bearer token"),
+                   Status::Unauthorized);
+        return;
+    }
+
+    const QString path = request.url().path();
+    const auto method = request.method();
+    using Method = QHttpServerRequest::Method;
+    auto onlyMethod = [&](Method allowed) {
+        if (method == allowed)
+            return true;
+        writeError(*responder,
+                   QStringLiteral("method not allowed on %1; use %2")
+                       .arg(path, allowed == Method::Get ? "GET" : "POST"),
+                   Status::MethodNotAllowed);
+        return false;
+    };
+
+    if (path == QLatin1String("/api/v1/node")) {
+        if (!onlyMethod(Method::Get))
+            return;
+        NodeSnapshot snapshot = core_.makeSnapshot();
+        writeJson(*responder,
+                  QJsonObject{{"peerId", snapshot.peerId},
+                              {"agentVersion", snapshot.agentVersion},
+                              {"listenAddrs", QJsonArray::fromStringList(snapshot.listenAddrs)},
+                              {"observedAddrs", QJsonArray::fromStringList(snapshot.observedAddrs)}},
+                  Status::Ok);
+        return;
+    }
+    if (path == QLatin1String("/api/v1/peers")) {
+        if (!onlyMethod(Method::Get))
+            return;
+        QJsonArray peers;
+        for (const PeerSnapshot& peer : core_.makeSnapshot().peers)
+            peers.append(peerJson(peer));
+        writeJson(*responder, peers, Status::Ok);
+        return;
+    }
+    if (path == QLatin1String("/metrics")) {
+        if (!onlyMethod(Method::Get))
+            return;
+        responder->write(renderPrometheus(core_.makeSnapshot()),
+                         "text/plain; version=0.0.4; charset=utf-8", Status::Ok);
+        return;
+    }
+    if (path == QLatin1String("/api/v1/dial")) {
+        if (!onlyMethod(Method::Post))
+            return;
+        QString error;
+        std::optional<QJsonObject> body = parseBody(request, &error);
+        if (!body) {
+            writeError(*responder, error, Status::BadRequest);
+            return;
+        }
+        const QJsonValue addr = body->value(QStringLiteral("addr"));
+        if (!addr.isString()) {
+            writeError(*responder,
+                       addr.isUndefined() ? QStringLiteral("field \"addr\" is required")
+                                          : QStringLiteral("field \"addr\" must be a string"),
+                       Status::BadRequest);
+            return;
+        }
+        Result<Multiaddr> parsed = Multiaddr::parse(addr.toString().toStdString());
+        if (!parsed) {
+            writeError(*responder,
+                       QStringLiteral("field \"addr\": ") +
+                           QString::fromStdString(parsed.errorMessage()),
+                       Status::BadRequest);
+            return;
+        }
+        core_.dial(addr.toString(), [responder, socket](Result<ConnectionSnapshot> result) {
+            if (!socket)
+                return; // the client left
+            if (!result)
+                writeError(*responder, QString::fromStdString(result.errorMessage()),
+                           Status::BadGateway);
+            else
+                writeJson(*responder, connectionJson(*result), Status::Ok);
+        });
+        return;
+    }
+    if (path == QLatin1String("/api/v1/ping")) {
+        if (!onlyMethod(Method::Post))
+            return;
+        QString error;
+        std::optional<QJsonObject> body = parseBody(request, &error);
+        if (!body) {
+            writeError(*responder, error, Status::BadRequest);
+            return;
+        }
+        const QJsonValue peer = body->value(QStringLiteral("peer"));
+        if (!peer.isString()) {
+            writeError(*responder,
+                       peer.isUndefined() ? QStringLiteral("field \"peer\" is required")
+                                          : QStringLiteral("field \"peer\" must be a string"),
+                       Status::BadRequest);
+            return;
+        }
+        Result<PeerId> peerId = PeerId::parse(peer.toString().toStdString());
+        if (!peerId) {
+            writeError(*responder,
+                       QStringLiteral("field \"peer\": ") +
+                           QString::fromStdString(peerId.errorMessage()),
+                       Status::BadRequest);
+            return;
+        }
+        const QJsonValue countValue = body->value(QStringLiteral("count"));
+        int count = 1;
+        if (!countValue.isUndefined()) {
+            const double number = countValue.toDouble(-1);
+            if (!countValue.isDouble() || number != std::floor(number) || number < 1 ||
+                number > 100) {
+                writeError(*responder,
+                           QStringLiteral("field \"count\" must be an integer from 1 to 100"),
+                           Status::BadRequest);
+                return;
+            }
+            count = static_cast<int>(number);
+        }
+        const QString canonical = QString::fromStdString(peerId->toBase58());
+        if (core_.host().connectionsTo(*peerId).empty()) {
+            writeError(*responder, QStringLiteral("not connected to %1").arg(canonical),
+                       Status::NotFound);
+            return;
+        }
+        core_.ping(canonical, count,
+                   [responder, socket, canonical](Result<std::vector<double>> rtts) {
+                       if (!socket)
+                           return;
+                       if (!rtts) {
+                           writeError(*responder, QString::fromStdString(rtts.errorMessage()),
+                                      Status::GatewayTimeout);
+                           return;
+                       }
+                       QJsonArray values;
+                       for (double rtt : *rtts)
+                           values.append(rtt);
+                       writeJson(*responder, QJsonObject{{"peer", canonical}, {"rttsMs", values}},
+                                 Status::Ok);
+                   });
+        return;
+    }
+    writeError(*responder, QStringLiteral("no such endpoint: %1").arg(path), Status::NotFound);
+}
+
+} // namespace peerscope

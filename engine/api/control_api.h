@@ -1,0 +1,51 @@
+#pragma once
+
+#include "engine/core/result.h"
+
+#include <QByteArray>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QObject>
+#include <QString>
+#include <memory>
+
+
+namespace peerscope {
+
+class EngineCore;
+class HttpDispatcher;
+
+// The loopback control API (QtHttpServer) on the engine thread. Every request needs
+// "Authorization: Bearer <token>"; the token is created on first start in the data dir (0600).
+//   GET  /api/v1/node     GET /api/v1/peers     POST /api/v1/dial {"addr"}
+//   POST /api/v1/ping {"peer","count"}          GET  /metrics (Prometheus text)
+// Bad JSON or fields: 400 with {"error": "..."} naming the field.
+class ControlApi final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ControlApi)
+
+public:
+    ControlApi(EngineCore& core, QByteArray token, QObject* parent = nullptr);
+    ~ControlApi() override;
+
+    // endpoint: "HOST:PORT" (IPv6 as "[::1]:5080"). Returns the bound "host:port".
+    Result<QString> listen(const QString& endpoint);
+    quint16 port() const;
+
+    // Reads <dataDir>/api-token, creating it (random, 0600) if missing; refuses a file others
+    // can read.
+    static Result<QByteArray> loadOrCreateToken(const QString& path);
+
+private:
+    void handle(const QHttpServerRequest& request, std::shared_ptr<QHttpServerResponder> responder,
+                QPointer<QTcpSocket> socket);
+
+    EngineCore& core_;
+    QByteArray token_;
+    std::unique_ptr<HttpDispatcher> server_;
+    quint16 port_ = 0;
+};
+
+} // namespace peerscope

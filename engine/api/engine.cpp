@@ -1,0 +1,63 @@
+#include "engine/api/engine.h"
+
+#include "engine/api/engine_client.h"
+#include "engine/api/engine_core.h"
+
+#include <QMetaObject>
+
+namespace peerscope {
+
+Engine::Engine(EngineOptions options, QObject* parent)
+    : QObject(parent), options_(std::move(options)) {
+    qRegisterMetaType<NodeSnapshot>();
+    thread_.setObjectName(QStringLiteral("peerscope-engine"));
+}
+
+Engine::~Engine() {
+    stop();
+}
+
+Result<void> Engine::start() {
+    if (core_)
+        return makeError("engine already started");
+    core_ = new EngineCore(options_);
+    client_ = std::make_unique<EngineClient>(core_);
+    core_->moveToThread(&thread_);
+    thread_.start();
+    Result<void> started;
+    EngineClient* client = client_.get();
+    // Blocks until the core has listened (or failed): callers print addresses right after.
+    QMetaObject::invokeMethod(
+        core_,
+        [this, client, &started] {
+            started = core_->start(client);
+            if (started) {
+                announcedAddrs_ = core_->announcedAddrs();
+                apiPort_ = core_->apiPort();
+            }
+        },
+        Qt::BlockingQueuedConnection);
+    if (!started)
+        stop();
+    return started;
+}
+
+void Engine::stop() {
+    if (!core_)
+        return;
+    EngineCore* core = core_;
+    core_ = nullptr;
+    // The core and everything it owns die on their own thread.
+    QMetaObject::invokeMethod(
+        core,
+        [core] {
+            core->stop();
+            delete core;
+        },
+        Qt::BlockingQueuedConnection);
+    thread_.quit();
+    thread_.wait();
+    client_.reset();
+}
+
+} // namespace peerscope

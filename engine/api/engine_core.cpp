@@ -1,0 +1,267 @@
+#include "engine/api/engine_core.h"
+
+#include "engine/api/control_api.h"
+#include "engine/api/engine_client.h"
+#include "engine/core/identity_store.h"
+#include "engine/core/multiaddr.h"
+#include "engine/net/connection.h"
+#include "engine/net/host.h"
+#include "engine/net/ping_service.h"
+
+#include <QDir>
+#include <QLoggingCategory>
+#include <QNetworkInterface>
+#include <QStandardPaths>
+
+Q_LOGGING_CATEGORY(lcEngine, "peerscope.engine")
+
+namespace peerscope {
+
+namespace {
+constexpr std::chrono::milliseconds pingTimeout{5000};
+
+QString defaultDataDir() {
+    QString base = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
+    return QDir(base).filePath(QStringLiteral("peerscope"));
+}
+
+// Wildcard listen addresses stand for every local interface address of that family.
+std::vector<Multiaddr> expandWildcard(const Multiaddr& bound) {
+    std::optional<Multiaddr::TcpEndpoint> endpoint = bound.tcpEndpoint();
+    if (!endpoint || (endpoint->host != "0.0.0.0" && endpoint->host != "::"))
+        return {bound};
+    const bool v4 = endpoint->host == "0.0.0.0";
+    std::vector<Multiaddr> out;
+    for (const QHostAddress& address : QNetworkInterface::allAddresses()) {
+        if (v4 != (address.protocol() == QAbstractSocket::IPv4Protocol))
+            continue;
+        if (!address.scopeId().isEmpty())
+            continue; // link-local IPv6 needs a zone; not dialable as a plain multiaddr
+        out.push_back(Multiaddr::fromTcpEndpoint(address.toString().toStdString(), endpoint->port));
+    }
+    return out;
+}
+} // namespace
+
+EngineCore::EngineCore(EngineOptions options) : options_(std::move(options)) {
+    snapshotTimer_.setParent(this);
+    connect(&snapshotTimer_, &QTimer::timeout, this, &EngineCore::publishSnapshot);
+}
+
+EngineCore::~EngineCore() = default;
+
+Result<void> EngineCore::start(EngineClient* client) {
+    client_ = client;
+    const QString dataDir = options_.dataDir.isEmpty() ? defaultDataDir() : options_.dataDir;
+    if (!QDir().mkpath(dataDir))
+        return makeError("cannot create data directory " + dataDir.toStdString());
+    const QString identityPath = options_.identityPath.isEmpty()
+                                     ? QDir(dataDir).filePath(QStringLiteral("identity.key"))
+                                     : options_.identityPath;
+    Result<PrivateKey> identity = loadOrCreateIdentity(identityPath.toStdString());
+    if (!identity)
+        return identity.error();
+
+    HostOptions hostOptions;
+    hostOptions.muxerInNoise = options_.muxerInNoise;
+    host_ = std::make_unique<Host>(std::move(identity).value(), hostOptions, clock_);
+
+    for (const QString& text : options_.listenAddrs) {
+        Result<Multiaddr> addr = Multiaddr::parse(text.toStdString());
+        if (!addr)
+            return makeError("--listen " + text.toStdString() + ": " + addr.errorMessage());
+        Result<Multiaddr> bound = host_->listen(*addr);
+        if (!bound && options_.fallbackToEphemeralPort && addr->tcpEndpoint()) {
+            qCWarning(lcEngine).noquote() << QString::fromStdString(bound.errorMessage())
+                                          << "- falling back to an ephemeral port";
+            bound = host_->listen(Multiaddr::fromTcpEndpoint(addr->tcpEndpoint()->host, 0));
+        }
+        if (!bound)
+            return bound.error();
+    }
+
+    connect(host_.get(), &Host::connectionOpened, this, [this](Connection* connection) {
+        if (host_->connectionsTo(connection->remotePeer()).size() == 1)
+            Q_EMIT client_->peerConnected(
+                QString::fromStdString(connection->remotePeer().toBase58()));
+    });
+    connect(host_.get(), &Host::connectionClosed, this,
+            [this](quint64, const PeerId& peer, const QString&) {
+                if (host_->connectionsTo(peer).empty())
+                    Q_EMIT client_->peerDisconnected(QString::fromStdString(peer.toBase58()));
+            });
+
+    if (options_.apiEndpoint) {
+        Result<QByteArray> token =
+            ControlApi::loadOrCreateToken(QDir(dataDir).filePath(QStringLiteral("api-token")));
+        if (!token)
+            return token.error();
+        api_ = std::make_unique<ControlApi>(*this, *token);
+        Result<QString> listening = api_->listen(*options_.apiEndpoint);
+        if (!listening)
+            return listening.error();
+    }
+
+    for (const QString& addr : options_.dialAddrs) {
+        dial(addr, [addr](Result<ConnectionSnapshot> result) {
+            if (!result)
+                qCWarning(lcEngine).noquote()
+                    << "dial" << addr << "failed:" << QString::fromStdString(result.errorMessage());
+        });
+    }
+
+    snapshotTimer_.start(options_.snapshotInterval);
+    publishSnapshot();
+    return {};
+}
+
+void EngineCore::stop() {
+    snapshotTimer_.stop();
+    api_.reset();
+    if (host_)
+        host_->closeAll(QStringLiteral("engine stopping"));
+    host_.reset();
+}
+
+QStringList EngineCore::announcedAddrs() const {
+    QStringList out;
+    for (const Multiaddr& bound : host_->listenAddrs())
+        for (const Multiaddr& addr : expandWildcard(bound))
+            out << QString::fromStdString(addr.withPeerId(host_->peerId()).toString());
+    return out;
+}
+
+quint16 EngineCore::apiPort() const {
+    return api_ ? api_->port() : 0;
+}
+
+ConnectionSnapshot EngineCore::snapshotOf(const Connection& connection) {
+    ConnectionSnapshot snapshot;
+    snapshot.id = connection.id();
+    snapshot.peerId = QString::fromStdString(connection.remotePeer().toBase58());
+    snapshot.direction = QString::fromLatin1(directionName(connection.info().direction));
+    snapshot.remoteAddr = QString::fromStdString(connection.info().remoteAddr.toString());
+    snapshot.localAddr = QString::fromStdString(connection.info().localAddr.toString());
+    snapshot.muxer = QString::fromStdString(connection.info().muxer);
+    snapshot.muxerInHandshake = connection.info().muxerInHandshake;
+    snapshot.openedAt = connection.openedAt();
+    snapshot.streams = static_cast<int>(connection.streamCount());
+    snapshot.bytesIn = connection.bytesIn();
+    snapshot.bytesOut = connection.bytesOut();
+    return snapshot;
+}
+
+NodeSnapshot EngineCore::makeSnapshot() const {
+    NodeSnapshot snapshot;
+    snapshot.takenAt = QDateTime::currentDateTimeUtc();
+    if (!host_)
+        return snapshot;
+    snapshot.peerId = QString::fromStdString(host_->peerId().toBase58());
+    snapshot.agentVersion = QString::fromStdString(host_->options().agentVersion);
+    snapshot.listenAddrs = announcedAddrs();
+    for (const Multiaddr& addr : host_->observedAddrs())
+        snapshot.observedAddrs << QString::fromStdString(addr.toString());
+
+    const HostCounters& counters = host_->counters();
+    snapshot.counters.connectionsOpened = counters.connectionsOpened;
+    snapshot.counters.connectionsClosed = counters.connectionsClosed;
+    snapshot.counters.streamsOpened = counters.streamsOpened;
+    snapshot.counters.bytesIn = counters.bytesInClosed;
+    snapshot.counters.bytesOut = counters.bytesOutClosed;
+    snapshot.counters.dialsSucceeded = counters.dialsSucceeded;
+    snapshot.counters.dialsFailed = counters.dialsFailed;
+    for (const auto& [reason, count] : counters.handshakeFailures)
+        snapshot.counters.handshakeFailures[QString::fromStdString(reason)] = count;
+
+    QHash<QString, int> peerIndex;
+    for (const auto& [id, record] : host_->peers()) {
+        PeerSnapshot peer;
+        peer.peerId = QString::fromStdString(id.toBase58());
+        peer.agentVersion = QString::fromStdString(record.agentVersion);
+        peer.protocolVersion = QString::fromStdString(record.protocolVersion);
+        for (const std::string& protocol : record.protocols)
+            peer.protocols << QString::fromStdString(protocol);
+        for (const Multiaddr& addr : record.listenAddrs)
+            peer.listenAddrs << QString::fromStdString(addr.toString());
+        peer.identified = record.identified;
+        if (record.lastPingRtt)
+            peer.lastPingRttMs =
+                std::chrono::duration<double, std::milli>(*record.lastPingRtt).count();
+        peerIndex.insert(peer.peerId, static_cast<int>(snapshot.peers.size()));
+        snapshot.peers.push_back(std::move(peer));
+    }
+    for (Connection* connection : host_->connections()) {
+        ConnectionSnapshot c = snapshotOf(*connection);
+        snapshot.counters.bytesIn += c.bytesIn;
+        snapshot.counters.bytesOut += c.bytesOut;
+        snapshot.counters.streamsOpened += connection->streamsOpened();
+        snapshot.openStreams += c.streams;
+        auto it = peerIndex.find(c.peerId);
+        if (it != peerIndex.end())
+            snapshot.peers[*it].connections.push_back(std::move(c));
+    }
+    return snapshot;
+}
+
+void EngineCore::publishSnapshot() {
+    if (client_)
+        client_->publish(makeSnapshot());
+}
+
+void EngineCore::dial(const QString& multiaddr,
+                      std::function<void(Result<ConnectionSnapshot>)> done) {
+    Result<Multiaddr> addr = Multiaddr::parse(multiaddr.toStdString());
+    if (!addr) {
+        done(makeError("invalid multiaddr: " + addr.errorMessage()));
+        return;
+    }
+    host_->dial(*addr, [done = std::move(done)](Result<Connection*> connection) {
+        if (!connection) {
+            done(connection.error());
+            return;
+        }
+        done(snapshotOf(**connection));
+    });
+}
+
+void EngineCore::ping(const QString& peerId, int count,
+                      std::function<void(Result<std::vector<double>>)> done) {
+    Result<PeerId> peer = PeerId::parse(peerId.toStdString());
+    if (!peer) {
+        done(makeError("invalid peer id: " + peer.errorMessage()));
+        return;
+    }
+    host_->pingService().ping(
+        *peer, count, pingTimeout, [done = std::move(done)](Result<std::vector<MonoTime>> rtts) {
+            if (!rtts) {
+                done(rtts.error());
+                return;
+            }
+            std::vector<double> ms;
+            for (MonoTime rtt : *rtts)
+                ms.push_back(std::chrono::duration<double, std::milli>(rtt).count());
+            done(ms);
+        });
+}
+
+Result<void> EngineCore::closeConnection(quint64 connectionId) {
+    Connection* connection = host_->connectionById(connectionId);
+    if (!connection)
+        return makeError("no connection with id " + std::to_string(connectionId));
+    connection->close(QStringLiteral("closed by the user"));
+    return {};
+}
+
+Result<void> EngineCore::disconnectPeer(const QString& peerId) {
+    Result<PeerId> peer = PeerId::parse(peerId.toStdString());
+    if (!peer)
+        return makeError("invalid peer id: " + peer.errorMessage());
+    std::vector<Connection*> connections = host_->connectionsTo(*peer);
+    if (connections.empty())
+        return makeError("not connected to " + peerId.toStdString());
+    for (Connection* connection : connections)
+        connection->close(QStringLiteral("disconnected by the user"));
+    return {};
+}
+
+} // namespace peerscope

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <chrono>
+#include <optional>
+
+namespace peerscope {
+
+// How an Engine starts; filled from the command line by app/.
+struct EngineOptions {
+    QString dataDir;      // XDG data dir by default; holds identity.key and api-token
+    QString identityPath; // default: <dataDir>/identity.key
+    QStringList listenAddrs{QStringLiteral("/ip4/0.0.0.0/tcp/4001"),
+                            QStringLiteral("/ip6/::/tcp/4001")};
+    // If a listen port is taken, listen on an ephemeral port instead.
+    bool fallbackToEphemeralPort = true;
+    std::optional<QString> apiEndpoint = QStringLiteral("127.0.0.1:5080"); // nullopt = off
+    QStringList dialAddrs;
+    bool muxerInNoise = true;
+    std::chrono::milliseconds snapshotInterval{250}; // 4 Hz
+};
+
+} // namespace peerscope

@@ -1,0 +1,121 @@
+#pragma once
+
+#include "engine/core/bytes.h"
+#include "engine/core/clock.h"
+#include "engine/core/multiaddr.h"
+#include "engine/core/peer_id.h"
+#include "engine/core/result.h"
+#include "engine/net/stream.h"
+
+#include <QDateTime>
+#include <QObject>
+#include <QPointer>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+class QTcpSocket;
+
+namespace peerscope {
+
+class NoiseTransport;
+class YamuxSession;
+
+// Picks the protocols this node serves on inbound streams; the Host supplies it.
+class StreamHandlerRegistry {
+public:
+    virtual ~StreamHandlerRegistry() = default;
+    virtual std::vector<std::string> supportedProtocols() const = 0;
+    virtual void handleInboundStream(Stream* stream) = 0;
+};
+
+// A secured, multiplexed connection to one peer: TCP socket -> Noise transport -> yamux.
+// Lives on the engine thread; every write to the socket goes through flush(), so frames are
+// never interleaved.
+class Connection final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Connection)
+
+public:
+    struct Info {
+        PeerId remotePeer;
+        Multiaddr remoteAddr;
+        Multiaddr localAddr;
+        Direction direction = Direction::Outbound;
+        std::string muxer;             // "/yamux/1.0.0"
+        bool muxerInHandshake = false; // negotiated inside Noise rather than with mss
+    };
+
+    // Takes ownership of the socket (already upgraded) and of the cipher state.
+    Connection(std::uint64_t id, QTcpSocket* socket, std::unique_ptr<NoiseTransport> noise,
+               bool yamuxClient, Info info, const Clock& clock, StreamHandlerRegistry* handlers,
+               QObject* parent = nullptr);
+    ~Connection() override;
+
+    std::uint64_t id() const { return id_; }
+    const Info& info() const { return info_; }
+    const PeerId& remotePeer() const { return info_.remotePeer; }
+    QDateTime openedAt() const { return openedAt_; }
+    bool isOpen() const { return open_; }
+
+    // Opens a stream and negotiates one of `protocols` on it (multistream-select, in order).
+    // `done` is called exactly once, on this thread: with the negotiated stream, or an error.
+    using StreamCallback = std::function<void(Result<Stream*>)>;
+    void openStream(std::vector<std::string> protocols, StreamCallback done);
+
+    std::vector<Stream*> streams() const;
+    std::size_t streamCount() const { return streams_.size(); }
+    std::uint64_t bytesIn() const { return bytesIn_; }   // wire bytes
+    std::uint64_t bytesOut() const { return bytesOut_; } // wire bytes
+    std::uint64_t streamsOpened() const { return streamsOpened_; }
+
+    // Sends a GoAway and closes the socket once written.
+    void close(const QString& reason);
+
+    // Used by Stream.
+    void streamWrite(std::uint32_t id, ByteView data);
+    void streamCloseWrite(std::uint32_t id);
+    void streamReset(std::uint32_t id);
+    void streamConsumed(std::uint32_t id, std::size_t count);
+    std::size_t streamQueuedBytes(std::uint32_t id) const;
+
+    // Starts reading. `earlyPlaintext` is decrypted data that arrived during the upgrade,
+    // after the handshake (the first yamux frames).
+    void start(Bytes earlyPlaintext);
+
+Q_SIGNALS:
+    void streamOpened(peerscope::Stream* stream);
+    void closed(const QString& reason);
+
+private:
+    void onReadyRead();
+    void processPlaintext();
+    void dispatchEvents();
+    void flush();
+    void fail(const QString& reason);
+    Stream* findStream(std::uint32_t id) const;
+
+    std::uint64_t id_;
+    QPointer<QTcpSocket> socket_;
+    std::unique_ptr<NoiseTransport> noise_;
+    std::unique_ptr<YamuxSession> yamux_;
+    Info info_;
+    const Clock& clock_;
+    StreamHandlerRegistry* handlers_;
+    QDateTime openedAt_;
+    std::map<std::uint32_t, QPointer<Stream>> streams_;
+    Bytes readScratch_;
+    Bytes plaintext_;
+    Bytes yamuxOut_;
+    Bytes wireOut_;
+    std::uint64_t bytesIn_ = 0;
+    std::uint64_t bytesOut_ = 0;
+    std::uint64_t streamsOpened_ = 0;
+    bool open_ = true;
+    bool dispatching_ = false;
+};
+
+} // namespace peerscope

@@ -1,0 +1,213 @@
+#include "engine/net/host.h"
+
+#include "engine/net/identify_service.h"
+#include "engine/net/perf_service.h"
+#include "engine/net/ping_service.h"
+#include "engine/net/tcp_transport.h"
+#include "engine/protocol/noise_transport.h"
+
+#include <QLoggingCategory>
+#include <QTcpSocket>
+
+Q_LOGGING_CATEGORY(lcHost, "peerscope.engine.host")
+
+namespace peerscope {
+
+Host::Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject* parent)
+    : QObject(parent), identity_(std::move(identity)),
+      peerId_(PeerId::fromPublicKey(identity_.publicKey())), options_(std::move(options)),
+      clock_(clock), transport_(new TcpTransport(this)) {
+    connect(transport_, &TcpTransport::inboundSocket, this, [this](QTcpSocket* socket) {
+        socket->setParent(this);
+        Upgrader::Options upgrade;
+        upgrade.role = Upgrader::Role::Responder;
+        upgrade.muxerInNoise = options_.muxerInNoise;
+        upgrade.timeout = options_.upgradeTimeout;
+        this->upgrade(socket, upgrade, [](Result<Connection*>) {});
+    });
+    identify_ = std::make_unique<IdentifyService>(*this);
+    ping_ = std::make_unique<PingService>(*this);
+    perf_ = std::make_unique<PerfService>(*this);
+}
+
+Host::~Host() {
+    // Services are QObject children too; destroy them before the handlers they registered.
+    perf_.reset();
+    ping_.reset();
+    identify_.reset();
+    for (auto& [id, connection] : connections_)
+        if (connection)
+            connection->disconnect(this);
+}
+
+Result<Multiaddr> Host::listen(const Multiaddr& addr) {
+    return transport_->listen(addr);
+}
+
+std::vector<Multiaddr> Host::listenAddrs() const {
+    return transport_->listenAddrs();
+}
+
+void Host::recordObservedAddr(const Multiaddr& addr) {
+    std::erase(observedAddrs_, addr);
+    observedAddrs_.insert(observedAddrs_.begin(), addr);
+    if (observedAddrs_.size() > 8)
+        observedAddrs_.resize(8);
+}
+
+void Host::dial(const Multiaddr& addr, ConnectionCallback done) {
+    Upgrader::Options upgrade;
+    upgrade.role = Upgrader::Role::Initiator;
+    upgrade.expectedRemote = addr.peerId();
+    upgrade.muxerInNoise = options_.muxerInNoise;
+    upgrade.timeout = options_.upgradeTimeout;
+    auto callback = [this, done = std::move(done)](Result<Connection*> result) {
+        if (result)
+            ++counters_.dialsSucceeded;
+        else
+            ++counters_.dialsFailed;
+        done(std::move(result));
+    };
+    transport_->dial(addr, static_cast<int>(options_.dialTimeout.count()), this,
+                     [this, upgrade, callback](Result<QTcpSocket*> socket) mutable {
+                         if (!socket) {
+                             callback(socket.error());
+                             return;
+                         }
+                         this->upgrade(*socket, upgrade, std::move(callback));
+                     });
+}
+
+void Host::upgrade(QTcpSocket* socket, Upgrader::Options options, ConnectionCallback done) {
+    const Direction direction =
+        options.role == Upgrader::Role::Initiator ? Direction::Outbound : Direction::Inbound;
+    auto* upgrader = new Upgrader(socket, identity_, std::move(options), this);
+    auto callback = std::make_shared<ConnectionCallback>(std::move(done));
+    connect(upgrader, &Upgrader::succeeded, this, [this, upgrader, direction, callback] {
+        upgrader->deleteLater();
+        Connection* connection = adopt(upgrader->takeResult(), direction);
+        (*callback)(connection);
+    });
+    connect(upgrader, &Upgrader::failed, this,
+            [this, upgrader, socket, callback](HandshakeFailure failure, const QString& message) {
+                upgrader->deleteLater();
+                ++counters_.handshakeFailures[handshakeFailureName(failure)];
+                qCInfo(lcHost).noquote()
+                    << "handshake with" << socket->peerAddress().toString() << "failed:" << message;
+                socket->abort();
+                socket->deleteLater();
+                Q_EMIT handshakeFailed(failure, message);
+                (*callback)(makeError(message.toStdString()));
+            });
+    upgrader->start();
+}
+
+Connection* Host::adopt(Upgrader::Upgraded upgraded, Direction direction) {
+    Connection::Info info;
+    info.remotePeer = upgraded.remotePeer;
+    info.remoteAddr = TcpTransport::addressOf(*upgraded.socket, true);
+    info.localAddr = TcpTransport::addressOf(*upgraded.socket, false);
+    info.direction = direction;
+    info.muxer = upgraded.muxer;
+    info.muxerInHandshake = upgraded.muxerInHandshake;
+    const std::uint64_t id = nextConnectionId_++;
+    auto* connection = new Connection(id, upgraded.socket, std::move(upgraded.noise),
+                                      upgraded.yamuxClient, std::move(info), clock_, this, this);
+    connections_[id] = connection;
+    ++counters_.connectionsOpened;
+    PeerRecord& record = peers_[connection->remotePeer()];
+    record.id = connection->remotePeer();
+
+    connect(connection, &Connection::closed, this, [this, connection](const QString& reason) {
+        counters_.bytesInClosed += connection->bytesIn();
+        counters_.bytesOutClosed += connection->bytesOut();
+        counters_.streamsOpened += connection->streamsOpened();
+        ++counters_.connectionsClosed;
+        connections_.erase(connection->id());
+        const PeerId peer = connection->remotePeer();
+        const quint64 connectionId = connection->id();
+        connection->deleteLater();
+        if (connectionsTo(peer).empty()) {
+            // Keep what identify told us only while connected, like a peerstore with a TTL of 0.
+            peers_.erase(peer);
+        }
+        Q_EMIT connectionClosed(connectionId, peer, reason);
+    });
+    connection->start(std::move(upgraded.earlyPlaintext));
+    qCInfo(lcHost).noquote() << "connected" << directionName(direction)
+                             << QString::fromStdString(connection->remotePeer().toBase58())
+                             << QString::fromStdString(connection->info().remoteAddr.toString());
+    Q_EMIT connectionOpened(connection);
+    identify_->identify(connection);
+    return connection;
+}
+
+void Host::openStream(const PeerId& peer, std::vector<std::string> protocols,
+                      Connection::StreamCallback done) {
+    std::vector<Connection*> connections = connectionsTo(peer);
+    if (connections.empty()) {
+        done(makeError("not connected to " + peer.toBase58()));
+        return;
+    }
+    connections.front()->openStream(std::move(protocols), std::move(done));
+}
+
+void Host::setStreamHandler(const std::string& protocol, StreamHandler handler) {
+    handlers_[protocol] = std::move(handler);
+    Q_EMIT protocolsChanged();
+}
+
+void Host::removeStreamHandler(const std::string& protocol) {
+    if (handlers_.erase(protocol) > 0)
+        Q_EMIT protocolsChanged();
+}
+
+std::vector<std::string> Host::supportedProtocols() const {
+    std::vector<std::string> out;
+    out.reserve(handlers_.size());
+    for (const auto& [protocol, handler] : handlers_)
+        out.push_back(protocol);
+    return out;
+}
+
+void Host::handleInboundStream(Stream* stream) {
+    auto it = handlers_.find(stream->protocol());
+    if (it == handlers_.end()) {
+        stream->reset();
+        return;
+    }
+    it->second(stream);
+}
+
+std::vector<Connection*> Host::connections() const {
+    std::vector<Connection*> out;
+    for (const auto& [id, connection] : connections_)
+        if (connection && connection->isOpen())
+            out.push_back(connection.data());
+    return out;
+}
+
+std::vector<Connection*> Host::connectionsTo(const PeerId& peer) const {
+    std::vector<Connection*> out;
+    for (const auto& [id, connection] : connections_)
+        if (connection && connection->isOpen() && connection->remotePeer() == peer)
+            out.push_back(connection.data());
+    return out;
+}
+
+Connection* Host::connectionById(std::uint64_t id) const {
+    auto it = connections_.find(id);
+    return it == connections_.end() ? nullptr : it->second.data();
+}
+
+PeerRecord* Host::peerRecord(const PeerId& peer) {
+    auto it = peers_.find(peer);
+    return it == peers_.end() ? nullptr : &it->second;
+}
+
+void Host::closeAll(const QString& reason) {
+    for (Connection* connection : connections())
+        connection->close(reason);
+}
+
+} // namespace peerscope

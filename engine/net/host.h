@@ -1,0 +1,131 @@
+#pragma once
+
+#include "engine/core/clock.h"
+#include "engine/core/keys.h"
+#include "engine/core/multiaddr.h"
+#include "engine/core/peer_id.h"
+#include "engine/core/result.h"
+#include "engine/net/connection.h"
+#include "engine/net/peer_record.h"
+#include "engine/net/upgrader.h"
+
+#include <QObject>
+#include <QPointer>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace peerscope {
+
+class TcpTransport;
+class IdentifyService;
+class PingService;
+class PerfService;
+
+struct HostOptions {
+    std::string agentVersion = std::string("peerscope/") + PEERSCOPE_VERSION;
+    bool muxerInNoise = true;
+    std::chrono::milliseconds upgradeTimeout{10000};
+    std::chrono::milliseconds dialTimeout{10000};
+};
+
+// Counters for /metrics; monotonic over the host's life.
+struct HostCounters {
+    std::uint64_t connectionsOpened = 0;
+    std::uint64_t connectionsClosed = 0;
+    std::uint64_t streamsOpened = 0; // by connections already closed
+    std::uint64_t bytesInClosed = 0; // wire bytes of connections already closed
+    std::uint64_t bytesOutClosed = 0;
+    std::uint64_t dialsSucceeded = 0;
+    std::uint64_t dialsFailed = 0;
+    std::map<std::string, std::uint64_t> handshakeFailures; // by handshakeFailureName()
+};
+
+// The libp2p node: identity, TCP transport, connection upgrade, the protocols it serves
+// (identify, identify push, ping, perf, and any registered by others) and what it knows of
+// peers. Lives on one thread (the engine thread), like everything it owns.
+class Host final : public QObject, public StreamHandlerRegistry {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Host)
+
+public:
+    Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject* parent = nullptr);
+    ~Host() override;
+
+    const PeerId& peerId() const { return peerId_; }
+    const PrivateKey& identity() const { return identity_; }
+    const HostOptions& options() const { return options_; }
+    const Clock& clock() const { return clock_; }
+
+    // Listens on each address; returns the bound addresses (ports resolved).
+    Result<Multiaddr> listen(const Multiaddr& addr);
+    std::vector<Multiaddr> listenAddrs() const;
+    // Addresses other peers told us (identify observedAddr), most recent first.
+    std::vector<Multiaddr> observedAddrs() const { return observedAddrs_; }
+
+    // Dials a /.../tcp/N[/p2p/ID] address. With /p2p/, the remote must prove that identity.
+    using ConnectionCallback = std::function<void(Result<Connection*>)>;
+    void dial(const Multiaddr& addr, ConnectionCallback done);
+
+    // Opens a stream to a connected peer on one of its connections.
+    void openStream(const PeerId& peer, std::vector<std::string> protocols,
+                    Connection::StreamCallback done);
+
+    using StreamHandler = std::function<void(Stream*)>;
+    void setStreamHandler(const std::string& protocol, StreamHandler handler);
+    void removeStreamHandler(const std::string& protocol);
+
+    std::vector<Connection*> connections() const;
+    std::vector<Connection*> connectionsTo(const PeerId& peer) const;
+    Connection* connectionById(std::uint64_t id) const;
+    const std::unordered_map<PeerId, PeerRecord>& peers() const { return peers_; }
+    PeerRecord* peerRecord(const PeerId& peer);
+    const HostCounters& counters() const { return counters_; }
+
+    PingService& pingService() { return *ping_; }
+    PerfService& perfService() { return *perf_; }
+    IdentifyService& identifyService() { return *identify_; }
+
+    void closeAll(const QString& reason);
+
+    // StreamHandlerRegistry
+    std::vector<std::string> supportedProtocols() const override;
+    void handleInboundStream(Stream* stream) override;
+
+    // Used by IdentifyService.
+    void recordObservedAddr(const Multiaddr& addr);
+
+Q_SIGNALS:
+    void connectionOpened(peerscope::Connection* connection);
+    void connectionClosed(quint64 connectionId, const peerscope::PeerId& peer,
+                          const QString& reason);
+    void peerIdentified(const peerscope::PeerId& peer);
+    void handshakeFailed(peerscope::HandshakeFailure failure, const QString& message);
+    void protocolsChanged();
+
+private:
+    void upgrade(QTcpSocket* socket, Upgrader::Options options, ConnectionCallback done);
+    Connection* adopt(Upgrader::Upgraded upgraded, Direction direction);
+
+    PrivateKey identity_;
+    PeerId peerId_;
+    HostOptions options_;
+    const Clock& clock_;
+    TcpTransport* transport_;
+    std::map<std::uint64_t, QPointer<Connection>> connections_;
+    std::uint64_t nextConnectionId_ = 1;
+    std::map<std::string, StreamHandler> handlers_;
+    std::unordered_map<PeerId, PeerRecord> peers_;
+    std::vector<Multiaddr> observedAddrs_;
+    HostCounters counters_;
+    std::unique_ptr<IdentifyService> identify_;
+    std::unique_ptr<PingService> ping_;
+    std::unique_ptr<PerfService> perf_;
+};
+
+} // namespace peerscope

@@ -1,0 +1,138 @@
+#include "engine/net/identify_service.h"
+
+#include "engine/net/host.h"
+#include "engine/protocol/identify_message.h"
+#include "engine/protocol/length_prefixed.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcIdentify, "peerscope.engine.identify")
+
+namespace peerscope {
+
+namespace {
+constexpr std::size_t maxIdentifySize = 64 * 1024;
+constexpr const char* libp2pProtocolVersion = "ipfs/0.1.0";
+} // namespace
+
+IdentifyService::IdentifyService(Host& host) : QObject(&host), host_(host) {
+    host_.setStreamHandler(identifyProtocolId, [this](Stream* stream) { serve(stream); });
+    host_.setStreamHandler(identifyPushProtocolId,
+                           [this](Stream* stream) { receive(stream, true); });
+}
+
+IdentifyService::~IdentifyService() = default;
+
+IdentifyMessage IdentifyService::ownRecord(const Connection* connection) const {
+    IdentifyMessage message;
+    message.protocolVersion = libp2pProtocolVersion;
+    message.agentVersion = host_.options().agentVersion;
+    message.publicKey = host_.identity().publicKey().toProtobuf();
+    for (const Multiaddr& addr : host_.listenAddrs())
+        message.listenAddrs.push_back(addr.toBytes());
+    if (connection)
+        message.observedAddr = connection->info().remoteAddr.toBytes();
+    message.protocols = host_.supportedProtocols();
+    return message;
+}
+
+void IdentifyService::serve(Stream* stream) {
+    Bytes encoded = lengthPrefixed(ownRecord(stream->connection()).encode());
+    stream->write(encoded);
+    stream->closeWrite();
+}
+
+void IdentifyService::identify(Connection* connection) {
+    QPointer<Connection> guard(connection);
+    connection->openStream({identifyProtocolId}, [this, guard](Result<Stream*> opened) {
+        if (!opened) {
+            qCDebug(lcIdentify) << "identify failed:" << opened.errorMessage().c_str();
+            return;
+        }
+        receive(*opened, false);
+    });
+}
+
+void IdentifyService::receive(Stream* stream, bool push) {
+    auto reader = std::make_shared<LengthPrefixedReader>(maxIdentifySize);
+    const PeerId peer = stream->connection()->remotePeer();
+    auto handled = std::make_shared<bool>(false);
+    auto consume = [this, stream, reader, peer, push, handled] {
+        reader->feed(stream->readAll());
+        Result<std::optional<Bytes>> next = reader->next();
+        if (!next) {
+            qCWarning(lcIdentify) << "bad identify message from" << peer.toBase58().c_str() << ":"
+                                  << next.errorMessage().c_str();
+            stream->reset();
+            return;
+        }
+        if (!next->has_value() || *handled)
+            return;
+        *handled = true;
+        Result<IdentifyMessage> message = IdentifyMessage::decode(**next);
+        if (!message) {
+            qCWarning(lcIdentify) << "bad identify message from" << peer.toBase58().c_str() << ":"
+                                  << message.errorMessage().c_str();
+            stream->reset();
+            return;
+        }
+        apply(peer, *message, push);
+        stream->closeWrite();
+    };
+    connect(stream, &Stream::readyRead, this, consume);
+    connect(stream, &Stream::remoteClosed, this, [stream] { stream->closeWrite(); });
+    if (stream->bytesAvailable() > 0)
+        consume();
+}
+
+void IdentifyService::apply(const PeerId& peer, const IdentifyMessage& message, bool push) {
+    if (message.publicKey) {
+        Result<PublicKey> key = PublicKey::fromProtobuf(*message.publicKey);
+        if (!key || PeerId::fromPublicKey(*key) != peer) {
+            qCWarning(lcIdentify) << "identify from" << peer.toBase58().c_str()
+                                  << "carries a key that is not the peer's; ignored";
+            return;
+        }
+    }
+    PeerRecord* record = host_.peerRecord(peer);
+    if (!record)
+        return;
+    if (message.agentVersion)
+        record->agentVersion = *message.agentVersion;
+    if (message.protocolVersion)
+        record->protocolVersion = *message.protocolVersion;
+    if (message.publicKey)
+        record->publicKey = PublicKey::fromProtobuf(*message.publicKey).value();
+    // In a push, an empty list means "not sent"; in a full identify it means "none".
+    if (!push || !message.protocols.empty())
+        record->protocols = message.protocols;
+    if (!push || !message.listenAddrs.empty()) {
+        record->listenAddrs.clear();
+        for (const Bytes& raw : message.listenAddrs)
+            if (Result<Multiaddr> addr = Multiaddr::fromBytes(raw))
+                record->listenAddrs.push_back(*addr);
+    }
+    if (message.observedAddr) {
+        if (Result<Multiaddr> observed = Multiaddr::fromBytes(*message.observedAddr)) {
+            record->observedAddr = *observed;
+            host_.recordObservedAddr(*observed);
+        }
+    }
+    record->identified = true;
+    Q_EMIT host_.peerIdentified(peer);
+}
+
+void IdentifyService::pushToAll() {
+    for (Connection* connection : host_.connections()) {
+        QPointer<Connection> guard(connection);
+        connection->openStream({identifyPushProtocolId}, [this, guard](Result<Stream*> opened) {
+            if (!opened || !guard)
+                return;
+            Stream* stream = *opened;
+            stream->write(lengthPrefixed(ownRecord(guard).encode()));
+            stream->closeWrite();
+        });
+    }
+}
+
+} // namespace peerscope

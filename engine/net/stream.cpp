@@ -1,0 +1,206 @@
+#include "engine/net/stream.h"
+
+#include "engine/net/connection.h"
+#include "engine/protocol/multistream_select.h"
+
+namespace peerscope {
+
+const char* directionName(Direction direction) {
+    return direction == Direction::Inbound ? "inbound" : "outbound";
+}
+
+Stream::Stream(Connection* connection, std::uint32_t id, Direction direction)
+    : QObject(connection), connection_(connection), id_(id), direction_(direction) {}
+
+Stream::~Stream() = default;
+
+Connection* Stream::connection() const {
+    return connection_.data();
+}
+
+Bytes Stream::readAll() {
+    return read(bytesAvailable());
+}
+
+Bytes Stream::read(std::size_t max) {
+    std::size_t count = std::min(max, bytesAvailable());
+    Bytes out(readBuffer_.begin() + static_cast<std::ptrdiff_t>(readOffset_),
+              readBuffer_.begin() + static_cast<std::ptrdiff_t>(readOffset_ + count));
+    readOffset_ += count;
+    if (readOffset_ == readBuffer_.size()) {
+        readBuffer_.clear();
+        readOffset_ = 0;
+    }
+    if (count > 0 && connection_)
+        connection_->streamConsumed(id_, count);
+    return out;
+}
+
+std::size_t Stream::discardAll() {
+    const std::size_t count = bytesAvailable();
+    readBuffer_.clear();
+    readOffset_ = 0;
+    if (count > 0 && connection_)
+        connection_->streamConsumed(id_, count);
+    return count;
+}
+
+void Stream::write(ByteView data) {
+    if (writeClosed_ || reset_ || data.empty())
+        return;
+    if (!negotiated_) {
+        append(pendingWrites_, data);
+        return;
+    }
+    if (connection_)
+        connection_->streamWrite(id_, data);
+}
+
+std::size_t Stream::queuedBytes() const {
+    std::size_t queued = pendingWrites_.size();
+    if (connection_)
+        queued += connection_->streamQueuedBytes(id_);
+    return queued;
+}
+
+void Stream::closeWrite() {
+    if (writeClosed_ || reset_)
+        return;
+    if (!negotiated_) {
+        pendingCloseWrite_ = true;
+        return;
+    }
+    writeClosed_ = true;
+    if (connection_)
+        connection_->streamCloseWrite(id_);
+    if (readClosed_)
+        markClosed();
+}
+
+void Stream::reset() {
+    if (reset_ || closedEmitted_)
+        return;
+    reset_ = true;
+    pendingWrites_.clear();
+    if (connection_)
+        connection_->streamReset(id_);
+    markClosed();
+}
+
+void Stream::startNegotiation(std::unique_ptr<MultistreamSelect> negotiation) {
+    negotiation_ = std::move(negotiation);
+    negotiation_->start();
+    pumpNegotiation({});
+}
+
+void Stream::pumpNegotiation(ByteView input) {
+    if (!input.empty())
+        negotiation_->feed(input);
+    // Negotiation bytes are credited to the yamux window at once; any application bytes that
+    // came with them are credited when the application reads them.
+    auto creditNegotiationBytes = [&](std::size_t applicationBytes) {
+        if (connection_ && input.size() > applicationBytes)
+            connection_->streamConsumed(id_, input.size() - applicationBytes);
+    };
+    Bytes out = negotiation_->takeOutput();
+    if (!out.empty() && connection_)
+        connection_->streamWrite(id_, out);
+
+    switch (negotiation_->state()) {
+    case MultistreamSelect::State::Negotiating:
+        creditNegotiationBytes(0);
+        return;
+    case MultistreamSelect::State::Failed: {
+        creditNegotiationBytes(0);
+        QString reason = QString::fromStdString(negotiation_->error());
+        negotiation_.reset();
+        Q_EMIT negotiationFailed(reason);
+        reset();
+        return;
+    }
+    case MultistreamSelect::State::Done:
+        break;
+    }
+    protocol_ = negotiation_->protocol();
+    Bytes remainder = negotiation_->takeRemainder();
+    negotiation_.reset();
+    negotiated_ = true;
+    creditNegotiationBytes(remainder.size());
+    if (!remainder.empty())
+        append(readBuffer_, remainder);
+    if (!pendingWrites_.empty() && connection_) {
+        Bytes pending = std::move(pendingWrites_);
+        pendingWrites_.clear();
+        connection_->streamWrite(id_, pending);
+    }
+    QPointer<Stream> self(this);
+    Q_EMIT negotiated(QString::fromStdString(protocol_));
+    if (!self)
+        return;
+    if (pendingCloseWrite_)
+        closeWrite();
+    if (self && bytesAvailable() > 0)
+        Q_EMIT readyRead();
+}
+
+void Stream::deliver(Bytes bytes) {
+    if (reset_)
+        return;
+    if (negotiation_) {
+        pumpNegotiation(bytes);
+        return;
+    }
+    if (readBuffer_.empty()) {
+        readBuffer_ = std::move(bytes);
+        readOffset_ = 0;
+    } else {
+        append(readBuffer_, bytes);
+    }
+    Q_EMIT readyRead();
+}
+
+void Stream::markRemoteClosed() {
+    if (readClosed_)
+        return;
+    readClosed_ = true;
+    QPointer<Stream> self(this);
+    if (negotiation_) {
+        negotiation_.reset();
+        Q_EMIT negotiationFailed(QStringLiteral("stream closed during protocol negotiation"));
+        if (self)
+            reset();
+        return;
+    }
+    Q_EMIT remoteClosed();
+    if (self && writeClosed_)
+        markClosed();
+}
+
+void Stream::markReset() {
+    if (reset_ || closedEmitted_)
+        return;
+    reset_ = true;
+    QPointer<Stream> self(this);
+    if (negotiation_) {
+        negotiation_.reset();
+        Q_EMIT negotiationFailed(QStringLiteral("stream reset during protocol negotiation"));
+    }
+    if (self)
+        Q_EMIT wasReset();
+    if (self)
+        markClosed();
+}
+
+void Stream::markWritable() {
+    Q_EMIT writable();
+}
+
+void Stream::markClosed() {
+    if (closedEmitted_)
+        return;
+    closedEmitted_ = true;
+    Q_EMIT closed();
+    deleteLater();
+}
+
+} // namespace peerscope

@@ -1,0 +1,93 @@
+#pragma once
+
+#include "engine/core/bytes.h"
+
+#include <QObject>
+#include <QPointer>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace peerscope {
+
+class Connection;
+class MultistreamSelect;
+
+enum class Direction { Inbound, Outbound };
+const char* directionName(Direction direction);
+
+// One yamux stream of a Connection, after (or during) multistream-select negotiation of its
+// protocol. Owned by its Connection; it is deleted (deleteLater) once both sides have closed or
+// it was reset, so keep it in a QPointer.
+class Stream final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Stream)
+
+public:
+    Stream(Connection* connection, std::uint32_t id, Direction direction);
+    ~Stream() override;
+
+    std::uint32_t id() const { return id_; }
+    Direction direction() const { return direction_; }
+    const std::string& protocol() const { return protocol_; }
+    Connection* connection() const;
+    bool isNegotiated() const { return negotiated_; }
+    bool isReadClosed() const { return readClosed_; }
+    bool isWriteClosed() const { return writeClosed_; }
+    bool isReset() const { return reset_; }
+
+    // Application data received and not yet read.
+    std::size_t bytesAvailable() const { return readBuffer_.size() - readOffset_; }
+    // Takes everything buffered; the connection credits the yamux window for it.
+    Bytes readAll();
+    // Takes at most `max` bytes.
+    Bytes read(std::size_t max);
+    // Drops everything buffered (a sink that only counts); returns how many bytes.
+    std::size_t discardAll();
+
+    void write(ByteView data);
+    // Bytes written but not yet sent because the peer's window is full.
+    std::size_t queuedBytes() const;
+    void closeWrite(); // half-close (FIN)
+    void reset();      // abort (RST)
+
+    // Used by Connection.
+    void startNegotiation(std::unique_ptr<MultistreamSelect> negotiation);
+    void deliver(Bytes bytes);
+    void markRemoteClosed();
+    void markReset();
+    void markWritable();
+    void markClosed();
+
+Q_SIGNALS:
+    void negotiated(const QString& protocol);
+    void negotiationFailed(const QString& reason);
+    void readyRead();
+    void remoteClosed();
+    void wasReset();
+    void writable();
+    // Both directions closed or reset: the stream is gone after this.
+    void closed();
+
+private:
+    void pumpNegotiation(ByteView input);
+
+    QPointer<Connection> connection_;
+    std::uint32_t id_;
+    Direction direction_;
+    std::string protocol_;
+    std::unique_ptr<MultistreamSelect> negotiation_;
+    bool negotiated_ = false;
+    bool readClosed_ = false;
+    bool writeClosed_ = false;
+    bool reset_ = false;
+    bool closedEmitted_ = false;
+    Bytes readBuffer_;
+    std::size_t readOffset_ = 0;
+    Bytes pendingWrites_; // application writes made before negotiation finished
+    bool pendingCloseWrite_ = false;
+};
+
+} // namespace peerscope

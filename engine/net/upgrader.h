@@ -1,0 +1,101 @@
+#pragma once
+
+#include "engine/core/bytes.h"
+#include "engine/core/keys.h"
+#include "engine/core/peer_id.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+class QTcpSocket;
+
+namespace peerscope {
+
+class MultistreamSelect;
+class NoiseHandshake;
+class NoiseTransport;
+
+inline constexpr const char* noiseProtocolId = "/noise";
+inline constexpr const char* yamuxProtocolId = "/yamux/1.0.0";
+
+// Why an upgrade failed; used as the `reason` label of the handshake-failure metric.
+enum class HandshakeFailure {
+    SecurityNegotiation, // multistream-select for /noise failed (e.g. garbage bytes)
+    Noise,               // bad Noise message, decryption or signature failure
+    PeerIdMismatch,      // the remote proved a different identity than the one dialled
+    MuxerNegotiation,    // no common muxer
+    Timeout,
+    Eof, // the remote closed the socket mid-handshake (e.g. a truncated handshake)
+};
+const char* handshakeFailureName(HandshakeFailure failure);
+
+// Turns a raw TCP socket into a secured, multiplexed channel:
+// multistream-select (/noise) -> Noise XX -> yamux (chosen inside Noise when both sides offer
+// it, otherwise with multistream-select over the encrypted channel).
+// The role is given by the caller, not derived from who opened the socket, so a simultaneous
+// open (DCUtR) can assign it.
+class Upgrader final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Upgrader)
+
+public:
+    enum class Role { Initiator, Responder };
+
+    struct Options {
+        Role role = Role::Initiator;
+        std::optional<PeerId> expectedRemote;
+        bool muxerInNoise = true; // offer /yamux/1.0.0 inside the Noise handshake
+        std::chrono::milliseconds timeout{10000};
+    };
+
+    struct Upgraded {
+        QTcpSocket* socket = nullptr; // the caller takes ownership
+        std::unique_ptr<NoiseTransport> noise;
+        PeerId remotePeer;
+        std::string muxer;
+        bool muxerInHandshake = false;
+        bool yamuxClient = false;
+        Bytes earlyPlaintext; // first muxer bytes that arrived with the handshake
+    };
+
+    Upgrader(QTcpSocket* socket, const PrivateKey& identity, Options options,
+             QObject* parent = nullptr);
+    ~Upgrader() override;
+
+    void start();
+    // Valid after succeeded(); moves the result out.
+    Upgraded takeResult();
+
+Q_SIGNALS:
+    void succeeded();
+    void failed(peerscope::HandshakeFailure failure, const QString& message);
+
+private:
+    enum class Phase { SecurityNegotiation, Handshake, MuxerNegotiation, Done, Failed };
+
+    void onReadyRead();
+    void advance(Bytes input);
+    void startHandshake(Bytes remainder);
+    void finishHandshake();
+    void handleMuxerNegotiation(Bytes plaintext);
+    void succeed(Bytes earlyPlaintext);
+    void fail(HandshakeFailure failure, const QString& message);
+    void writeWire(const Bytes& bytes);
+    void writeEncrypted(const Bytes& plaintext);
+
+    QPointer<QTcpSocket> socket_;
+    const PrivateKey& identity_;
+    Options options_;
+    Phase phase_ = Phase::SecurityNegotiation;
+    std::unique_ptr<MultistreamSelect> negotiation_;
+    std::unique_ptr<NoiseHandshake> handshake_;
+    Upgraded result_;
+    QTimer timeout_;
+};
+
+} // namespace peerscope

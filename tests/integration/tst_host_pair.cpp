@@ -1,0 +1,246 @@
+// Two real Hosts on loopback TCP in one process: the full stack (mss, Noise, yamux, identify,
+// ping, perf) end to end, plus hostile input on the listen port.
+#include "engine/core/clock.h"
+#include "engine/core/keys.h"
+#include "engine/core/multiaddr.h"
+#include "engine/net/connection.h"
+#include "engine/net/host.h"
+#include "engine/net/perf_service.h"
+#include "engine/net/ping_service.h"
+#include "engine/net/stream.h"
+#include "engine/protocol/multistream_select.h"
+
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTest>
+#include <memory>
+#include <optional>
+
+using namespace peerscope;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* echoProtocol = "/peerscope/test/echo/1.0.0";
+
+// Echoes everything back and closes its side when the remote does.
+void serveEcho(Stream* stream) {
+    QObject::connect(stream, &Stream::readyRead, stream,
+                     [stream] { stream->write(stream->readAll()); });
+    QObject::connect(stream, &Stream::remoteClosed, stream, [stream] { stream->closeWrite(); });
+    if (stream->bytesAvailable() > 0)
+        stream->write(stream->readAll());
+}
+
+template <typename T> struct Awaited {
+    std::optional<T> value;
+    bool ready() const { return value.has_value(); }
+};
+
+} // namespace
+
+class TestHostPair final : public QObject {
+    Q_OBJECT
+
+private:
+    SteadyClock clock_;
+    std::unique_ptr<Host> a_;
+    std::unique_ptr<Host> b_;
+    Multiaddr bAddr_;
+
+    Connection* dialBToA(Host& from, const Multiaddr& to) {
+        std::optional<Result<Connection*>> result;
+        from.dial(to, [&](Result<Connection*> r) { result = std::move(r); });
+        if (!QTest::qWaitFor([&] { return result.has_value(); }, 10000))
+            return nullptr;
+        if (!*result) {
+            qWarning("dial failed: %s", result->errorMessage().c_str());
+            return nullptr;
+        }
+        return result->value();
+    }
+
+private Q_SLOTS:
+    void init() {
+        a_ = std::make_unique<Host>(PrivateKey::generateEd25519(), HostOptions{}, clock_);
+        b_ = std::make_unique<Host>(PrivateKey::generateEd25519(), HostOptions{}, clock_);
+        Result<Multiaddr> bound = b_->listen(Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value());
+        QVERIFY2(bound.ok(), bound.ok() ? "" : bound.errorMessage().c_str());
+        bAddr_ = bound->withPeerId(b_->peerId());
+        QVERIFY(a_->listen(Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()).ok());
+        b_->setStreamHandler(echoProtocol, serveEcho);
+    }
+
+    void cleanup() {
+        a_.reset();
+        b_.reset();
+    }
+
+    void dialIdentifiesBothWays() {
+        Connection* connection = dialBToA(*a_, bAddr_);
+        QVERIFY(connection);
+        QCOMPARE(connection->remotePeer(), b_->peerId());
+        QCOMPARE(connection->info().direction, Direction::Outbound);
+        QCOMPARE(connection->info().muxer, std::string("/yamux/1.0.0"));
+        QVERIFY(connection->info().muxerInHandshake);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            a_->peerRecord(b_->peerId()) && a_->peerRecord(b_->peerId())->identified, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            b_->peerRecord(a_->peerId()) && b_->peerRecord(a_->peerId())->identified, 5000);
+        const PeerRecord* seenByA = a_->peerRecord(b_->peerId());
+        QVERIFY(seenByA->agentVersion.rfind("peerscope/", 0) == 0);
+        QVERIFY(std::find(seenByA->protocols.begin(), seenByA->protocols.end(),
+                          std::string(echoProtocol)) != seenByA->protocols.end());
+        QVERIFY(std::find(seenByA->protocols.begin(), seenByA->protocols.end(),
+                          std::string("/ipfs/ping/1.0.0")) != seenByA->protocols.end());
+        // B saw A's real source address and told it.
+        QTRY_VERIFY_WITH_TIMEOUT(!a_->observedAddrs().empty(), 5000);
+        QCOMPARE(a_->observedAddrs().front().tcpEndpoint()->host, std::string("127.0.0.1"));
+    }
+
+    void muxerNegotiatedWithMssWhenNotInNoise() {
+        HostOptions options;
+        options.muxerInNoise = false;
+        Host c(PrivateKey::generateEd25519(), options, clock_);
+        Connection* connection = dialBToA(c, bAddr_);
+        QVERIFY(connection);
+        QCOMPARE(connection->info().muxer, std::string("/yamux/1.0.0"));
+        QVERIFY(!connection->info().muxerInHandshake);
+        std::optional<Result<std::vector<MonoTime>>> rtts;
+        c.pingService().ping(connection, 3, 5000ms, [&](auto r) { rtts = std::move(r); });
+        QTRY_VERIFY_WITH_TIMEOUT(rtts.has_value(), 5000);
+        QVERIFY2(rtts->ok(), rtts->ok() ? "" : rtts->errorMessage().c_str());
+        QCOMPARE(rtts->value().size(), std::size_t(3));
+    }
+
+    void pingMeasuresRoundTrips() {
+        Connection* connection = dialBToA(*a_, bAddr_);
+        QVERIFY(connection);
+        std::optional<Result<std::vector<MonoTime>>> rtts;
+        a_->pingService().ping(b_->peerId(), 5, 5000ms, [&](auto r) { rtts = std::move(r); });
+        QTRY_VERIFY_WITH_TIMEOUT(rtts.has_value(), 5000);
+        QVERIFY2(rtts->ok(), rtts->ok() ? "" : rtts->errorMessage().c_str());
+        QCOMPARE(rtts->value().size(), std::size_t(5));
+        for (MonoTime rtt : rtts->value()) {
+            QVERIFY(rtt > 0ns);
+            QVERIFY(rtt < 1s);
+        }
+        QVERIFY(a_->peerRecord(b_->peerId())->lastPingRtt.has_value());
+    }
+
+    void hundredConcurrentStreams() {
+        Connection* connection = dialBToA(*a_, bAddr_);
+        QVERIFY(connection);
+        constexpr int streams = 100;
+        std::vector<Bytes> received(streams);
+        int finished = 0;
+        int failed = 0;
+        for (int i = 0; i < streams; ++i) {
+            connection->openStream({echoProtocol}, [&, i](Result<Stream*> opened) {
+                if (!opened) {
+                    ++failed;
+                    return;
+                }
+                Stream* stream = *opened;
+                QObject::connect(stream, &Stream::readyRead, stream,
+                                 [&, stream, i] { append(received[i], stream->readAll()); });
+                QObject::connect(stream, &Stream::remoteClosed, stream, [&] { ++finished; });
+                Bytes payload(1000 + i, static_cast<std::uint8_t>(i));
+                stream->write(payload);
+                stream->closeWrite();
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(finished + failed, streams, 10000);
+        QCOMPARE(failed, 0);
+        for (int i = 0; i < streams; ++i)
+            QCOMPARE(received[i], Bytes(1000 + i, static_cast<std::uint8_t>(i)));
+    }
+
+    void eightMebibytesEachWay() {
+        Connection* connection = dialBToA(*a_, bAddr_);
+        QVERIFY(connection);
+        constexpr std::uint64_t size = 8 * 1024 * 1024;
+        std::optional<Result<PerfResult>> result;
+        a_->perfService().run(connection, size, size, [&](auto r) { result = std::move(r); });
+        QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 30000);
+        QVERIFY2(result->ok(), result->ok() ? "" : result->errorMessage().c_str());
+        QCOMPARE((*result)->uploaded, size);
+        QCOMPARE((*result)->downloaded, size);
+        // Both directions crossed far more than one 256 KiB window.
+        QVERIFY(connection->bytesOut() > size);
+        QVERIFY(connection->bytesIn() > size);
+    }
+
+    void wrongPeerIdFailsWithMismatch() {
+        PeerId other = PeerId::fromPublicKey(PrivateKey::generateEd25519().publicKey());
+        Multiaddr wrong = bAddr_.withoutPeerId().withPeerId(other);
+        std::optional<Result<Connection*>> result;
+        a_->dial(wrong, [&](Result<Connection*> r) { result = std::move(r); });
+        QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 10000);
+        QVERIFY(!result->ok());
+        const std::string expected =
+            "peer id mismatch: expected " + other.toBase58() + ", got " + b_->peerId().toBase58();
+        QCOMPARE(QString::fromStdString(result->errorMessage()), QString::fromStdString(expected));
+        QCOMPARE(a_->counters().handshakeFailures.at("peer_id_mismatch"), 1u);
+    }
+
+    void garbageAndTruncatedHandshakesCloseOnlyThatConnection() {
+        // A healthy connection that must survive the abuse below.
+        Connection* healthy = dialBToA(*a_, bAddr_);
+        QVERIFY(healthy);
+        const auto endpoint = bAddr_.tcpEndpoint().value();
+
+        // Garbage instead of multistream-select.
+        QTcpSocket garbage;
+        garbage.connectToHost(QString::fromStdString(endpoint.host), endpoint.port);
+        QVERIFY(garbage.waitForConnected(5000));
+        garbage.write(QByteArray(200, '\xff'));
+        QTRY_COMPARE_WITH_TIMEOUT(garbage.state(), QAbstractSocket::UnconnectedState, 5000);
+
+        // A correct security negotiation followed by half a Noise message, then EOF.
+        QTcpSocket truncated;
+        truncated.connectToHost(QString::fromStdString(endpoint.host), endpoint.port);
+        QVERIFY(truncated.waitForConnected(5000));
+        MultistreamSelect mss = MultistreamSelect::initiator({"/noise"});
+        mss.start();
+        Bytes hello = mss.takeOutput();
+        truncated.write(reinterpret_cast<const char*>(hello.data()), qint64(hello.size()));
+        const char partialNoise[] = {0x00, 0x20, 0x01, 0x02, 0x03};
+        truncated.write(partialNoise, sizeof partialNoise);
+        QVERIFY(truncated.waitForBytesWritten(5000));
+        QTest::qWait(50);
+        truncated.disconnectFromHost();
+
+        QTRY_COMPARE_WITH_TIMEOUT(b_->counters().handshakeFailures.count("security_negotiation"),
+                                  std::size_t(1), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(b_->counters().handshakeFailures.count("eof"), std::size_t(1),
+                                  5000);
+        // The healthy connection still works.
+        QVERIFY(healthy->isOpen());
+        std::optional<Result<std::vector<MonoTime>>> rtts;
+        a_->pingService().ping(healthy, 2, 5000ms, [&](auto r) { rtts = std::move(r); });
+        QTRY_VERIFY_WITH_TIMEOUT(rtts.has_value(), 5000);
+        QVERIFY(rtts->ok());
+        QCOMPARE(b_->connections().size(), std::size_t(1));
+    }
+
+    void closingConnectionEndsItsStreams() {
+        Connection* connection = dialBToA(*a_, bAddr_);
+        QVERIFY(connection);
+        QPointer<Stream> opened;
+        connection->openStream({echoProtocol}, [&](Result<Stream*> s) {
+            if (s)
+                opened = *s;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(opened, 5000);
+        QSignalSpy reset(opened.data(), &Stream::wasReset);
+        QSignalSpy closedOnB(b_.get(), &Host::connectionClosed);
+        connection->close(QStringLiteral("test"));
+        QCOMPARE(reset.count(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(closedOnB.count(), 1, 5000);
+        QVERIFY(a_->connections().empty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHostPair)
+#include "tst_host_pair.moc"
