@@ -1,0 +1,225 @@
+#include "engine/api/engine.h"
+#include "engine/api/engine_client.h"
+#include "ui/main_window.h"
+#include "ui/models/peer_table_model.h"
+
+#include <QAction>
+#include <QDir>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <memory>
+
+using namespace peerscope;
+
+namespace {
+
+constexpr int kTimeoutMs = 10000;
+
+EngineOptions loopbackOptions(const QTemporaryDir& dataDir) {
+    EngineOptions options;
+    options.dataDir = dataDir.path();
+    options.listenAddrs = {QStringLiteral("/ip4/127.0.0.1/tcp/0")};
+    options.apiEndpoint = std::nullopt;
+    return options;
+}
+
+QString firstLoopbackAddr(const Engine& engine) {
+    for (const QString& addr : engine.announcedAddrs()) {
+        if (addr.startsWith(QLatin1String("/ip4/127.0.0.1/")))
+            return addr;
+    }
+    return engine.announcedAddrs().value(0);
+}
+
+} // namespace
+
+class TestMainWindow final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(settingsDir_.isValid());
+        // Window geometry and header state go to a throwaway place, not the user's config.
+        QCoreApplication::setOrganizationName(QStringLiteral("PeerScopeTest"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_main_window"));
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir_.path());
+        QSettings::setDefaultFormat(QSettings::NativeFormat);
+        QLocale::setDefault(QLocale::c());
+
+        for (auto* dir : {&dirA_, &dirB_})
+            QVERIFY(dir->isValid());
+        engineA_ = std::make_unique<Engine>(loopbackOptions(dirA_));
+        engineB_ = std::make_unique<Engine>(loopbackOptions(dirB_));
+        const Result<void> startedA = engineA_->start();
+        QVERIFY2(startedA.ok(), startedA.ok() ? "" : startedA.errorMessage().c_str());
+        const Result<void> startedB = engineB_->start();
+        QVERIFY2(startedB.ok(), startedB.ok() ? "" : startedB.errorMessage().c_str());
+        QVERIFY(!engineA_->client()->snapshot().peerId.isEmpty());
+    }
+
+    void cleanupTestCase() {
+        engineB_.reset();
+        engineA_.reset();
+    }
+
+    void showsLivePeers() {
+        const QString idA = engineA_->client()->snapshot().peerId;
+        const QString idB = engineB_->client()->snapshot().peerId;
+        QVERIFY(idA != idB);
+
+        MainWindow window(engineA_->client());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.windowTitle(), QStringLiteral("PeerScope"));
+
+        auto* peerIdLabel = window.findChild<QLabel*>(QStringLiteral("peerIdLabel"));
+        QVERIFY(peerIdLabel);
+        QCOMPARE(peerIdLabel->text(), idA);
+        QVERIFY(peerIdLabel->textInteractionFlags() & Qt::TextSelectableByMouse);
+        auto* listen = window.findChild<QListWidget*>(QStringLiteral("listenAddressList"));
+        QVERIFY(listen);
+        QTRY_VERIFY_WITH_TIMEOUT(listen->count() >= 1 && listen->item(0)->text().contains(idA),
+                                 kTimeoutMs);
+
+        auto* table = window.findChild<QTableView*>(QStringLiteral("peerTable"));
+        QVERIFY(table);
+        QCOMPARE(table->model()->rowCount(), 0);
+        auto* emptyLabel = window.findChild<QLabel*>(QStringLiteral("emptyPeersLabel"));
+        QVERIFY(emptyLabel && emptyLabel->isVisible());
+
+        // B dials A: A's window gets B as an inbound peer on a following tick.
+        bool dialed = false;
+        QString dialError;
+        engineB_->client()->dial(firstLoopbackAddr(*engineA_), this,
+                                 [&](const DialOutcome& outcome) {
+                                     dialed = outcome.ok;
+                                     dialError = outcome.error;
+                                 });
+        QTRY_VERIFY2_WITH_TIMEOUT(dialed, qPrintable(dialError), kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 1, kTimeoutMs);
+        QVERIFY(!emptyLabel->isVisible());
+        const QModelIndex peerCell = table->model()->index(0, PeerTableModel::PeerColumn);
+        QCOMPARE(peerCell.data(PeerTableModel::PeerIdRole).toString(), idB);
+        QCOMPARE(peerCell.data(Qt::ToolTipRole).toString(), idB);
+        QCOMPARE(peerCell.data().toString(), PeerTableModel::shortPeerId(idB));
+        QCOMPARE(table->model()->index(0, PeerTableModel::DirectionColumn).data().toString(),
+                 QStringLiteral("in"));
+
+        // Dial… from the window: A dials B back through the dialog; now both directions.
+        auto* dialAction = window.findChild<QAction*>(QStringLiteral("dialAction"));
+        QVERIFY(dialAction && dialAction->isEnabled());
+        dialAction->trigger();
+        QInputDialog* dialog = nullptr;
+        QTRY_VERIFY((dialog = window.findChild<QInputDialog*>(QStringLiteral("dialDialog"))) &&
+                    dialog->isVisible());
+        dialog->setTextValue(firstLoopbackAddr(*engineB_));
+        QVERIFY(QTest::qWaitForWindowExposed(dialog));
+        saveScreenshot(dialog, QStringLiteral("dial_dialog.png"));
+        dialog->accept();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.statusBar()->currentMessage().startsWith(QStringLiteral("Connected to")),
+            kTimeoutMs);
+        QVERIFY(window.statusBar()->currentMessage().contains(PeerTableModel::shortPeerId(idB)));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            table->model()->index(0, PeerTableModel::ConnectionsColumn).data().toInt(), 2,
+            kTimeoutMs);
+        QCOMPARE(table->model()->index(0, PeerTableModel::DirectionColumn).data().toString(),
+                 QStringLiteral("both"));
+
+        // Ping the selected peer: RTT in the status bar, then in the table.
+        auto* pingAction = window.findChild<QAction*>(QStringLiteral("pingAction"));
+        QVERIFY(pingAction);
+        QVERIFY(!pingAction->isEnabled());
+        table->selectRow(0);
+        QVERIFY(pingAction->isEnabled());
+        pingAction->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.statusBar()->currentMessage().contains(QStringLiteral(" ms (min ")), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(table->model()
+                                     ->index(0, PeerTableModel::RttColumn)
+                                     .data()
+                                     .toString()
+                                     .endsWith(QStringLiteral(" ms")),
+                                 kTimeoutMs);
+        // Selection survives the live updates.
+        QCOMPARE(table->selectionModel()->selectedRows().size(), 1);
+
+        auto* statusCounts = window.findChild<QLabel*>(QStringLiteral("statusCountsLabel"));
+        QVERIFY(statusCounts);
+        QTRY_COMPARE_WITH_TIMEOUT(statusCounts->text(), QStringLiteral("1 peer  ·  2 connections"),
+                                  kTimeoutMs);
+
+        saveScreenshot(&window, QStringLiteral("main_window.png"));
+
+        // The filter hides the peer when nothing matches, and shows it for a piece of its id.
+        auto* filter = window.findChild<QLineEdit*>(QStringLiteral("peerFilterEdit"));
+        QVERIFY(filter);
+        filter->setText(QStringLiteral("no-such-peer"));
+        QCOMPARE(table->model()->rowCount(), 0);
+        QVERIFY(emptyLabel->isVisible());
+        QVERIFY(emptyLabel->text().contains(QStringLiteral("filter")));
+        filter->setText(idB.mid(20, 10).toLower());
+        QCOMPARE(table->model()->rowCount(), 1);
+        filter->clear();
+
+        // Disconnect removes the row.
+        table->selectRow(0);
+        auto* disconnectAction = window.findChild<QAction*>(QStringLiteral("disconnectAction"));
+        QVERIFY(disconnectAction && disconnectAction->isEnabled());
+        disconnectAction->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 0, kTimeoutMs);
+        QTRY_VERIFY(!disconnectAction->isEnabled());
+        QVERIFY(emptyLabel->isVisible());
+        QVERIFY(emptyLabel->text().startsWith(QStringLiteral("No connected peers")));
+        saveScreenshot(&window, QStringLiteral("main_window_empty.png"));
+    }
+
+    void persistsHeaderState() {
+        {
+            MainWindow window(engineA_->client());
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            auto* table = window.findChild<QTableView*>(QStringLiteral("peerTable"));
+            table->setColumnWidth(PeerTableModel::AgentColumn, 333);
+            table->sortByColumn(PeerTableModel::BytesInColumn, Qt::DescendingOrder);
+            window.resize(1111, 777);
+            window.close();
+        }
+        MainWindow window(engineA_->client());
+        auto* table = window.findChild<QTableView*>(QStringLiteral("peerTable"));
+        QCOMPARE(table->columnWidth(PeerTableModel::AgentColumn), 333);
+        QCOMPARE(table->horizontalHeader()->sortIndicatorSection(),
+                 int(PeerTableModel::BytesInColumn));
+        QCOMPARE(table->horizontalHeader()->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(window.size(), QSize(1111, 777));
+    }
+
+private:
+    void saveScreenshot(QWidget* widget, const QString& name) {
+        const QString dir = QStringLiteral(PEERSCOPE_BINARY_DIR "/artifacts");
+        QVERIFY(QDir().mkpath(dir));
+        // Let the last snapshot paint and the rates settle before the picture.
+        QTest::qWait(600);
+        const QString path = dir + QLatin1Char('/') + name;
+        QVERIFY(widget->grab().save(path));
+        qInfo("screenshot: %s", qPrintable(path));
+    }
+
+    QTemporaryDir settingsDir_;
+    QTemporaryDir dirA_;
+    QTemporaryDir dirB_;
+    std::unique_ptr<Engine> engineA_;
+    std::unique_ptr<Engine> engineB_;
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

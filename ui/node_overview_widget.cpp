@@ -1,0 +1,189 @@
+#include "ui/node_overview_widget.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QLocale>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace peerscope {
+
+namespace {
+
+QLabel* makeValueLabel(const QString& objectName) {
+    auto* label = new QLabel(QStringLiteral("—"));
+    label->setObjectName(objectName);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    label->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return label;
+}
+
+void setTextIfChanged(QLabel* label, const QString& text) {
+    // setText() re-lays out and clears a selection the user may be making.
+    if (label->text() != text)
+        label->setText(text);
+}
+
+QString humanBytes(quint64 bytes) {
+    return QLocale().formattedDataSize(static_cast<qint64>(bytes), 1, QLocale::DataSizeIecFormat);
+}
+
+} // namespace
+
+NodeOverviewWidget::NodeOverviewWidget(QWidget* parent)
+    : QWidget(parent), peerIdLabel_(new QLabel(tr("Starting…"))),
+      copyButton_(new QPushButton(tr("Copy"))), agentLabel_(new QLabel(QStringLiteral("—"))),
+      listenList_(makeAddressList(QStringLiteral("listenAddressList"))),
+      observedList_(makeAddressList(QStringLiteral("observedAddressList"))),
+      peersLabel_(makeValueLabel(QStringLiteral("peersTotalLabel"))),
+      connectionsLabel_(makeValueLabel(QStringLiteral("connectionsTotalLabel"))),
+      streamsLabel_(makeValueLabel(QStringLiteral("streamsTotalLabel"))),
+      bytesInLabel_(makeValueLabel(QStringLiteral("bytesInTotalLabel"))),
+      bytesOutLabel_(makeValueLabel(QStringLiteral("bytesOutTotalLabel"))) {
+    peerIdLabel_->setObjectName(QStringLiteral("peerIdLabel"));
+    peerIdLabel_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    peerIdLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    peerIdLabel_->setCursor(Qt::IBeamCursor);
+    peerIdLabel_->setToolTip(tr("This node's peer ID: what other peers dial after /p2p/"));
+    agentLabel_->setObjectName(QStringLiteral("agentLabel"));
+    agentLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    copyButton_->setObjectName(QStringLiteral("copyPeerIdButton"));
+    copyButton_->setIcon(QIcon::fromTheme(QStringLiteral("edit-copy")));
+    copyButton_->setToolTip(tr("Copy the peer ID to the clipboard"));
+    copyButton_->setEnabled(false);
+    connect(copyButton_, &QPushButton::clicked, this, &NodeOverviewWidget::copyPeerId);
+
+    auto* idRow = new QHBoxLayout;
+    idRow->addWidget(peerIdLabel_);
+    idRow->addWidget(copyButton_);
+    idRow->addStretch(1);
+
+    auto* identityBox = new QGroupBox(tr("This node"));
+    auto* identityForm = new QFormLayout(identityBox);
+    identityForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    identityForm->addRow(tr("Peer ID:"), idRow);
+    identityForm->addRow(tr("Agent:"), agentLabel_);
+
+    auto* listenBox = new QGroupBox(tr("Listen addresses"));
+    (new QVBoxLayout(listenBox))->addWidget(listenList_);
+    auto* observedBox = new QGroupBox(tr("Observed addresses"));
+    observedBox->setToolTip(tr("How peers report seeing this node (identify)"));
+    (new QVBoxLayout(observedBox))->addWidget(observedList_);
+
+    auto* totalsBox = new QGroupBox(tr("Totals"));
+    auto* totalsForm = new QFormLayout(totalsBox);
+    totalsForm->addRow(tr("Peers:"), peersLabel_);
+    totalsForm->addRow(tr("Connections:"), connectionsLabel_);
+    totalsForm->addRow(tr("Open streams:"), streamsLabel_);
+    totalsForm->addRow(tr("Received:"), bytesInLabel_);
+    totalsForm->addRow(tr("Sent:"), bytesOutLabel_);
+    totalsBox->setMinimumWidth(totalsBox->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 30);
+
+    auto* addressRow = new QHBoxLayout;
+    addressRow->addWidget(listenBox, 5);
+    addressRow->addWidget(observedBox, 3);
+    addressRow->addWidget(totalsBox, 0);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(identityBox);
+    layout->addLayout(addressRow, 1);
+}
+
+NodeOverviewWidget::~NodeOverviewWidget() = default;
+
+QListWidget* NodeOverviewWidget::makeAddressList(const QString& objectName) {
+    auto* list = new QListWidget;
+    list->setObjectName(objectName);
+    list->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    list->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    list->setUniformItemSizes(true);
+    // Long addresses are elided in the middle (full text in the tooltip and on copy)
+    // rather than scrolled sideways.
+    list->setTextElideMode(Qt::ElideMiddle);
+    list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    list->setMinimumHeight(list->fontMetrics().height() * 3);
+    list->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+
+    auto* copy = new QAction(QIcon::fromTheme(QStringLiteral("edit-copy")),
+                             QObject::tr("Copy address"), list);
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetShortcut);
+    QObject::connect(copy, &QAction::triggered, list, [list] {
+        QStringList lines;
+        for (const QListWidgetItem* item : list->selectedItems())
+            lines << item->text();
+        if (!lines.isEmpty())
+            QApplication::clipboard()->setText(lines.join(QLatin1Char('\n')));
+    });
+    list->addAction(copy);
+    list->setContextMenuPolicy(Qt::ActionsContextMenu);
+    return list;
+}
+
+void NodeOverviewWidget::setAddresses(QListWidget* list, const QStringList& addresses,
+                                      const QString& placeholder) {
+    list->clear();
+    if (addresses.isEmpty()) {
+        auto* item = new QListWidgetItem(placeholder, list);
+        item->setFlags(Qt::NoItemFlags);
+        QFont font = list->font();
+        font.setItalic(true);
+        item->setFont(font);
+        return;
+    }
+    for (const QString& address : addresses) {
+        auto* item = new QListWidgetItem(address, list);
+        item->setToolTip(address);
+    }
+}
+
+void NodeOverviewWidget::applySnapshot(const NodeSnapshot& snapshot) {
+    if (snapshot.peerId != peerId_ && !snapshot.peerId.isEmpty()) {
+        peerId_ = snapshot.peerId;
+        peerIdLabel_->setText(peerId_);
+        copyButton_->setEnabled(true);
+    }
+    setTextIfChanged(agentLabel_,
+                     snapshot.agentVersion.isEmpty() ? QStringLiteral("—") : snapshot.agentVersion);
+
+    if (!addressesShown_ || snapshot.listenAddrs != listenAddrs_) {
+        listenAddrs_ = snapshot.listenAddrs;
+        setAddresses(listenList_, listenAddrs_, tr("Not listening"));
+    }
+    if (!addressesShown_ || snapshot.observedAddrs != observedAddrs_) {
+        observedAddrs_ = snapshot.observedAddrs;
+        setAddresses(observedList_, observedAddrs_, tr("None reported yet"));
+    }
+    addressesShown_ = true;
+
+    int connections = 0;
+    for (const PeerSnapshot& peer : snapshot.peers)
+        connections += static_cast<int>(peer.connections.size());
+    int peers = 0;
+    for (const PeerSnapshot& peer : snapshot.peers)
+        peers += peer.connections.isEmpty() ? 0 : 1;
+    const QLocale locale;
+    setTextIfChanged(peersLabel_, locale.toString(peers));
+    setTextIfChanged(connectionsLabel_, locale.toString(connections));
+    setTextIfChanged(streamsLabel_, locale.toString(snapshot.openStreams));
+    setTextIfChanged(bytesInLabel_, humanBytes(snapshot.counters.bytesIn));
+    setTextIfChanged(bytesOutLabel_, humanBytes(snapshot.counters.bytesOut));
+}
+
+void NodeOverviewWidget::copyPeerId() {
+    if (peerId_.isEmpty())
+        return;
+    QApplication::clipboard()->setText(peerId_);
+    Q_EMIT peerIdCopied(peerId_);
+}
+
+} // namespace peerscope

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "engine/api/snapshot.h"
+
+#include <QWidget>
+
+class QLabel;
+class QListWidget;
+class QPushButton;
+
+namespace peerscope {
+
+// The "this node" panel: identity, agent, listen and observed addresses, totals.
+// Fed with every snapshot; widgets are only touched when their value changes so selections
+// and scroll positions in the address lists survive the 4 Hz updates.
+class NodeOverviewWidget final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(NodeOverviewWidget)
+
+public:
+    explicit NodeOverviewWidget(QWidget* parent = nullptr);
+    ~NodeOverviewWidget() override;
+
+    void applySnapshot(const NodeSnapshot& snapshot);
+    QString peerId() const { return peerId_; }
+
+Q_SIGNALS:
+    void peerIdCopied(const QString& peerId);
+
+private:
+    void copyPeerId();
+    static QListWidget* makeAddressList(const QString& objectName);
+    static void setAddresses(QListWidget* list, const QStringList& addresses,
+                             const QString& placeholder);
+
+    QString peerId_;
+    QLabel* peerIdLabel_;
+    QPushButton* copyButton_;
+    QLabel* agentLabel_;
+    QListWidget* listenList_;
+    QListWidget* observedList_;
+    QLabel* peersLabel_;
+    QLabel* connectionsLabel_;
+    QLabel* streamsLabel_;
+    QLabel* bytesInLabel_;
+    QLabel* bytesOutLabel_;
+    QStringList listenAddrs_;
+    QStringList observedAddrs_;
+    bool addressesShown_ = false;
+};
+
+} // namespace peerscope
