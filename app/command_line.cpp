@@ -4,7 +4,6 @@
 
 #include <QCommandLineParser>
 #include <QRegularExpression>
-
 #include <cstdio>
 
 namespace peerscope {
@@ -53,8 +52,7 @@ CommandLine parseCommandLine(const QStringList& arguments, int* exitCode) {
         QStringLiteral("file"));
     const QCommandLineOption dataDir(
         QStringLiteral("data-dir"),
-        QStringLiteral("Data directory. Default: $XDG_DATA_HOME/peerscope"),
-        QStringLiteral("dir"));
+        QStringLiteral("Data directory. Default: $XDG_DATA_HOME/peerscope"), QStringLiteral("dir"));
     const QCommandLineOption api(
         QStringLiteral("api"),
         QStringLiteral("Control API address, or \"off\". Default: 127.0.0.1:5080"),
@@ -80,8 +78,8 @@ CommandLine parseCommandLine(const QStringList& arguments, int* exitCode) {
         return result;
     }
     if (!parser.positionalArguments().isEmpty()) {
-        printError(QStringLiteral("unexpected argument \"%1\"")
-                       .arg(parser.positionalArguments().first()));
+        printError(
+            QStringLiteral("unexpected argument \"%1\"").arg(parser.positionalArguments().first()));
         *exitCode = 2;
         return result;
     }

@@ -1,7 +1,6 @@
 #include "signal_watcher.h"
 
 #include <QSocketNotifier>
-
 #include <csignal>
 #include <fcntl.h>
 #include <unistd.h>

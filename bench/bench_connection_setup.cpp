@@ -23,16 +23,25 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template <typename Predicate> bool waitFor(Predicate done, int timeoutMs) {
-    QElapsedTimer timer;
-    timer.start();
-    while (!done()) {
-        if (timer.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+// Blocks in the event loop (in poll, not spinning) until finish() or the timeout.
+class Waiter {
+public:
+    void finish() {
+        done_ = true;
+        loop_.quit();
     }
-    return true;
-}
+    bool wait(int timeoutMs) {
+        if (!done_) {
+            QTimer::singleShot(timeoutMs, &loop_, &QEventLoop::quit);
+            loop_.exec();
+        }
+        return done_;
+    }
+
+private:
+    QEventLoop loop_;
+    bool done_ = false;
+};
 
 // Returns the sorted setup times in milliseconds.
 std::vector<double> measure(Host& host, const Multiaddr& target, int count) {
@@ -40,23 +49,32 @@ std::vector<double> measure(Host& host, const Multiaddr& target, int count) {
     for (int i = 0; i < count; ++i) {
         QElapsedTimer timer;
         timer.start();
-        std::optional<bool> ok;
+        bool ok = false;
+        qint64 elapsedNs = 0;
         Connection* connection = nullptr;
+        Waiter waiter;
         host.dial(target, [&](Result<Connection*> dialled) {
             if (!dialled) {
                 std::fprintf(stderr, "dial failed: %s\n", dialled.errorMessage().c_str());
-                ok = false;
+                waiter.finish();
                 return;
             }
             connection = *dialled;
             host.pingService().ping(connection, 1, 5000ms,
-                                    [&](Result<std::vector<MonoTime>> rtts) { ok = rtts.ok(); });
+                                    [&](Result<std::vector<MonoTime>> rtts) {
+                                        elapsedNs = timer.nsecsElapsed();
+                                        ok = rtts.ok();
+                                        waiter.finish();
+                                    });
         });
-        if (!waitFor([&] { return ok.has_value(); }, 20000) || !*ok)
+        if (!waiter.wait(20000) || !ok)
             break;
-        samples.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+        samples.push_back(static_cast<double>(elapsedNs) / 1e6);
+        Waiter closed;
+        QObject::connect(&host, &Host::connectionClosed, &host, [&] { closed.finish(); },
+                         Qt::SingleShotConnection);
         connection->close(QStringLiteral("benchmark"));
-        waitFor([&] { return host.connections().empty(); }, 5000);
+        closed.wait(5000);
     }
     std::sort(samples.begin(), samples.end());
     return samples;

@@ -10,6 +10,8 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -22,16 +24,25 @@ using namespace peerscope;
 
 namespace {
 
-template <typename Predicate> bool waitFor(Predicate done, int timeoutMs) {
-    QElapsedTimer timer;
-    timer.start();
-    while (!done()) {
-        if (timer.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+// Blocks in the event loop (in poll, not spinning) until finish() or the timeout.
+class Waiter {
+public:
+    void finish() {
+        done_ = true;
+        loop_.quit();
     }
-    return true;
-}
+    bool wait(int timeoutMs) {
+        if (!done_) {
+            QTimer::singleShot(timeoutMs, &loop_, &QEventLoop::quit);
+            loop_.exec();
+        }
+        return done_;
+    }
+
+private:
+    QEventLoop loop_;
+    bool done_ = false;
+};
 
 // Raw TCP on loopback, one stream, 5 seconds; GB/s or a negative value if iperf3 is missing.
 double iperf3GBps() {
@@ -67,21 +78,26 @@ int main(int argc, char** argv) {
         return 1;
     }
     Connection* connection = nullptr;
+    Waiter dialled;
     host.dial(Multiaddr::parse(peer.listenAddr().toStdString()).value(),
-              [&](Result<Connection*> dialled) {
-                  if (dialled)
-                      connection = *dialled;
+              [&](Result<Connection*> result) {
+                  if (result)
+                      connection = *result;
+                  dialled.finish();
               });
-    if (!waitFor([&] { return connection != nullptr; }, 10000)) {
+    if (!dialled.wait(10000) || !connection) {
         std::fprintf(stderr, "dial failed\n");
         return 1;
     }
     const std::uint64_t bytes = mebibytes * 1024 * 1024;
     auto run = [&](std::uint64_t up, std::uint64_t down) -> std::optional<PerfResult> {
         std::optional<Result<PerfResult>> result;
-        host.perfService().run(connection, up, down,
-                               [&](Result<PerfResult> r) { result = std::move(r); });
-        if (!waitFor([&] { return result.has_value(); }, 600000) || !*result) {
+        Waiter finished;
+        host.perfService().run(connection, up, down, [&](Result<PerfResult> r) {
+            result = std::move(r);
+            finished.finish();
+        });
+        if (!finished.wait(600000) || !*result) {
             std::fprintf(stderr, "perf failed: %s\n",
                          result ? result->errorMessage().c_str() : "timeout");
             return std::nullopt;

@@ -15,12 +15,9 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRegularExpression>
-
 #include <cmath>
-
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-
 #include <sys/stat.h>
 
 Q_LOGGING_CATEGORY(lcApi, "peerscope.engine.api")
@@ -59,8 +56,8 @@ QJsonObject peerJson(const PeerSnapshot& peer) {
 }
 
 void writeJson(QHttpServerResponder& responder, const QJsonValue& body, Status status) {
-    QJsonDocument document = body.isArray() ? QJsonDocument(body.toArray())
-                                            : QJsonDocument(body.toObject());
+    QJsonDocument document =
+        body.isArray() ? QJsonDocument(body.toArray()) : QJsonDocument(body.toObject());
     responder.write(document.toJson(QJsonDocument::Compact), "application/json", status);
 }
 
@@ -96,20 +93,23 @@ QByteArray headerValue(const QHttpServerRequest& request, const QByteArray& name
 
 ControlApi::ControlApi(EngineCore& core, QByteArray token, QObject* parent)
     : QObject(parent), core_(core), token_(std::move(token)) {
-    server_ = std::make_unique<HttpDispatcher>(
-        [this](const QHttpServerRequest& request, QHttpServerResponder&& responder,
-               QPointer<QTcpSocket> socket) {
-            auto shared = std::make_shared<QHttpServerResponder>(std::move(responder));
-            handle(request, shared, socket);
-        });
+    server_ = std::make_unique<HttpDispatcher>([this](const QHttpServerRequest& request,
+                                                      QHttpServerResponder&& responder,
+                                                      QPointer<QTcpSocket> socket) {
+        auto shared = std::make_shared<QHttpServerResponder>(std::move(responder));
+        handle(request, shared, socket);
+    });
 }
 
 ControlApi::~ControlApi() = default;
 
-quint16 ControlApi::port() const { return port_; }
+quint16 ControlApi::port() const {
+    return port_;
+}
 
 Result<QString> ControlApi::listen(const QString& endpoint) {
-    static const QRegularExpression pattern(QStringLiteral(R"(^(\[[^\]]+\]|[^:\[\]]+):(\d{1,5})$)"));
+    static const QRegularExpression pattern(
+        QStringLiteral(R"(^(\[[^\]]+\]|[^:\[\]]+):(\d{1,5})$)"));
     QRegularExpressionMatch match = pattern.match(endpoint);
     if (!match.hasMatch())
         return makeError("--api \"" + endpoint.toStdString() +
@@ -125,8 +125,8 @@ Result<QString> ControlApi::listen(const QString& endpoint) {
                          "\" is not an IP address");
     const uint port = match.captured(2).toUInt();
     if (port > 65535)
-        return makeError("--api \"" + endpoint.toStdString() + "\": port " +
-                         std::to_string(port) + " out of range 0-65535");
+        return makeError("--api \"" + endpoint.toStdString() + "\": port " + std::to_string(port) +
+                         " out of range 0-65535");
     port_ = server_->listen(address, static_cast<quint16>(port));
     if (port_ == 0)
         return makeError("cannot listen for the control API on " + endpoint.toStdString() +
@@ -153,7 +153,8 @@ Result<QByteArray> ControlApi::loadOrCreateToken(const QString& path) {
             return makeError("cannot read API token file " + where);
         QByteArray token = file.readAll().trimmed();
         if (token.size() < 32)
-            return makeError("API token file " + where + " holds no valid token; delete it to "
+            return makeError("API token file " + where +
+                             " holds no valid token; delete it to "
                              "create a new one");
         return token;
     }
@@ -201,12 +202,13 @@ void ControlApi::handle(const QHttpServerRequest& request,
         if (!onlyMethod(Method::Get))
             return;
         NodeSnapshot snapshot = core_.makeSnapshot();
-        writeJson(*responder,
-                  QJsonObject{{"peerId", snapshot.peerId},
-                              {"agentVersion", snapshot.agentVersion},
-                              {"listenAddrs", QJsonArray::fromStringList(snapshot.listenAddrs)},
-                              {"observedAddrs", QJsonArray::fromStringList(snapshot.observedAddrs)}},
-                  Status::Ok);
+        writeJson(
+            *responder,
+            QJsonObject{{"peerId", snapshot.peerId},
+                        {"agentVersion", snapshot.agentVersion},
+                        {"listenAddrs", QJsonArray::fromStringList(snapshot.listenAddrs)},
+                        {"observedAddrs", QJsonArray::fromStringList(snapshot.observedAddrs)}},
+            Status::Ok);
         return;
     }
     if (path == QLatin1String("/api/v1/peers")) {

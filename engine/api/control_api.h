@@ -5,12 +5,11 @@
 #include <QByteArray>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
-#include <QPointer>
-#include <QTcpSocket>
 #include <QObject>
+#include <QPointer>
 #include <QString>
+#include <QTcpSocket>
 #include <memory>
-
 
 namespace peerscope {
 

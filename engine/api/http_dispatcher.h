@@ -5,7 +5,6 @@
 #include <QHttpServerResponder>
 #include <QPointer>
 #include <QTcpSocket>
-
 #include <functional>
 
 namespace peerscope {

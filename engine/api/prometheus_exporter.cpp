@@ -35,7 +35,8 @@ public:
         text_ += type;
         text_ += '\n';
     }
-    void sample(const char* name, double value, const QList<QPair<QByteArray, QString>>& labels = {}) {
+    void sample(const char* name, double value,
+                const QList<QPair<QByteArray, QString>>& labels = {}) {
         text_ += name;
         if (!labels.isEmpty()) {
             text_ += '{';

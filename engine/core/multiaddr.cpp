@@ -231,7 +231,7 @@ std::string MultiaddrComponent::valueString() const {
         return base58::encode(value);
     case ValueKind::Multihash:
         // go-multiaddr and js-multiaddr print certhash as base64url.
-        return "u" + multibase::encodeBase64Url(value);
+        return std::string("u").append(multibase::encodeBase64Url(value));
     }
     return {};
 }

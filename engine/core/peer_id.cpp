@@ -139,7 +139,7 @@ std::string PeerId::toCidV1() const {
     varint::append(cid, 1);
     varint::append(cid, libp2pKeyCodec);
     append(cid, multihash_);
-    return "b" + multibase::encodeBase32(cid);
+    return std::string("b").append(multibase::encodeBase32(cid));
 }
 
 std::optional<PublicKey> PeerId::publicKey() const {
@@ -152,6 +152,10 @@ std::optional<PublicKey> PeerId::publicKey() const {
     if (!key)
         return std::nullopt;
     return std::move(key).value();
+}
+
+std::strong_ordering operator<=>(const PeerId& a, const PeerId& b) {
+    return a.multihash_ <=> b.multihash_;
 }
 
 } // namespace peerscope

@@ -4,6 +4,7 @@
 #include "engine/core/keys.h"
 #include "engine/core/result.h"
 
+#include <compare>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -34,7 +35,8 @@ public:
     std::optional<PublicKey> publicKey() const;
 
     friend bool operator==(const PeerId&, const PeerId&) = default;
-    friend auto operator<=>(const PeerId&, const PeerId&) = default;
+    // Out of line: GCC 12 warns falsely on the inlined defaulted vector comparison.
+    friend std::strong_ordering operator<=>(const PeerId& a, const PeerId& b);
 
 private:
     explicit PeerId(Bytes multihash) : multihash_(std::move(multihash)) {}
@@ -45,7 +47,7 @@ private:
 
 template <> struct std::hash<peerscope::PeerId> {
     std::size_t operator()(const peerscope::PeerId& id) const noexcept {
-        return std::hash<std::string_view>{}(std::string_view(
-            reinterpret_cast<const char*>(id.bytes().data()), id.bytes().size()));
+        return std::hash<std::string_view>{}(
+            std::string_view(reinterpret_cast<const char*>(id.bytes().data()), id.bytes().size()));
     }
 };

@@ -51,6 +51,9 @@ void Connection::start(Bytes earlyPlaintext) {
         yamux_->feed(earlyPlaintext, clock_.now());
         dispatchEvents();
     }
+    // A yamux ping gives the session its RTT, which receive-window growth is judged against.
+    yamux_->ping(1, clock_.now());
+    flush();
     if (socket_ && socket_->bytesAvailable() > 0)
         onReadyRead();
 }
@@ -161,11 +164,12 @@ void Connection::flush() {
     yamux_->takeOutput(yamuxOut_);
     if (yamuxOut_.empty())
         return;
-    wireOut_.clear();
-    noise_->encrypt(yamuxOut_, wireOut_);
-    socket_->write(reinterpret_cast<const char*>(wireOut_.data()),
-                   static_cast<qint64>(wireOut_.size()));
-    bytesOut_ += wireOut_.size();
+    // Encrypt straight into a QByteArray: QTcpSocket queues it by reference, not by copy.
+    QByteArray wire(static_cast<qsizetype>(NoiseTransport::wireSize(yamuxOut_.size())),
+                    Qt::Uninitialized);
+    noise_->encrypt(yamuxOut_, reinterpret_cast<std::uint8_t*>(wire.data()));
+    bytesOut_ += static_cast<std::uint64_t>(wire.size());
+    socket_->write(wire);
     socket_->flush();
 }
 
@@ -184,18 +188,22 @@ void Connection::openStream(std::vector<std::string> protocols, StreamCallback d
     ++streamsOpened_;
     // `done` runs exactly once: on negotiation, on failure, or if the stream dies first.
     auto callback = std::make_shared<StreamCallback>(std::move(done));
-    auto finish = [callback](Result<Stream*> result) {
-        if (*callback) {
-            StreamCallback call = std::move(*callback);
-            *callback = nullptr;
-            call(std::move(result));
-        }
+    // Takes the stream, or null and the reason; the Result is built only at the call.
+    auto finish = [callback](Stream* negotiated, const std::string& error) {
+        if (!*callback)
+            return;
+        StreamCallback call = std::move(*callback);
+        *callback = nullptr;
+        if (negotiated)
+            call(Result<Stream*>(negotiated));
+        else
+            call(Result<Stream*>(Error{error}));
     };
-    connect(stream, &Stream::negotiated, this, [finish, stream] { finish(stream); });
+    connect(stream, &Stream::negotiated, this, [finish, stream] { finish(stream, {}); });
     connect(stream, &Stream::negotiationFailed, this,
-            [finish](const QString& reason) { finish(makeError(reason.toStdString())); });
+            [finish](const QString& reason) { finish(nullptr, reason.toStdString()); });
     connect(stream, &Stream::closed, this,
-            [finish] { finish(makeError("stream closed before protocol negotiation finished")); });
+            [finish] { finish(nullptr, "stream closed before protocol negotiation finished"); });
     stream->startNegotiation(
         std::make_unique<MultistreamSelect>(MultistreamSelect::initiator(std::move(protocols))));
     flush();

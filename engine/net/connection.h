@@ -110,7 +110,6 @@ private:
     Bytes readScratch_;
     Bytes plaintext_;
     Bytes yamuxOut_;
-    Bytes wireOut_;
     std::uint64_t bytesIn_ = 0;
     std::uint64_t bytesOut_ = 0;
     std::uint64_t streamsOpened_ = 0;

@@ -40,30 +40,35 @@ NoiseTransport::NoiseTransport(ByteView sendKey, ByteView receiveKey)
 
 NoiseTransport::~NoiseTransport() = default;
 
+std::size_t NoiseTransport::wireSize(std::size_t plaintextSize) {
+    const std::size_t frames = (plaintextSize + maxPlaintext - 1) / maxPlaintext;
+    return plaintextSize + frames * (2 + tagSize);
+}
+
 void NoiseTransport::encrypt(ByteView plaintext, Bytes& out) {
-    const std::size_t frames =
-        plaintext.empty() ? 0 : (plaintext.size() + maxPlaintext - 1) / maxPlaintext;
-    out.reserve(out.size() + plaintext.size() + frames * (2 + tagSize));
+    const std::size_t start = out.size();
+    out.resize(start + wireSize(plaintext.size()));
+    encrypt(plaintext, out.data() + start);
+}
+
+void NoiseTransport::encrypt(ByteView plaintext, std::uint8_t* out) {
     std::size_t offset = 0;
     while (offset < plaintext.size()) {
         const std::size_t chunk = std::min(maxPlaintext, plaintext.size() - offset);
         const std::size_t frameLength = chunk + tagSize;
-        const std::size_t start = out.size();
-        out.resize(start + 2 + frameLength);
-        std::uint8_t* frame = out.data() + start;
-        frame[0] = static_cast<std::uint8_t>(frameLength >> 8);
-        frame[1] = static_cast<std::uint8_t>(frameLength & 0xff);
+        out[0] = static_cast<std::uint8_t>(frameLength >> 8);
+        out[1] = static_cast<std::uint8_t>(frameLength & 0xff);
         auto nonce = nonceBytes(sendNonce_++);
         EVP_CIPHER_CTX* ctx = ciphers_->send.get();
         int written = 0;
-        EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 1);
-        EVP_CipherUpdate(ctx, frame + 2, &written, plaintext.data() + offset,
-                         static_cast<int>(chunk));
         int finalLength = 0;
-        EVP_CipherFinal_ex(ctx, frame + 2 + written, &finalLength);
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(tagSize),
-                            frame + 2 + chunk);
+        EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 1);
+        EVP_CipherUpdate(ctx, out + 2, &written, plaintext.data() + offset,
+                         static_cast<int>(chunk));
+        EVP_CipherFinal_ex(ctx, out + 2 + written, &finalLength);
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(tagSize), out + 2 + chunk);
         offset += chunk;
+        out += 2 + frameLength;
     }
 }
 
@@ -105,10 +110,8 @@ Result<void> NoiseTransport::decrypt(ByteView wire, Bytes& plaintextOut) {
     // Complete a frame left over from the previous call.
     if (!pending_.empty()) {
         if (pending_.size() < 2) {
-            std::size_t take = std::min<std::size_t>(2 - pending_.size(), wire.size());
-            pending_.insert(pending_.end(), wire.begin(),
-                            wire.begin() + static_cast<std::ptrdiff_t>(take));
-            offset += take;
+            while (pending_.size() < 2 && offset < wire.size())
+                pending_.push_back(wire[offset++]);
             if (pending_.size() < 2)
                 return {};
         }

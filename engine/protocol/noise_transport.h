@@ -25,6 +25,10 @@ public:
 
     // Appends the framed ciphertext of `plaintext` to `out`, split into as many frames as needed.
     void encrypt(ByteView plaintext, Bytes& out);
+    // The same into caller memory of exactly wireSize(plaintext.size()) bytes, so the I/O layer
+    // can encrypt straight into the buffer it hands to the socket.
+    static std::size_t wireSize(std::size_t plaintextSize);
+    void encrypt(ByteView plaintext, std::uint8_t* out);
     // Consumes wire bytes; decrypted plaintext is appended to `plaintextOut`. An
     // authentication failure is an error and the transport is unusable afterwards.
     Result<void> decrypt(ByteView wire, Bytes& plaintextOut);
