@@ -8,6 +8,7 @@
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
 #include "engine/net/ping_service.h"
+#include "event_waiter.h"
 #include "interop/js_peer.h"
 
 #include <QCoreApplication>
@@ -23,26 +24,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Blocks in the event loop (in poll, not spinning) until finish() or the timeout.
-class Waiter {
-public:
-    void finish() {
-        done_ = true;
-        loop_.quit();
-    }
-    bool wait(int timeoutMs) {
-        if (!done_) {
-            QTimer::singleShot(timeoutMs, &loop_, &QEventLoop::quit);
-            loop_.exec();
-        }
-        return done_;
-    }
-
-private:
-    QEventLoop loop_;
-    bool done_ = false;
-};
-
 // Returns the sorted setup times in milliseconds.
 std::vector<double> measure(Host& host, const Multiaddr& target, int count) {
     std::vector<double> samples;
@@ -52,7 +33,7 @@ std::vector<double> measure(Host& host, const Multiaddr& target, int count) {
         bool ok = false;
         qint64 elapsedNs = 0;
         Connection* connection = nullptr;
-        Waiter waiter;
+        bench::EventWaiter waiter;
         host.dial(target, [&](Result<Connection*> dialled) {
             if (!dialled) {
                 std::fprintf(stderr, "dial failed: %s\n", dialled.errorMessage().c_str());
@@ -60,19 +41,19 @@ std::vector<double> measure(Host& host, const Multiaddr& target, int count) {
                 return;
             }
             connection = *dialled;
-            host.pingService().ping(connection, 1, 5000ms,
-                                    [&](Result<std::vector<MonoTime>> rtts) {
-                                        elapsedNs = timer.nsecsElapsed();
-                                        ok = rtts.ok();
-                                        waiter.finish();
-                                    });
+            host.pingService().ping(connection, 1, 5000ms, [&](Result<std::vector<MonoTime>> rtts) {
+                elapsedNs = timer.nsecsElapsed();
+                ok = rtts.ok();
+                waiter.finish();
+            });
         });
         if (!waiter.wait(20000) || !ok)
             break;
         samples.push_back(static_cast<double>(elapsedNs) / 1e6);
-        Waiter closed;
-        QObject::connect(&host, &Host::connectionClosed, &host, [&] { closed.finish(); },
-                         Qt::SingleShotConnection);
+        bench::EventWaiter closed;
+        QObject::connect(
+            &host, &Host::connectionClosed, &host, [&] { closed.finish(); },
+            Qt::SingleShotConnection);
         connection->close(QStringLiteral("benchmark"));
         closed.wait(5000);
     }

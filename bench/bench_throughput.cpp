@@ -7,42 +7,23 @@
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
 #include "engine/net/perf_service.h"
+#include "event_waiter.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
-#include <QTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QThread>
+#include <QTimer>
 #include <cstdio>
 #include <optional>
 
 using namespace peerscope;
 
 namespace {
-
-// Blocks in the event loop (in poll, not spinning) until finish() or the timeout.
-class Waiter {
-public:
-    void finish() {
-        done_ = true;
-        loop_.quit();
-    }
-    bool wait(int timeoutMs) {
-        if (!done_) {
-            QTimer::singleShot(timeoutMs, &loop_, &QEventLoop::quit);
-            loop_.exec();
-        }
-        return done_;
-    }
-
-private:
-    QEventLoop loop_;
-    bool done_ = false;
-};
 
 // Raw TCP on loopback, one stream, 5 seconds; GB/s or a negative value if iperf3 is missing.
 double iperf3GBps() {
@@ -78,7 +59,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     Connection* connection = nullptr;
-    Waiter dialled;
+    bench::EventWaiter dialled;
     host.dial(Multiaddr::parse(peer.listenAddr().toStdString()).value(),
               [&](Result<Connection*> result) {
                   if (result)
@@ -92,7 +73,7 @@ int main(int argc, char** argv) {
     const std::uint64_t bytes = mebibytes * 1024 * 1024;
     auto run = [&](std::uint64_t up, std::uint64_t down) -> std::optional<PerfResult> {
         std::optional<Result<PerfResult>> result;
-        Waiter finished;
+        bench::EventWaiter finished;
         host.perfService().run(connection, up, down, [&](Result<PerfResult> r) {
             result = std::move(r);
             finished.finish();

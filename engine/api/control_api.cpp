@@ -82,6 +82,23 @@ std::optional<QJsonObject> parseBody(const QHttpServerRequest& request, QString*
     return document.object();
 }
 
+// The string field `name` of a JSON object body, or the 400 message naming what is wrong.
+std::optional<QString> requiredString(const QHttpServerRequest& request, const char* name,
+                                      QString* error) {
+    std::optional<QJsonObject> body = parseBody(request, error);
+    if (!body)
+        return std::nullopt;
+    const QJsonValue value = body->value(QLatin1String(name));
+    if (!value.isString()) {
+        *error =
+            QStringLiteral("field \"%1\" %2")
+                .arg(QLatin1String(name), value.isUndefined() ? QStringLiteral("is required")
+                                                              : QStringLiteral("must be a string"));
+        return std::nullopt;
+    }
+    return value.toString();
+}
+
 QByteArray headerValue(const QHttpServerRequest& request, const QByteArray& name) {
     for (const auto& [key, value] : request.headers())
         if (key.compare(name, Qt::CaseInsensitive) == 0)
@@ -231,20 +248,12 @@ void ControlApi::handle(const QHttpServerRequest& request,
         if (!onlyMethod(Method::Post))
             return;
         QString error;
-        std::optional<QJsonObject> body = parseBody(request, &error);
-        if (!body) {
+        std::optional<QString> addr = requiredString(request, "addr", &error);
+        if (!addr) {
             writeError(*responder, error, Status::BadRequest);
             return;
         }
-        const QJsonValue addr = body->value(QStringLiteral("addr"));
-        if (!addr.isString()) {
-            writeError(*responder,
-                       addr.isUndefined() ? QStringLiteral("field \"addr\" is required")
-                                          : QStringLiteral("field \"addr\" must be a string"),
-                       Status::BadRequest);
-            return;
-        }
-        Result<Multiaddr> parsed = Multiaddr::parse(addr.toString().toStdString());
+        Result<Multiaddr> parsed = Multiaddr::parse(addr->toStdString());
         if (!parsed) {
             writeError(*responder,
                        QStringLiteral("field \"addr\": ") +
@@ -252,7 +261,7 @@ void ControlApi::handle(const QHttpServerRequest& request,
                        Status::BadRequest);
             return;
         }
-        core_.dial(addr.toString(), [responder, socket](Result<ConnectionSnapshot> result) {
+        core_.dial(*addr, [responder, socket](Result<ConnectionSnapshot> result) {
             if (!socket)
                 return; // the client left
             if (!result)
@@ -267,20 +276,12 @@ void ControlApi::handle(const QHttpServerRequest& request,
         if (!onlyMethod(Method::Post))
             return;
         QString error;
-        std::optional<QJsonObject> body = parseBody(request, &error);
-        if (!body) {
+        std::optional<QString> peer = requiredString(request, "peer", &error);
+        if (!peer) {
             writeError(*responder, error, Status::BadRequest);
             return;
         }
-        const QJsonValue peer = body->value(QStringLiteral("peer"));
-        if (!peer.isString()) {
-            writeError(*responder,
-                       peer.isUndefined() ? QStringLiteral("field \"peer\" is required")
-                                          : QStringLiteral("field \"peer\" must be a string"),
-                       Status::BadRequest);
-            return;
-        }
-        Result<PeerId> peerId = PeerId::parse(peer.toString().toStdString());
+        Result<PeerId> peerId = PeerId::parse(peer->toStdString());
         if (!peerId) {
             writeError(*responder,
                        QStringLiteral("field \"peer\": ") +
@@ -288,7 +289,8 @@ void ControlApi::handle(const QHttpServerRequest& request,
                        Status::BadRequest);
             return;
         }
-        const QJsonValue countValue = body->value(QStringLiteral("count"));
+        const QJsonValue countValue =
+            QJsonDocument::fromJson(request.body()).object().value(QStringLiteral("count"));
         int count = 1;
         if (!countValue.isUndefined()) {
             const double number = countValue.toDouble(-1);

@@ -88,20 +88,13 @@ struct X25519Key {
     }
 };
 
-std::array<std::uint8_t, 12> nonceBytes(std::uint64_t n) {
-    std::array<std::uint8_t, 12> nonce{};
-    for (int i = 0; i < 8; ++i)
-        nonce[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
-    return nonce;
-}
-
 std::optional<Bytes> aead(bool encrypt, const Key& key, std::uint64_t n, ByteView ad,
                           ByteView input) {
     if (!encrypt && input.size() < tagSize)
         return std::nullopt;
     std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
                                                                         &EVP_CIPHER_CTX_free);
-    auto nonce = nonceBytes(n);
+    auto nonce = NoiseTransport::nonceBytes(n);
     const std::size_t bodyLength = encrypt ? input.size() : input.size() - tagSize;
     Bytes out(bodyLength + (encrypt ? tagSize : 0));
     int length = 0;

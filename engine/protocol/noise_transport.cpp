@@ -21,14 +21,14 @@ Ctx makeContext(ByteView key, bool encrypt) {
     return ctx;
 }
 
-// Noise ChaChaPoly nonce: 32 bits of zeros, then the 64-bit counter little-endian.
-std::array<std::uint8_t, 12> nonceBytes(std::uint64_t n) {
+} // namespace
+
+std::array<std::uint8_t, 12> NoiseTransport::nonceBytes(std::uint64_t counter) {
     std::array<std::uint8_t, 12> nonce{};
     for (int i = 0; i < 8; ++i)
-        nonce[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
+        nonce[4 + i] = static_cast<std::uint8_t>(counter >> (8 * i));
     return nonce;
 }
-} // namespace
 
 struct NoiseTransport::Ciphers {
     Ctx send;

@@ -3,6 +3,7 @@
 #include "engine/core/bytes.h"
 #include "engine/core/result.h"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -32,6 +33,9 @@ public:
     // Consumes wire bytes; decrypted plaintext is appended to `plaintextOut`. An
     // authentication failure is an error and the transport is unusable afterwards.
     Result<void> decrypt(ByteView wire, Bytes& plaintextOut);
+
+    // Noise ChaChaPoly nonce: 32 bits of zeros, then the 64-bit counter little-endian.
+    static std::array<std::uint8_t, 12> nonceBytes(std::uint64_t counter);
 
     std::uint64_t framesSent() const { return sendNonce_; }
     std::uint64_t framesReceived() const { return receiveNonce_; }
