@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
     if (!app)
         app = std::make_unique<QCoreApplication>(argc, argv);
 
+    // Before anything is printed: whoever reads our first line may signal us right away.
+    SignalWatcher signals;
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, app.get(),
+                     [&app] { app->quit(); });
+
     Engine engine(commandLine.engine);
     Result<void> started = engine.start();
     if (!started) {
@@ -57,10 +62,6 @@ int main(int argc, char** argv) {
         return 1;
     }
     printAnnouncement(engine, commandLine.engine);
-
-    SignalWatcher signals;
-    QObject::connect(&signals, &SignalWatcher::terminationRequested, app.get(),
-                     [&app] { app->quit(); });
 
 #ifdef PEERSCOPE_WITH_UI
     std::unique_ptr<MainWindow> window;

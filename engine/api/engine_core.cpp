@@ -172,6 +172,8 @@ NodeSnapshot EngineCore::makeSnapshot() const {
     snapshot.counters.dialsFailed = counters.dialsFailed;
     for (const auto& [reason, count] : counters.handshakeFailures)
         snapshot.counters.handshakeFailures[QString::fromStdString(reason)] = count;
+    for (const auto& [layer, count] : counters.protocolErrors)
+        snapshot.counters.protocolErrors[QString::fromStdString(layer)] = count;
 
     QHash<QString, int> peerIndex;
     for (const auto& [id, record] : host_->peers()) {

@@ -106,6 +106,14 @@ QByteArray renderPrometheus(const NodeSnapshot& snapshot) {
     for (auto it = failures.cbegin(); it != failures.cend(); ++it)
         out.sample("peerscope_handshake_failures_total", double(it.value()),
                    {{"reason", it.key()}});
+    out.family("peerscope_connection_protocol_errors_total", "counter",
+               "Established connections closed because the peer sent bytes that broke a layer.");
+    QMap<QString, quint64> errors = snapshot.counters.protocolErrors;
+    for (const char* layer : {"noise", "yamux"})
+        errors.insert(QString::fromLatin1(layer), errors.value(QString::fromLatin1(layer)));
+    for (auto it = errors.cbegin(); it != errors.cend(); ++it)
+        out.sample("peerscope_connection_protocol_errors_total", double(it.value()),
+                   {{"layer", it.key()}});
     return out.take();
 }
 

@@ -47,6 +47,7 @@ struct NodeCounters {
     quint64 dialsSucceeded = 0;
     quint64 dialsFailed = 0;
     QMap<QString, quint64> handshakeFailures; // reason -> count
+    QMap<QString, quint64> protocolErrors;    // layer ("noise", "yamux") -> count
 };
 
 struct NodeSnapshot {

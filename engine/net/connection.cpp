@@ -6,6 +6,7 @@
 
 #include <QLoggingCategory>
 #include <QTcpSocket>
+#include <string_view>
 #include <type_traits>
 
 Q_LOGGING_CATEGORY(lcConnection, "peerscope.engine.connection")
@@ -71,7 +72,7 @@ void Connection::onReadyRead() {
         Result<void> decrypted = noise_->decrypt(
             ByteView(readScratch_.data(), static_cast<std::size_t>(count)), plaintext_);
         if (!decrypted) {
-            fail(QStringLiteral("noise: ") + QString::fromStdString(decrypted.errorMessage()));
+            failProtocol("noise", QString::fromStdString(decrypted.errorMessage()));
             return;
         }
         if (plaintext_.empty())
@@ -150,7 +151,7 @@ void Connection::dispatchEvents() {
     if (outer) {
         dispatching_ = false;
         if (yamux_->failed()) {
-            fail(QStringLiteral("yamux: ") + QString::fromStdString(yamux_->error()));
+            failProtocol("yamux", QString::fromStdString(yamux_->error()));
             return;
         }
         flush();
@@ -260,6 +261,17 @@ void Connection::close(const QString& reason) {
     if (socket_)
         socket_->disconnectFromHost();
     fail(reason);
+}
+
+void Connection::failProtocol(const char* layer, const QString& reason) {
+    if (!open_)
+        return;
+    protocolErrorLayer_ = layer;
+    // Tell the peer why (yamux GoAway with protocol error is queued by the session) if the
+    // channel still works, then drop only this connection.
+    if (std::string_view(layer) == "yamux")
+        flush();
+    fail(QString::fromLatin1(layer) + QStringLiteral(": ") + reason);
 }
 
 void Connection::fail(const QString& reason) {

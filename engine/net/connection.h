@@ -74,6 +74,9 @@ public:
 
     // Sends a GoAway and closes the socket once written.
     void close(const QString& reason);
+    // After closed(): "noise" or "yamux" when the peer sent bytes that broke that layer (the
+    // connection was closed for it), empty otherwise.
+    const char* protocolErrorLayer() const { return protocolErrorLayer_; }
 
     // Used by Stream.
     void streamWrite(std::uint32_t id, ByteView data);
@@ -96,6 +99,7 @@ private:
     void dispatchEvents();
     void flush();
     void fail(const QString& reason);
+    void failProtocol(const char* layer, const QString& reason);
     Stream* findStream(std::uint32_t id) const;
 
     std::uint64_t id_;
@@ -114,6 +118,7 @@ private:
     std::uint64_t bytesOut_ = 0;
     std::uint64_t streamsOpened_ = 0;
     bool open_ = true;
+    const char* protocolErrorLayer_ = "";
     bool dispatching_ = false;
 };
 

@@ -123,6 +123,8 @@ Connection* Host::adopt(Upgrader::Upgraded upgraded, Direction direction) {
         counters_.bytesOutClosed += connection->bytesOut();
         counters_.streamsOpened += connection->streamsOpened();
         ++counters_.connectionsClosed;
+        if (*connection->protocolErrorLayer() != '\0')
+            ++counters_.protocolErrors[connection->protocolErrorLayer()];
         connections_.erase(connection->id());
         const PeerId peer = connection->remotePeer();
         const quint64 connectionId = connection->id();

@@ -44,6 +44,8 @@ struct HostCounters {
     std::uint64_t dialsSucceeded = 0;
     std::uint64_t dialsFailed = 0;
     std::map<std::string, std::uint64_t> handshakeFailures; // by handshakeFailureName()
+    // Established connections closed because the peer broke a layer: "noise", "yamux".
+    std::map<std::string, std::uint64_t> protocolErrors;
 };
 
 // The libp2p node: identity, TCP transport, connection upgrade, the protocols it serves

@@ -19,6 +19,11 @@ IdentifyService::IdentifyService(Host& host) : QObject(&host), host_(host) {
     host_.setStreamHandler(identifyProtocolId, [this](Stream* stream) { serve(stream); });
     host_.setStreamHandler(identifyPushProtocolId,
                            [this](Stream* stream) { receive(stream, true); });
+    // Several handler changes in one turn of the event loop make one push.
+    pushTimer_.setSingleShot(true);
+    pushTimer_.setInterval(0);
+    connect(&pushTimer_, &QTimer::timeout, this, &IdentifyService::pushToAll);
+    connect(&host_, &Host::protocolsChanged, &pushTimer_, qOverload<>(&QTimer::start));
 }
 
 IdentifyService::~IdentifyService() = default;

@@ -3,6 +3,7 @@
 #include "engine/core/peer_id.h"
 
 #include <QObject>
+#include <QTimer>
 
 namespace peerscope {
 
@@ -32,6 +33,7 @@ private:
     void apply(const PeerId& peer, const IdentifyMessage& message, bool push);
 
     Host& host_;
+    QTimer pushTimer_;
 };
 
 } // namespace peerscope

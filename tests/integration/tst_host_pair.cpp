@@ -9,6 +9,8 @@
 #include "engine/net/ping_service.h"
 #include "engine/net/stream.h"
 #include "engine/protocol/multistream_select.h"
+#include "engine/protocol/noise_handshake.h"
+#include "engine/protocol/noise_transport.h"
 
 #include <QSignalSpy>
 #include <QTcpSocket>
@@ -32,9 +34,60 @@ void serveEcho(Stream* stream) {
         stream->write(stream->readAll());
 }
 
-template <typename T> struct Awaited {
-    std::optional<T> value;
-    bool ready() const { return value.has_value(); }
+// A client driven by hand with the protocol cores: a real mss + Noise handshake over a plain
+// QTcpSocket, then exactly the bytes a test wants to send.
+class RawClient {
+public:
+    bool handshake(const Multiaddr& target) {
+        const auto endpoint = target.tcpEndpoint().value();
+        socket_.connectToHost(QString::fromStdString(endpoint.host), endpoint.port);
+        if (!socket_.waitForConnected(5000))
+            return false;
+        MultistreamSelect mss = MultistreamSelect::initiator({"/noise"});
+        mss.start();
+        NoiseHandshake::Options options;
+        options.role = NoiseHandshake::Role::Initiator;
+        options.muxers = {"/yamux/1.0.0"};
+        options.expectedRemote = target.peerId();
+        NoiseHandshake noise(key_, options);
+        noise.start();
+        write(mss.takeOutput());
+        write(noise.takeOutput()); // pipelined after the proposal, as js-libp2p does
+        for (int round = 0; round < 50 && noise.state() == NoiseHandshake::State::InProgress;
+             ++round) {
+            // The host under test runs on this thread: wait in its event loop, not in a
+            // blocking socket call.
+            if (!QTest::qWaitFor([&] { return socket_.bytesAvailable() > 0; }, 200))
+                continue;
+            QByteArray data = socket_.readAll();
+            Bytes bytes(data.begin(), data.end());
+            if (mss.state() != MultistreamSelect::State::Done) {
+                mss.feed(bytes);
+                bytes = mss.takeRemainder();
+            }
+            noise.feed(bytes);
+            write(noise.takeOutput());
+        }
+        if (noise.state() != NoiseHandshake::State::Complete)
+            return false;
+        transport_ = noise.takeTransport();
+        return true;
+    }
+    void sendEncrypted(const Bytes& plaintext) {
+        Bytes wire;
+        transport_->encrypt(plaintext, wire);
+        write(wire);
+    }
+    void write(const Bytes& bytes) {
+        socket_.write(reinterpret_cast<const char*>(bytes.data()), qint64(bytes.size()));
+        socket_.flush();
+    }
+    QTcpSocket& socket() { return socket_; }
+
+private:
+    PrivateKey key_ = PrivateKey::generateEd25519();
+    QTcpSocket socket_;
+    std::unique_ptr<NoiseTransport> transport_;
 };
 
 } // namespace
@@ -96,6 +149,24 @@ private Q_SLOTS:
         // B saw A's real source address and told it.
         QTRY_VERIFY_WITH_TIMEOUT(!a_->observedAddrs().empty(), 5000);
         QCOMPARE(a_->observedAddrs().front().tcpEndpoint()->host, std::string("127.0.0.1"));
+    }
+
+    void identifyPushAnnouncesNewProtocols() {
+        Connection* connection = dialBToA(*a_, bAddr_);
+        QVERIFY(connection);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            a_->peerRecord(b_->peerId()) && a_->peerRecord(b_->peerId())->identified, 5000);
+        const std::string added = "/peerscope/test/added/1.0.0";
+        auto knows = [&](const std::string& protocol) {
+            const PeerRecord* record = a_->peerRecord(b_->peerId());
+            return record && std::find(record->protocols.begin(), record->protocols.end(),
+                                       protocol) != record->protocols.end();
+        };
+        QVERIFY(!knows(added));
+        b_->setStreamHandler(added, [](Stream* stream) { stream->reset(); });
+        QTRY_VERIFY_WITH_TIMEOUT(knows(added), 5000);
+        b_->removeStreamHandler(echoProtocol);
+        QTRY_VERIFY_WITH_TIMEOUT(!knows(echoProtocol), 5000);
     }
 
     void muxerNegotiatedWithMssWhenNotInNoise() {
@@ -222,6 +293,38 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(rtts.has_value(), 5000);
         QVERIFY(rtts->ok());
         QCOMPARE(b_->connections().size(), std::size_t(1));
+    }
+
+    void malformedFramesAfterTheHandshakeCloseOnlyThatConnection_data() {
+        QTest::addColumn<QString>("layer");
+        QTest::newRow("yamux: bad version") << QStringLiteral("yamux");
+        QTest::newRow("noise: bad tag") << QStringLiteral("noise");
+    }
+
+    void malformedFramesAfterTheHandshakeCloseOnlyThatConnection() {
+        QFETCH(QString, layer);
+        Connection* healthy = dialBToA(*a_, bAddr_);
+        QVERIFY(healthy);
+        RawClient raw;
+        QVERIFY(raw.handshake(bAddr_));
+        QTRY_COMPARE_WITH_TIMEOUT(b_->connections().size(), std::size_t(2), 5000);
+        if (layer == QLatin1String("yamux"))
+            raw.sendEncrypted(fromHex("010000000000000000000000")); // version 1 does not exist
+        else {
+            Bytes forged = fromHex("0020"); // a 32-byte frame that fails authentication
+            forged.resize(2 + 32, 0xab);
+            raw.write(forged);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(raw.socket().state(), QAbstractSocket::UnconnectedState, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(b_->counters().protocolErrors.count(layer.toStdString()),
+                                  std::size_t(1), 5000);
+        QCOMPARE(b_->counters().protocolErrors.at(layer.toStdString()), 1u);
+        // Nothing else was lost: the other connection still carries pings.
+        QCOMPARE(b_->connections().size(), std::size_t(1));
+        std::optional<Result<std::vector<MonoTime>>> rtts;
+        a_->pingService().ping(healthy, 2, 5000ms, [&](auto r) { rtts = std::move(r); });
+        QTRY_VERIFY_WITH_TIMEOUT(rtts.has_value(), 5000);
+        QVERIFY(rtts->ok());
     }
 
     void closingConnectionEndsItsStreams() {
