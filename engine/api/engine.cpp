@@ -5,6 +5,8 @@
 
 #include <QMetaObject>
 
+#include <openssl/crypto.h>
+
 namespace peerscope {
 
 Engine::Engine(EngineOptions options, QObject* parent)
@@ -53,6 +55,9 @@ void Engine::stop() {
         [core] {
             core->stop();
             delete core;
+            // Free OpenSSL's per-thread state (DRBGs) now: its thread-exit hook does not run
+            // reliably for a QThread, and LeakSanitizer reports what it leaves behind.
+            OPENSSL_thread_stop();
         },
         Qt::BlockingQueuedConnection);
     thread_.quit();
