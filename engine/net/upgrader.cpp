@@ -49,8 +49,25 @@ void Upgrader::start() {
     timeout_.start(options_.timeout);
     negotiation_->start();
     writeWire(negotiation_->takeOutput());
+    // /noise is our only proposal, so the initiator sends Noise message 1 right behind it
+    // instead of waiting a round trip for the echo; if the answer is "na" the upgrade fails
+    // either way.
+    if (initiator)
+        createHandshake();
     if (socket_->bytesAvailable() > 0)
         onReadyRead();
+}
+
+void Upgrader::createHandshake() {
+    NoiseHandshake::Options noiseOptions;
+    noiseOptions.role = options_.role == Role::Initiator ? NoiseHandshake::Role::Initiator
+                                                         : NoiseHandshake::Role::Responder;
+    if (options_.muxerInNoise)
+        noiseOptions.muxers = {yamuxProtocolId};
+    noiseOptions.expectedRemote = options_.expectedRemote;
+    handshake_ = std::make_unique<NoiseHandshake>(identity_, std::move(noiseOptions));
+    handshake_->start();
+    writeWire(handshake_->takeOutput());
 }
 
 void Upgrader::onReadyRead() {
@@ -106,15 +123,8 @@ void Upgrader::advance(Bytes input) {
 
 void Upgrader::startHandshake(Bytes remainder) {
     phase_ = Phase::Handshake;
-    NoiseHandshake::Options noiseOptions;
-    noiseOptions.role = options_.role == Role::Initiator ? NoiseHandshake::Role::Initiator
-                                                         : NoiseHandshake::Role::Responder;
-    if (options_.muxerInNoise)
-        noiseOptions.muxers = {yamuxProtocolId};
-    noiseOptions.expectedRemote = options_.expectedRemote;
-    handshake_ = std::make_unique<NoiseHandshake>(identity_, std::move(noiseOptions));
-    handshake_->start();
-    writeWire(handshake_->takeOutput());
+    if (!handshake_)
+        createHandshake();
     if (!remainder.empty())
         advance(std::move(remainder));
 }

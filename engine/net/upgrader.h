@@ -80,6 +80,7 @@ private:
 
     void onReadyRead();
     void advance(Bytes input);
+    void createHandshake();
     void startHandshake(Bytes remainder);
     void finishHandshake();
     void handleMuxerNegotiation(Bytes plaintext);
