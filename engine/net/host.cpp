@@ -31,6 +31,13 @@ Host::Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject
 }
 
 Host::~Host() {
+    // Sockets still upgrading or connecting are our children: destroying them emits
+    // disconnected/errorOccurred, which must not reach upgraders or lambdas of a host that is
+    // half gone. Silence them and drop the upgrades first.
+    for (QTcpSocket* socket : findChildren<QTcpSocket*>())
+        socket->disconnect();
+    for (Upgrader* upgrader : findChildren<Upgrader*>(Qt::FindDirectChildrenOnly))
+        delete upgrader;
     // Services are QObject children too; destroy them before the handlers they registered.
     perf_.reset();
     ping_.reset();

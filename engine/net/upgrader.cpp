@@ -35,7 +35,10 @@ Upgrader::Upgrader(QTcpSocket* socket, const PrivateKey& identity, Options optio
     });
 }
 
-Upgrader::~Upgrader() = default;
+Upgrader::~Upgrader() {
+    if (socket_)
+        socket_->disconnect(this);
+}
 
 void Upgrader::start() {
     const bool initiator = options_.role == Role::Initiator;
