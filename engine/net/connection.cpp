@@ -120,9 +120,10 @@ void Connection::dispatchEvents() {
                         Q_EMIT streamOpened(stream);
                     } else if constexpr (std::is_same_v<E, yamux::Data>) {
                         if (Stream* stream = findStream(e.id))
-                            stream->deliver(std::move(e.bytes));
+                            stream->deliver(e.bytes);
                         else
                             yamux_->consumed(e.id, e.bytes.size(), clock_.now());
+                        yamux_->recycle(std::move(e.bytes));
                     } else if constexpr (std::is_same_v<E, yamux::RemoteClosed>) {
                         if (Stream* stream = findStream(e.id))
                             stream->markRemoteClosed();
@@ -166,12 +167,29 @@ void Connection::flush() {
     if (yamuxOut_.empty())
         return;
     // Encrypt straight into a QByteArray: QTcpSocket queues it by reference, not by copy.
-    QByteArray wire(static_cast<qsizetype>(NoiseTransport::wireSize(yamuxOut_.size())),
-                    Qt::Uninitialized);
+    QByteArray& wire = wireBuffer();
+    wire.resize(static_cast<qsizetype>(NoiseTransport::wireSize(yamuxOut_.size())));
     noise_->encrypt(yamuxOut_, reinterpret_cast<std::uint8_t*>(wire.data()));
     bytesOut_ += static_cast<std::uint64_t>(wire.size());
     socket_->write(wire);
     socket_->flush();
+}
+
+QByteArray& Connection::wireBuffer() {
+    // The socket holds a reference to a buffer until the kernel has taken all of it. A buffer
+    // only we reference again is reused with its capacity: a bulk sender would otherwise
+    // allocate and free a large buffer per flush, and the allocator hands such buffers back
+    // to the kernel, so every page faults in anew.
+    for (QByteArray& buffer : wireBuffers_)
+        if (buffer.isDetached())
+            return buffer;
+    if (wireBuffers_.size() < maxWireBuffers) {
+        wireBuffers_.emplace_back();
+        return wireBuffers_.back();
+    }
+    // All are queued in the socket (a slow peer): use a fresh one for this flush.
+    wireOverflow_ = QByteArray();
+    return wireOverflow_;
 }
 
 void Connection::openStream(std::vector<std::string> protocols, StreamCallback done) {

@@ -98,6 +98,7 @@ private:
     void processPlaintext();
     void dispatchEvents();
     void flush();
+    QByteArray& wireBuffer();
     void fail(const QString& reason);
     void failProtocol(const char* layer, const QString& reason);
     Stream* findStream(std::uint32_t id) const;
@@ -114,6 +115,9 @@ private:
     Bytes readScratch_;
     Bytes plaintext_;
     Bytes yamuxOut_;
+    static constexpr std::size_t maxWireBuffers = 4;
+    std::vector<QByteArray> wireBuffers_; // encrypted output, reused once the socket lets go
+    QByteArray wireOverflow_;
     std::uint64_t bytesIn_ = 0;
     std::uint64_t bytesOut_ = 0;
     std::uint64_t streamsOpened_ = 0;

@@ -143,19 +143,21 @@ void Stream::pumpNegotiation(ByteView input) {
         Q_EMIT readyRead();
 }
 
-void Stream::deliver(Bytes bytes) {
+void Stream::deliver(Bytes& bytes) {
     if (reset_)
         return;
     if (negotiation_) {
         pumpNegotiation(bytes);
+        bytes.clear();
         return;
     }
-    if (readBuffer_.empty()) {
-        readBuffer_ = std::move(bytes);
+    if (readOffset_ == readBuffer_.size()) {
+        readBuffer_.swap(bytes);
         readOffset_ = 0;
     } else {
         append(readBuffer_, bytes);
     }
+    bytes.clear();
     Q_EMIT readyRead();
 }
 

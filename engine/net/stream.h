@@ -55,7 +55,9 @@ public:
 
     // Used by Connection.
     void startNegotiation(std::unique_ptr<MultistreamSelect> negotiation);
-    void deliver(Bytes bytes);
+    // Takes the bytes out of `bytes`; leaves it holding a spare, empty buffer the caller can
+    // reuse (the stream's previous one), so bulk reads do not allocate per frame.
+    void deliver(Bytes& bytes);
     void markRemoteClosed();
     void markReset();
     void markWritable();

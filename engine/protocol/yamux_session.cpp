@@ -27,7 +27,11 @@ constexpr int growthRttFactor = 4;
 // The send window is a u32 on the wire; hostile deltas saturate instead of wrapping.
 constexpr std::uint64_t maxSendWindow = std::numeric_limits<std::uint32_t>::max();
 // A drained send queue keeps its buffer for the next burst unless it grew this large.
-constexpr std::size_t keptQueueCapacity = 1024 * 1024;
+// A drained send queue keeps up to this much capacity: a bulk writer refills it at once.
+constexpr std::size_t keptQueueCapacity = 4 * 1024 * 1024;
+// Spare Data buffers kept for reuse, and the largest one worth keeping.
+constexpr std::size_t maxSpareBuffers = 4;
+constexpr std::size_t maxSpareCapacity = 1024 * 1024;
 
 struct Stream {
     std::uint32_t id = 0;
@@ -68,6 +72,7 @@ struct YamuxSession::Impl {
     bool remoteGoAway = false;
     Bytes out;
     std::vector<yamux::Event> events;
+    std::vector<Bytes> spareBuffers; // recycled Data buffers, empty with capacity
 
     // feed() parser: a header split across feeds waits in `partial`; Data payloads are
     // delivered as they arrive, so no payload is ever buffered here.
@@ -253,6 +258,10 @@ struct YamuxSession::Impl {
             }
         }
         Bytes bytes;
+        if (!spareBuffers.empty()) {
+            bytes.swap(spareBuffers.back());
+            spareBuffers.pop_back();
+        }
         bytes.reserve(payloadLeft); // the rest of this frame is likely to follow
         bytes.assign(data, data + size);
         events.emplace_back(yamux::Data{payloadStream, std::move(bytes)});
@@ -416,6 +425,15 @@ void YamuxSession::takeOutput(Bytes& out) {
 
 bool YamuxSession::hasOutput() const {
     return !d_->out.empty();
+}
+
+void YamuxSession::recycle(Bytes&& buffer) {
+    if (buffer.capacity() == 0 || buffer.capacity() > maxSpareCapacity ||
+        d_->spareBuffers.size() >= maxSpareBuffers) {
+        return;
+    }
+    buffer.clear();
+    d_->spareBuffers.push_back(std::move(buffer));
 }
 
 std::vector<yamux::Event> YamuxSession::takeEvents() {

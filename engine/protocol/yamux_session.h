@@ -63,6 +63,10 @@ public:
     void takeOutput(Bytes& out);
     bool hasOutput() const;
     std::vector<yamux::Event> takeEvents();
+    // Hands back a Data event's buffer once its bytes are used, so the next Data event reuses
+    // the allocation instead of making a new one (bulk transfers would otherwise allocate and
+    // free a frame-sized buffer per frame).
+    void recycle(Bytes&& buffer);
 
     // Opens an outbound stream; the SYN is sent at once (with an empty WindowUpdate).
     // Returns 0 if the session is failed or going away.

@@ -245,6 +245,7 @@ private Q_SLOTS:
     void synOnDataFrameWithPayload();
     void splitAtEveryByteBoundary();
     void takeOutputAppends();
+    void recycledBufferIsReused();
 };
 
 void TestYamux::headerCodecVectors() {
@@ -911,6 +912,38 @@ void TestYamux::takeOutputAppends() {
     QVERIFY(!client.hasOutput());
     client.takeOutput(out);
     QCOMPARE(out.size(), 14u);
+}
+
+void TestYamux::recycledBufferIsReused() {
+    YamuxSession client(Role::Client);
+    YamuxSession server(Role::Server);
+    const auto id = client.openStream();
+    server.feed(output(client), MonoTime{0});
+    server.takeEvents();
+    client.feed(output(server), MonoTime{0});
+    client.takeEvents();
+
+    auto receiveOne = [&](std::uint8_t fill) {
+        client.write(id, Bytes(1000, fill));
+        server.feed(output(client), MonoTime{0});
+        for (yamux::Event& event : server.takeEvents())
+            if (auto* data = std::get_if<yamux::Data>(&event))
+                return std::move(data->bytes);
+        return Bytes{};
+    };
+    Bytes first = receiveOne(0x11);
+    QCOMPARE(first, Bytes(1000, 0x11));
+    first.reserve(64 * 1024);
+    const std::uint8_t* storage = first.data();
+    server.recycle(std::move(first));
+    // The next Data event arrives in the recycled allocation, with only the new bytes in it.
+    Bytes second = receiveOne(0x22);
+    QCOMPARE(second, Bytes(1000, 0x22));
+    QCOMPARE(second.data(), storage);
+    QVERIFY(second.capacity() >= 64u * 1024);
+    // Buffers too large to keep are dropped rather than pinned.
+    server.recycle(Bytes(8 * 1024 * 1024));
+    QCOMPARE(receiveOne(0x33).capacity() < 8u * 1024 * 1024, true);
 }
 
 QTEST_APPLESS_MAIN(TestYamux)
