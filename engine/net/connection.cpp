@@ -39,6 +39,9 @@ Connection::~Connection() {
 }
 
 void Connection::start(Bytes earlyPlaintext) {
+    // Bounds Qt's read chunks: unbounded, Qt reads all the kernel holds (megabytes on
+    // loopback) into a fresh buffer per wakeup and frees it after, a page fault per 4 KiB.
+    socket_->setReadBufferSize(static_cast<qint64>(readChunk));
     connect(socket_, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
     connect(socket_, &QTcpSocket::disconnected, this,
             [this] { fail(QStringLiteral("remote closed the connection")); });
