@@ -4,6 +4,7 @@
 #include "engine/net/perf_service.h"
 #include "engine/net/ping_service.h"
 #include "engine/net/tcp_transport.h"
+#include "engine/protocol/noise_static_key.h"
 #include "engine/protocol/noise_transport.h"
 
 #include <QLoggingCategory>
@@ -16,12 +17,14 @@ namespace peerscope {
 Host::Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject* parent)
     : QObject(parent), identity_(std::move(identity)),
       peerId_(PeerId::fromPublicKey(identity_.publicKey())), options_(std::move(options)),
-      clock_(clock), transport_(new TcpTransport(this)) {
+      clock_(clock), noiseStaticKey_(NoiseStaticKey::create(identity_)),
+      transport_(new TcpTransport(this)) {
     connect(transport_, &TcpTransport::inboundSocket, this, [this](QTcpSocket* socket) {
         socket->setParent(this);
         Upgrader::Options upgrade;
         upgrade.role = Upgrader::Role::Responder;
         upgrade.muxerInNoise = options_.muxerInNoise;
+        upgrade.noiseStaticKey = noiseStaticKey_;
         upgrade.timeout = options_.upgradeTimeout;
         this->upgrade(socket, upgrade, [](Result<Connection*>) {});
     });
@@ -67,6 +70,7 @@ void Host::dial(const Multiaddr& addr, ConnectionCallback done) {
     upgrade.role = Upgrader::Role::Initiator;
     upgrade.expectedRemote = addr.peerId();
     upgrade.muxerInNoise = options_.muxerInNoise;
+    upgrade.noiseStaticKey = noiseStaticKey_;
     upgrade.timeout = options_.upgradeTimeout;
     auto callback = [this, done = std::move(done)](Result<Connection*> result) {
         if (result)

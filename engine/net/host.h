@@ -23,6 +23,7 @@
 namespace peerscope {
 
 class TcpTransport;
+class NoiseStaticKey;
 class IdentifyService;
 class PingService;
 class PerfService;
@@ -118,6 +119,7 @@ private:
     PeerId peerId_;
     HostOptions options_;
     const Clock& clock_;
+    std::shared_ptr<const NoiseStaticKey> noiseStaticKey_; // one per node, see NoiseStaticKey
     TcpTransport* transport_;
     std::map<std::uint64_t, QPointer<Connection>> connections_;
     std::uint64_t nextConnectionId_ = 1;

@@ -68,6 +68,7 @@ void Upgrader::createHandshake() {
     if (options_.muxerInNoise)
         noiseOptions.muxers = {yamuxProtocolId};
     noiseOptions.expectedRemote = options_.expectedRemote;
+    noiseOptions.staticKey = options_.noiseStaticKey;
     handshake_ = std::make_unique<NoiseHandshake>(identity_, std::move(noiseOptions));
     handshake_->start();
     writeWire(handshake_->takeOutput());

@@ -16,6 +16,8 @@ class QTcpSocket;
 
 namespace peerscope {
 
+class NoiseStaticKey;
+
 class MultistreamSelect;
 class NoiseHandshake;
 class NoiseTransport;
@@ -50,6 +52,7 @@ public:
         Role role = Role::Initiator;
         std::optional<PeerId> expectedRemote;
         bool muxerInNoise = true; // offer /yamux/1.0.0 inside the Noise handshake
+        std::shared_ptr<const NoiseStaticKey> noiseStaticKey; // the node's; null = fresh
         std::chrono::milliseconds timeout{10000};
     };
 

@@ -1,5 +1,6 @@
 #include "engine/protocol/noise_handshake.h"
 
+#include "engine/protocol/noise_static_key.h"
 #include "noise.pb.h"
 
 #include <array>
@@ -48,45 +49,6 @@ std::pair<Key, Key> hkdf(ByteView chainingKey, ByteView inputKeyMaterial) {
     Key out2 = hmacSha256(temp, second);
     return {out1, out2};
 }
-
-struct X25519Key {
-    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key{nullptr, &EVP_PKEY_free};
-    Key publicKey{};
-
-    static X25519Key generate() {
-        X25519Key k;
-        EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_X25519, nullptr);
-        EVP_PKEY* raw = nullptr;
-        EVP_PKEY_keygen_init(ctx);
-        EVP_PKEY_keygen(ctx, &raw);
-        EVP_PKEY_CTX_free(ctx);
-        k.key.reset(raw);
-        std::size_t length = keySize;
-        EVP_PKEY_get_raw_public_key(raw, k.publicKey.data(), &length);
-        return k;
-    }
-
-    std::optional<Key> dh(ByteView remotePublic) const {
-        if (remotePublic.size() != keySize)
-            return std::nullopt;
-        std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> peer(
-            EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, remotePublic.data(), keySize),
-            &EVP_PKEY_free);
-        if (!peer)
-            return std::nullopt;
-        EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(key.get(), nullptr);
-        Key shared{};
-        std::size_t length = keySize;
-        bool ok = EVP_PKEY_derive_init(ctx) == 1 &&
-                  EVP_PKEY_derive_set_peer(ctx, peer.get()) == 1 &&
-                  EVP_PKEY_derive(ctx, shared.data(), &length) == 1 && length == keySize;
-        EVP_PKEY_CTX_free(ctx);
-        // An all-zero result means a low-order point: refuse it.
-        if (!ok || shared == Key{})
-            return std::nullopt;
-        return shared;
-    }
-};
 
 std::optional<Bytes> aead(bool encrypt, const Key& key, std::uint64_t n, ByteView ad,
                           ByteView input) {
@@ -178,7 +140,7 @@ struct NoiseHandshake::State_ {
     Options options;
     SymmetricState symmetric;
     X25519Key ephemeral = X25519Key::generate();
-    X25519Key staticKey = X25519Key::generate();
+    std::shared_ptr<const NoiseStaticKey> staticKey;
     Key remoteEphemeral{};
     Key remoteStatic{};
     int step = 0; // messages processed so far (0..3)
@@ -193,7 +155,9 @@ struct NoiseHandshake::State_ {
     std::vector<std::string> remoteMuxers;
     std::unique_ptr<NoiseTransport> transport;
 
-    State_(const PrivateKey& id, Options o) : identity(id), options(std::move(o)) {}
+    State_(const PrivateKey& id, Options o)
+        : identity(id), options(std::move(o)),
+          staticKey(options.staticKey ? options.staticKey : NoiseStaticKey::create(id)) {}
 
     bool initiator() const { return options.role == Role::Initiator; }
 
@@ -208,9 +172,7 @@ struct NoiseHandshake::State_ {
         wire::NoiseHandshakePayload payload;
         Bytes key = identity.publicKey().toProtobuf();
         payload.set_identity_key(key.data(), key.size());
-        Bytes signed_ = toBytes(signaturePrefix);
-        signed_.insert(signed_.end(), staticKey.publicKey.begin(), staticKey.publicKey.end());
-        Bytes signature = identity.sign(signed_);
+        const Bytes& signature = staticKey->signature();
         payload.set_identity_sig(signature.data(), signature.size());
         if (!options.muxers.empty()) {
             wire::NoiseExtensions* extensions = payload.mutable_extensions();
@@ -286,8 +248,8 @@ struct NoiseHandshake::State_ {
 
     // -> e
     void writeMessage1() {
-        Bytes message(ephemeral.publicKey.begin(), ephemeral.publicKey.end());
-        symmetric.mixHash(ephemeral.publicKey);
+        Bytes message(ephemeral.publicKey().begin(), ephemeral.publicKey().end());
+        symmetric.mixHash(ephemeral.publicKey());
         append(message, symmetric.encryptAndHash({}));
         emit(message);
         step = 1;
@@ -308,12 +270,12 @@ struct NoiseHandshake::State_ {
 
     // <- e, ee, s, es
     void writeMessage2() {
-        Bytes message(ephemeral.publicKey.begin(), ephemeral.publicKey.end());
-        symmetric.mixHash(ephemeral.publicKey);
+        Bytes message(ephemeral.publicKey().begin(), ephemeral.publicKey().end());
+        symmetric.mixHash(ephemeral.publicKey());
         if (!mixDh(ephemeral, remoteEphemeral))
             return;
-        append(message, symmetric.encryptAndHash(staticKey.publicKey));
-        if (!mixDh(staticKey, remoteEphemeral))
+        append(message, symmetric.encryptAndHash(staticKey->key().publicKey()));
+        if (!mixDh(staticKey->key(), remoteEphemeral))
             return;
         append(message, symmetric.encryptAndHash(ownPayload()));
         emit(message);
@@ -352,8 +314,8 @@ struct NoiseHandshake::State_ {
 
     // -> s, se
     void writeMessage3() {
-        Bytes message = symmetric.encryptAndHash(staticKey.publicKey);
-        if (!mixDh(staticKey, remoteEphemeral))
+        Bytes message = symmetric.encryptAndHash(staticKey->key().publicKey());
+        if (!mixDh(staticKey->key(), remoteEphemeral))
             return;
         append(message, symmetric.encryptAndHash(ownPayload()));
         emit(message);

@@ -12,6 +12,8 @@
 
 namespace peerscope {
 
+class NoiseStaticKey;
+
 // libp2p Noise handshake (libp2p/specs noise/README.md), sans-I/O:
 // Noise_XX_25519_ChaChaPoly_SHA256, empty prologue, each handshake message framed with a
 // 2-byte big-endian length. The payload is a NoiseHandshakePayload protobuf: the libp2p
@@ -34,6 +36,9 @@ public:
         // If set, the handshake fails unless the remote proves this identity:
         // "peer id mismatch: expected X, got Y".
         std::optional<PeerId> expectedRemote;
+        // The node's static key, signed by the same identity; null = a fresh one for this
+        // handshake alone.
+        std::shared_ptr<const NoiseStaticKey> staticKey;
     };
 
     NoiseHandshake(const PrivateKey& identity, Options options);

@@ -3,6 +3,7 @@
 #include "engine/core/keys.h"
 #include "engine/core/peer_id.h"
 #include "engine/protocol/noise_handshake.h"
+#include "engine/protocol/noise_static_key.h"
 #include "engine/protocol/noise_transport.h"
 
 #include <QTest>
@@ -80,6 +81,47 @@ private Q_SLOTS:
         QCOMPARE(pair.initiator->remoteIdentityKey(), pair.responderKey.publicKey());
         QCOMPARE(pair.initiator->negotiatedMuxer(), std::string("/yamux/1.0.0"));
         QCOMPARE(pair.responder->negotiatedMuxer(), std::string("/yamux/1.0.0"));
+    }
+
+    void sharedStaticKeyAcrossHandshakes() {
+        // A node reuses one signed static key; each handshake still completes and proves it.
+        const PrivateKey nodeKey = PrivateKey::generateEd25519();
+        const auto staticKey = NoiseStaticKey::create(nodeKey);
+        Bytes firstStatic;
+        for (int round = 0; round < 2; ++round) {
+            const PrivateKey dialler = PrivateKey::generateEd25519();
+            NoiseHandshake initiator(dialler, {NoiseHandshake::Role::Initiator, {}, {}, {}});
+            NoiseHandshake responder(nodeKey, {NoiseHandshake::Role::Responder, {}, {}, staticKey});
+            initiator.start();
+            responder.feed(initiator.takeOutput());
+            Bytes second = responder.takeOutput();
+            initiator.feed(second);
+            responder.feed(initiator.takeOutput());
+            QCOMPARE(initiator.state(), NoiseHandshake::State::Complete);
+            QCOMPARE(responder.state(), NoiseHandshake::State::Complete);
+            QCOMPARE(initiator.remotePeer(), PeerId::fromPublicKey(nodeKey.publicKey()));
+            // Message 2 carries e (fresh each time) then the encrypted static key.
+            Bytes ephemeral(second.begin() + 2, second.begin() + 34);
+            if (round == 0)
+                firstStatic = ephemeral;
+            else
+                QVERIFY(ephemeral != firstStatic);
+        }
+        QCOMPARE(staticKey->signature().size(), std::size_t(64));
+    }
+
+    void staticKeySignedByAnotherIdentityIsRefused() {
+        const PrivateKey nodeKey = PrivateKey::generateEd25519();
+        const auto foreign = NoiseStaticKey::create(PrivateKey::generateEd25519());
+        const PrivateKey dialler = PrivateKey::generateEd25519(); // outlives the handshake
+        NoiseHandshake initiator(dialler, {NoiseHandshake::Role::Initiator, {}, {}, {}});
+        NoiseHandshake responder(nodeKey, {NoiseHandshake::Role::Responder, {}, {}, foreign});
+        initiator.start();
+        responder.feed(initiator.takeOutput());
+        initiator.feed(responder.takeOutput());
+        QCOMPARE(initiator.state(), NoiseHandshake::State::Failed);
+        QCOMPARE(initiator.error(),
+                 std::string("noise: identity signature does not match the static key"));
     }
 
     void messageLayoutOnTheWire() {
