@@ -195,7 +195,8 @@ QByteArray& Connection::wireBuffer() {
     return wireOverflow_;
 }
 
-void Connection::openStream(std::vector<std::string> protocols, StreamCallback done) {
+void Connection::openStream(std::vector<std::string> protocols, StreamCallback done,
+                            StreamNegotiation mode) {
     if (!open_) {
         done(makeError("connection is closed"));
         return;
@@ -226,8 +227,18 @@ void Connection::openStream(std::vector<std::string> protocols, StreamCallback d
             [finish](const QString& reason) { finish(nullptr, reason.toStdString()); });
     connect(stream, &Stream::closed, this,
             [finish] { finish(nullptr, "stream closed before protocol negotiation finished"); });
+    if (protocols.size() != 1)
+        mode = StreamNegotiation::Confirmed;
     stream->startNegotiation(
-        std::make_unique<MultistreamSelect>(MultistreamSelect::initiator(std::move(protocols))));
+        std::make_unique<MultistreamSelect>(MultistreamSelect::initiator(std::move(protocols))),
+        mode);
+    if (mode == StreamNegotiation::Optimistic) {
+        // Hold the flush: the caller's first writes join the proposal in one frame batch.
+        const bool wasDispatching = dispatching_;
+        dispatching_ = true;
+        finish(stream, {});
+        dispatching_ = wasDispatching;
+    }
     flush();
 }
 

@@ -63,8 +63,11 @@ public:
 
     // Opens a stream and negotiates one of `protocols` on it (multistream-select, in order).
     // `done` is called exactly once, on this thread: with the negotiated stream, or an error.
+    // Optimistic applies only to a single protocol (see StreamNegotiation); `done` then runs
+    // before this returns.
     using StreamCallback = std::function<void(Result<Stream*>)>;
-    void openStream(std::vector<std::string> protocols, StreamCallback done);
+    void openStream(std::vector<std::string> protocols, StreamCallback done,
+                    StreamNegotiation mode = StreamNegotiation::Confirmed);
 
     std::vector<Stream*> streams() const;
     std::size_t streamCount() const { return streams_.size(); }

@@ -110,17 +110,24 @@ void PingService::ping(Connection* connection, int count, std::chrono::milliseco
         run->finish(
             makeError("ping: no reply within " + std::to_string(run->timeout.count()) + " ms"));
     });
-    connection->openStream({pingProtocolId}, [this, run](Result<Stream*> opened) {
-        if (!opened) {
-            run->finish(makeError("ping: " + opened.errorMessage()));
-            return;
-        }
-        run->stream = *opened;
-        connect(run->stream, &Stream::readyRead, this, [run] { run->onData(); });
-        connect(run->stream, &Stream::closed, this,
-                [run] { run->finish(makeError("ping: stream closed by the peer")); });
-        run->next();
-    });
+    connection->openStream(
+        {pingProtocolId},
+        [this, run](Result<Stream*> opened) {
+            if (!opened) {
+                run->finish(makeError("ping: " + opened.errorMessage()));
+                return;
+            }
+            run->stream = *opened;
+            connect(run->stream, &Stream::negotiationFailed, this, [run](const QString& reason) {
+                run->finish(makeError("ping: peer refused " + std::string(pingProtocolId) + ": " +
+                                      reason.toStdString()));
+            });
+            connect(run->stream, &Stream::readyRead, this, [run] { run->onData(); });
+            connect(run->stream, &Stream::closed, this,
+                    [run] { run->finish(makeError("ping: stream closed by the peer")); });
+            run->next();
+        },
+        StreamNegotiation::Optimistic);
 }
 
 void PingService::ping(const PeerId& peer, int count, std::chrono::milliseconds timeout,

@@ -48,7 +48,7 @@ std::size_t Stream::discardAll() {
 void Stream::write(ByteView data) {
     if (writeClosed_ || reset_ || data.empty())
         return;
-    if (!negotiated_) {
+    if (!negotiated_ && !optimistic_) {
         append(pendingWrites_, data);
         return;
     }
@@ -66,7 +66,7 @@ std::size_t Stream::queuedBytes() const {
 void Stream::closeWrite() {
     if (writeClosed_ || reset_)
         return;
-    if (!negotiated_) {
+    if (!negotiated_ && !optimistic_) {
         pendingCloseWrite_ = true;
         return;
     }
@@ -87,8 +87,10 @@ void Stream::reset() {
     markClosed();
 }
 
-void Stream::startNegotiation(std::unique_ptr<MultistreamSelect> negotiation) {
+void Stream::startNegotiation(std::unique_ptr<MultistreamSelect> negotiation,
+                              StreamNegotiation mode) {
     negotiation_ = std::move(negotiation);
+    optimistic_ = mode == StreamNegotiation::Optimistic;
     negotiation_->start();
     pumpNegotiation({});
 }

@@ -16,6 +16,12 @@ class Connection;
 class MultistreamSelect;
 
 enum class Direction { Inbound, Outbound };
+
+// How an outbound stream's protocol is agreed. Confirmed: the stream is handed over once the
+// peer echoed the protocol. Optimistic (one protocol only): handed over at once; the
+// proposal and the first writes leave together and save a round trip, and a refusal arrives
+// as negotiationFailed followed by a reset (go-libp2p's lazy negotiation).
+enum class StreamNegotiation { Confirmed, Optimistic };
 const char* directionName(Direction direction);
 
 // One yamux stream of a Connection, after (or during) multistream-select negotiation of its
@@ -54,7 +60,8 @@ public:
     void reset();      // abort (RST)
 
     // Used by Connection.
-    void startNegotiation(std::unique_ptr<MultistreamSelect> negotiation);
+    void startNegotiation(std::unique_ptr<MultistreamSelect> negotiation,
+                          StreamNegotiation mode = StreamNegotiation::Confirmed);
     // Takes the bytes out of `bytes`; leaves it holding a spare, empty buffer the caller can
     // reuse (the stream's previous one), so bulk reads do not allocate per frame.
     void deliver(Bytes& bytes);
@@ -82,6 +89,7 @@ private:
     std::string protocol_;
     std::unique_ptr<MultistreamSelect> negotiation_;
     bool negotiated_ = false;
+    bool optimistic_ = false; // writes go out behind the proposal, before the echo
     bool readClosed_ = false;
     bool writeClosed_ = false;
     bool reset_ = false;
