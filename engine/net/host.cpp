@@ -147,11 +147,19 @@ Connection* Host::adopt(Upgrader::Upgraded upgraded, Direction direction) {
         Q_EMIT connectionClosed(connectionId, peer, reason);
     });
     connection->start(std::move(upgraded.earlyPlaintext));
-    qCInfo(lcHost).noquote() << "connected" << directionName(direction)
-                             << QString::fromStdString(connection->remotePeer().toBase58())
-                             << QString::fromStdString(connection->info().remoteAddr.toString());
+    qCDebug(lcHost).noquote() << "connected" << directionName(direction)
+                              << QString::fromStdString(connection->remotePeer().toBase58())
+                              << QString::fromStdString(connection->info().remoteAddr.toString());
     Q_EMIT connectionOpened(connection);
-    identify_->identify(connection);
+    // Identify starts on the next turn of the event loop, so what the dialler asked for
+    // (usually a stream) goes out first and is not queued behind identify's work.
+    QMetaObject::invokeMethod(
+        identify_.get(),
+        [this, guard = QPointer<Connection>(connection)] {
+            if (guard && guard->isOpen())
+                identify_->identify(guard);
+        },
+        Qt::QueuedConnection);
     return connection;
 }
 
