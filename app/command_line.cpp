@@ -3,6 +3,7 @@
 #include "engine/core/multiaddr.h"
 
 #include <QCommandLineParser>
+#include <QHostAddress>
 #include <QRegularExpression>
 #include <cstdio>
 
@@ -10,28 +11,57 @@ namespace peerscope {
 
 namespace {
 
-void printError(const QString& message) {
-    std::fprintf(stderr, "peerscope: %s\n", qPrintable(message));
-}
-
-bool validMultiaddrs(const QString& option, const QStringList& values) {
+// The first value of `option` that is not a valid multiaddr, as an error message.
+QString multiaddrError(const QString& option, const QStringList& values) {
     for (const QString& value : values) {
         Result<Multiaddr> parsed = Multiaddr::parse(value.toStdString());
-        if (!parsed) {
-            printError(QStringLiteral("--%1 %2: %3")
-                           .arg(option, value, QString::fromStdString(parsed.errorMessage())));
-            return false;
-        }
+        if (!parsed)
+            return QStringLiteral("--%1 %2: %3")
+                .arg(option, value, QString::fromStdString(parsed.errorMessage()));
     }
-    return true;
+    return {};
+}
+
+// "HOST:PORT" with an IP literal (IPv6 in brackets) or localhost; empty when valid.
+QString apiEndpointError(const QString& value) {
+    static const QRegularExpression pattern(QStringLiteral(R"(^(\[[^\]]*\]|[^:\[\]]+):(\d+)$)"));
+    const QRegularExpressionMatch match = pattern.match(value);
+    if (!match.hasMatch())
+        return QStringLiteral(
+                   "--api %1: expected HOST:PORT (e.g. 127.0.0.1:5080 or [::1]:5080) or off")
+            .arg(value);
+    QString host = match.captured(1);
+    const bool bracketed = host.startsWith(QLatin1Char('['));
+    if (bracketed)
+        host = host.mid(1, host.size() - 2);
+    QHostAddress address;
+    if (host != QLatin1String("localhost") &&
+        (!address.setAddress(host) ||
+         bracketed != (address.protocol() == QAbstractSocket::IPv6Protocol)))
+        return QStringLiteral("--api %1: \"%2\" is not an %3 address")
+            .arg(value, host, bracketed ? QStringLiteral("IPv6") : QStringLiteral("IP"));
+    bool ok = false;
+    const uint port = match.captured(2).toUInt(&ok);
+    if (!ok || port > 65535 || match.capturedLength(2) > 5)
+        return QStringLiteral("--api %1: port %2 out of range 0-65535")
+            .arg(value, match.captured(2));
+    return {};
 }
 
 } // namespace
 
-CommandLine parseCommandLine(const QStringList& arguments, int* exitCode) {
-    *exitCode = -1;
-    CommandLine result;
+ParsedCommandLine parseCommandLine(const QStringList& arguments) {
+    ParsedCommandLine parsed;
+    auto fail = [&parsed](const QString& error) {
+        parsed.outcome = ParsedCommandLine::Outcome::Error;
+        parsed.error = error;
+        return parsed;
+    };
+    CommandLine& result = parsed.commandLine;
+
     QCommandLineParser parser;
+    // "-platform" reads as one unknown option, not as -p -l -a ... (Qt's GUI options).
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     parser.setApplicationDescription(
         QStringLiteral("PeerScope: a libp2p network monitor and peer manager."));
     const QCommandLineOption help = parser.addHelpOption();
@@ -63,42 +93,39 @@ CommandLine parseCommandLine(const QStringList& arguments, int* exitCode) {
     parser.addOptions({headless, listen, dial, identity, dataDir, api, noMuxerInNoise});
 
     if (!parser.parse(arguments)) {
-        printError(parser.errorText());
-        *exitCode = 2;
-        return result;
+        parsed.unknownOption = !parser.unknownOptionNames().isEmpty();
+        return fail(parser.errorText());
     }
     if (parser.isSet(help)) {
         std::fputs(qPrintable(parser.helpText()), stdout);
-        *exitCode = 0;
-        return result;
+        parsed.outcome = ParsedCommandLine::Outcome::Exit;
+        return parsed;
     }
     if (parser.isSet(version)) {
         std::printf("peerscope %s\n", PEERSCOPE_VERSION);
-        *exitCode = 0;
-        return result;
+        parsed.outcome = ParsedCommandLine::Outcome::Exit;
+        return parsed;
     }
-    if (!parser.positionalArguments().isEmpty()) {
-        printError(
+    if (!parser.positionalArguments().isEmpty())
+        return fail(
             QStringLiteral("unexpected argument \"%1\"").arg(parser.positionalArguments().first()));
-        *exitCode = 2;
-        return result;
-    }
 
     result.headless = parser.isSet(headless);
     if (parser.isSet(listen)) {
-        if (!validMultiaddrs(QStringLiteral("listen"), parser.values(listen))) {
-            *exitCode = 2;
-            return result;
-        }
+        if (QString error = multiaddrError(QStringLiteral("listen"), parser.values(listen));
+            !error.isEmpty())
+            return fail(error);
         result.engine.listenAddrs = parser.values(listen);
         // An explicit port is what the user asked for: no silent fallback.
         result.engine.fallbackToEphemeralPort = false;
     }
-    if (!validMultiaddrs(QStringLiteral("dial"), parser.values(dial))) {
-        *exitCode = 2;
-        return result;
-    }
+    if (QString error = multiaddrError(QStringLiteral("dial"), parser.values(dial));
+        !error.isEmpty())
+        return fail(error);
     result.engine.dialAddrs = parser.values(dial);
+    for (const QCommandLineOption& pathOption : {identity, dataDir})
+        if (parser.isSet(pathOption) && parser.value(pathOption).isEmpty())
+            return fail(QStringLiteral("--%1: the path is empty").arg(pathOption.names().first()));
     result.engine.identityPath = parser.value(identity);
     result.engine.dataDir = parser.value(dataDir);
     result.engine.muxerInNoise = !parser.isSet(noMuxerInNoise);
@@ -107,20 +134,12 @@ CommandLine parseCommandLine(const QStringList& arguments, int* exitCode) {
         if (value == QLatin1String("off")) {
             result.engine.apiEndpoint.reset();
         } else {
-            static const QRegularExpression pattern(
-                QStringLiteral(R"(^(\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):(\d{1,5})$)"));
-            QRegularExpressionMatch match = pattern.match(value);
-            if (!match.hasMatch() || match.captured(2).toUInt() > 65535) {
-                printError(QStringLiteral("--api %1: expected HOST:PORT (e.g. 127.0.0.1:5080 or "
-                                          "[::1]:5080) or off")
-                               .arg(value));
-                *exitCode = 2;
-                return result;
-            }
+            if (QString error = apiEndpointError(value); !error.isEmpty())
+                return fail(error);
             result.engine.apiEndpoint = value;
         }
     }
-    return result;
+    return parsed;
 }
 
 } // namespace peerscope

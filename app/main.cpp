@@ -5,7 +5,8 @@
 
 #include <QCoreApplication>
 
-#ifdef PEERSCOPE_WITH_UI
+#if defined(PEERSCOPE_WITH_UI) && __has_include("ui/main_window.h")
+#define PEERSCOPE_GUI 1
 #include "ui/main_window.h"
 
 #include <QApplication>
@@ -22,38 +23,67 @@ void printAnnouncement(const Engine& engine, const EngineOptions& options) {
     for (const QString& addr : engine.announcedAddrs())
         std::printf("listening %s\n", qPrintable(addr));
     if (options.apiEndpoint) {
-        QString host = options.apiEndpoint->left(options.apiEndpoint->lastIndexOf(':'));
+        const QString host = options.apiEndpoint->left(options.apiEndpoint->lastIndexOf(':'));
         std::printf("api http://%s:%u\n", qPrintable(host), unsigned(engine.apiPort()));
     }
+    // Whoever started us (a supervisor, a test) reads these lines to find the node.
     std::fflush(stdout);
+}
+
+bool wantsOnlyHelpOrVersion(const QStringList& arguments) {
+    for (const QString& argument : arguments.mid(1))
+        if (argument == QLatin1String("-h") || argument == QLatin1String("--help") ||
+            argument == QLatin1String("-?") || argument == QLatin1String("--help-all") ||
+            argument == QLatin1String("-v") || argument == QLatin1String("--version"))
+            return true;
+    return false;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    QStringList arguments;
-    for (int i = 0; i < argc; ++i)
-        arguments << QString::fromLocal8Bit(argv[i]);
-    int exitCode = -1;
     QCoreApplication::setApplicationName(QStringLiteral("peerscope"));
     QCoreApplication::setOrganizationName(QStringLiteral("PeerScope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PEERSCOPE_VERSION));
-    const CommandLine commandLine = parseCommandLine(arguments, &exitCode);
-    if (exitCode >= 0)
-        return exitCode;
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
 
     std::unique_ptr<QCoreApplication> app;
-#ifdef PEERSCOPE_WITH_UI
-    if (!commandLine.headless)
+    // --help names the executable from the application object.
+    if (wantsOnlyHelpOrVersion(arguments))
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    // Options are checked before any QApplication exists, so a typo exits 2 even without a
+    // display.
+    ParsedCommandLine parsed = parseCommandLine(arguments);
+#ifdef PEERSCOPE_GUI
+    // Qt's own GUI options (-platform, -style, ...) are unknown to us: only QApplication strips
+    // them. Try again with what it leaves.
+    if (parsed.outcome == ParsedCommandLine::Outcome::Error && parsed.unknownOption && !app &&
+        !arguments.contains(QLatin1String("--headless"))) {
+        app = std::make_unique<QApplication>(argc, argv);
+        parsed = parseCommandLine(app->arguments());
+    }
+#endif
+    if (parsed.outcome == ParsedCommandLine::Outcome::Exit)
+        return 0;
+    if (parsed.outcome == ParsedCommandLine::Outcome::Error) {
+        std::fprintf(stderr, "peerscope: %s\n", qPrintable(parsed.error));
+        return 2;
+    }
+    const CommandLine& commandLine = parsed.commandLine;
+
+#ifdef PEERSCOPE_GUI
+    if (!app && !commandLine.headless)
         app = std::make_unique<QApplication>(argc, argv);
 #endif
     if (!app)
         app = std::make_unique<QCoreApplication>(argc, argv);
 
     // Before anything is printed: whoever reads our first line may signal us right away.
-    SignalWatcher signals;
-    QObject::connect(&signals, &SignalWatcher::terminationRequested, app.get(),
-                     [&app] { app->quit(); });
+    SignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, app.get(),
+                     &QCoreApplication::quit);
 
     Engine engine(commandLine.engine);
     Result<void> started = engine.start();
@@ -63,7 +93,7 @@ int main(int argc, char** argv) {
     }
     printAnnouncement(engine, commandLine.engine);
 
-#ifdef PEERSCOPE_WITH_UI
+#ifdef PEERSCOPE_GUI
     std::unique_ptr<MainWindow> window;
     if (!commandLine.headless) {
         window = std::make_unique<MainWindow>(engine.client());
@@ -71,8 +101,8 @@ int main(int argc, char** argv) {
     }
 #endif
     const int code = app->exec();
-#ifdef PEERSCOPE_WITH_UI
-    window.reset();
+#ifdef PEERSCOPE_GUI
+    window.reset(); // before the engine, whose client it holds
 #endif
     engine.stop();
     return code;

@@ -8,17 +8,22 @@
 #include "engine/net/host.h"
 
 #include <QFile>
-#include <QFileInfo>
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcApi, "peerscope.engine.api")
 
@@ -99,6 +104,16 @@ std::optional<QString> requiredString(const QHttpServerRequest& request, const c
     return value.toString();
 }
 
+// A ping that got no answer in time is a gateway timeout; a peer that went away meanwhile is
+// "not connected" as before the ping; anything else (stream refused, bad echo) a bad gateway.
+Status pingFailureStatus(const std::string& message) {
+    if (message.find("no reply within") != std::string::npos)
+        return Status::GatewayTimeout;
+    if (message.find("not connected") != std::string::npos)
+        return Status::NotFound;
+    return Status::BadGateway;
+}
+
 QByteArray headerValue(const QHttpServerRequest& request, const QByteArray& name) {
     for (const auto& [key, value] : request.headers())
         if (key.compare(name, Qt::CaseInsensitive) == 0)
@@ -162,9 +177,12 @@ Result<QByteArray> ControlApi::loadOrCreateToken(const QString& path) {
     const std::string where = path.toStdString();
     struct stat info {};
     if (::stat(where.c_str(), &info) == 0) {
-        if ((info.st_mode & 077) != 0)
-            return makeError("API token file " + where +
-                             " is readable by others; fix with: chmod 600 " + where);
+        if ((info.st_mode & 077) != 0) {
+            char mode[8];
+            std::snprintf(mode, sizeof mode, "%04o", unsigned(info.st_mode & 07777));
+            return makeError("API token file " + where + " is open to group or others (mode " +
+                             mode + "); fix with: chmod 600 " + where);
+        }
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly))
             return makeError("cannot read API token file " + where);
@@ -178,27 +196,37 @@ Result<QByteArray> ControlApi::loadOrCreateToken(const QString& path) {
     unsigned char random[32];
     if (RAND_bytes(random, sizeof random) != 1)
         return makeError("cannot create a random API token");
-    QByteArray token = QByteArray(reinterpret_cast<const char*>(random), sizeof random).toHex();
-    QFile file(path);
-    // Created 0600 before anything is written to it.
-    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly) ||
-        !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
-        file.write(token + '\n') != token.size() + 1)
-        return makeError("cannot create API token file " + where + ": " +
-                         file.errorString().toStdString());
-    return token;
+    const QByteArray token =
+        QByteArray(reinterpret_cast<const char*>(random), sizeof random).toHex() + '\n';
+    // Created 0600 by open() itself (no window with the umask's mode); O_EXCL so a file or
+    // symlink put there meanwhile is not followed or overwritten.
+    const int fd = ::open(where.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                          S_IRUSR | S_IWUSR);
+    if (fd < 0)
+        return makeError("cannot create API token file " + where + ": " + std::strerror(errno));
+    const ssize_t written = ::write(fd, token.constData(), static_cast<size_t>(token.size()));
+    const bool closed = ::close(fd) == 0;
+    if (written != token.size() || !closed) {
+        ::unlink(where.c_str());
+        return makeError("cannot write API token file " + where);
+    }
+    return token.trimmed();
 }
 
 void ControlApi::handle(const QHttpServerRequest& request,
                         std::shared_ptr<QHttpServerResponder> responder,
                         QPointer<QTcpSocket> socket) {
-    const QByteArray authorization = headerValue(request, "authorization");
-    const QByteArray expected = "Bearer " + token_;
-    if (authorization.size() != expected.size() ||
-        CRYPTO_memcmp(authorization.constData(), expected.constData(),
-                      static_cast<std::size_t>(expected.size())) != 0) {
-        writeError(*responder, QStringLiteral("missing or wrong bearer token"),
-                   Status::Unauthorized);
+    // The auth scheme is case-insensitive (RFC 9110); the token is compared in constant time.
+    const QByteArray authorization = headerValue(request, "authorization").trimmed();
+    const QByteArray scheme = authorization.left(7);
+    const QByteArray given = authorization.mid(7);
+    if (scheme.compare("Bearer ", Qt::CaseInsensitive) != 0 || given.size() != token_.size() ||
+        CRYPTO_memcmp(given.constData(), token_.constData(),
+                      static_cast<std::size_t>(token_.size())) != 0) {
+        const QJsonObject body{{"error", QStringLiteral("missing or wrong bearer token")}};
+        responder->write(QJsonDocument(body).toJson(QJsonDocument::Compact),
+                         {{"Content-Type", "application/json"}, {"WWW-Authenticate", "Bearer"}},
+                         Status::Unauthorized);
         return;
     }
 
@@ -208,10 +236,13 @@ void ControlApi::handle(const QHttpServerRequest& request,
     auto onlyMethod = [&](Method allowed) {
         if (method == allowed)
             return true;
-        writeError(*responder,
-                   QStringLiteral("method not allowed on %1; use %2")
-                       .arg(path, allowed == Method::Get ? "GET" : "POST"),
-                   Status::MethodNotAllowed);
+        const QByteArray name = allowed == Method::Get ? "GET" : "POST";
+        const QJsonObject body{{"error", QStringLiteral("method not allowed on %1; use %2")
+                                             .arg(path, QString::fromLatin1(name))}};
+        // RFC 9110: a 405 names the methods the resource does support.
+        responder->write(QJsonDocument(body).toJson(QJsonDocument::Compact),
+                         {{"Content-Type", "application/json"}, {"Allow", name}},
+                         Status::MethodNotAllowed);
         return false;
     };
 
@@ -258,6 +289,20 @@ void ControlApi::handle(const QHttpServerRequest& request,
             writeError(*responder,
                        QStringLiteral("field \"addr\": ") +
                            QString::fromStdString(parsed.errorMessage()),
+                       Status::BadRequest);
+            return;
+        }
+        // The host dials TCP only: another transport is the client's mistake, not a failed
+        // dial. Relayed addresses pass, for the relay dialler to judge.
+        const bool relayed = std::any_of(parsed->components().begin(), parsed->components().end(),
+                                         [](const MultiaddrComponent& c) {
+                                             return c.protocol == MultiaddrProtocol::P2pCircuit;
+                                         });
+        if (!relayed && !parsed->tcpEndpoint()) {
+            writeError(*responder,
+                       QStringLiteral("field \"addr\": %1 is not a TCP address "
+                                      "(/ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>[/p2p/<id>])")
+                           .arg(*addr),
                        Status::BadRequest);
             return;
         }
@@ -315,7 +360,7 @@ void ControlApi::handle(const QHttpServerRequest& request,
                            return;
                        if (!rtts) {
                            writeError(*responder, QString::fromStdString(rtts.errorMessage()),
-                                      Status::GatewayTimeout);
+                                      pingFailureStatus(rtts.errorMessage()));
                            return;
                        }
                        QJsonArray values;

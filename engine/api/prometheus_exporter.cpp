@@ -7,17 +7,20 @@ namespace peerscope {
 namespace {
 
 // Label values escape backslash, double quote and newline (exposition format 0.0.4).
+// Works on the UTF-8 bytes, so characters outside the BMP (surrogate pairs) stay intact.
 QByteArray escapeLabel(const QString& value) {
+    const QByteArray utf8 = value.toUtf8();
     QByteArray out;
-    for (QChar c : value) {
-        if (c == QLatin1Char('\\'))
+    out.reserve(utf8.size());
+    for (char c : utf8) {
+        if (c == '\\')
             out += "\\\\";
-        else if (c == QLatin1Char('"'))
+        else if (c == '"')
             out += "\\\"";
-        else if (c == QLatin1Char('\n'))
+        else if (c == '\n')
             out += "\\n";
         else
-            out += QString(c).toUtf8();
+            out += c;
     }
     return out;
 }
@@ -65,15 +68,19 @@ QByteArray renderPrometheus(const NodeSnapshot& snapshot) {
     MetricWriter out;
     int inbound = 0;
     int outbound = 0;
-    for (const PeerSnapshot& peer : snapshot.peers)
+    int connectedPeers = 0; // a peer record may briefly outlive its last connection
+    for (const PeerSnapshot& peer : snapshot.peers) {
+        if (!peer.connections.isEmpty())
+            ++connectedPeers;
         for (const ConnectionSnapshot& connection : peer.connections)
             (connection.direction == QLatin1String("inbound") ? inbound : outbound)++;
+    }
 
     out.family("peerscope_build_info", "gauge", "PeerScope build information.");
     out.sample("peerscope_build_info", 1,
                {{"version", QStringLiteral(PEERSCOPE_VERSION)}, {"agent", snapshot.agentVersion}});
     out.family("peerscope_peers", "gauge", "Peers with at least one open connection.");
-    out.sample("peerscope_peers", snapshot.peers.size());
+    out.sample("peerscope_peers", connectedPeers);
     out.family("peerscope_connections", "gauge", "Open connections by direction.");
     out.sample("peerscope_connections", inbound, {{"direction", QStringLiteral("inbound")}});
     out.sample("peerscope_connections", outbound, {{"direction", QStringLiteral("outbound")}});

@@ -1,0 +1,223 @@
+// The peerscope executable as a user runs it: start-up lines, a clean exit on SIGTERM/SIGINT,
+// and malformed options rejected with status 2 and a message naming the option and the bad part.
+// Needs the app built first (tests/CMakeLists.txt: add_dependencies(tst_app_cli peerscope)).
+#include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+#include <csignal>
+
+namespace {
+
+QString binary() {
+    return QStringLiteral(PEERSCOPE_BINARY_DIR "/app/peerscope");
+}
+
+struct Run {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+// Runs to the end (bounded); exitCode stays -1 if it had to be killed.
+Run runToEnd(const QStringList& arguments) {
+    QProcess process;
+    process.start(binary(), arguments);
+    Run run;
+    if (!process.waitForFinished(15000)) {
+        process.kill();
+        process.waitForFinished(3000);
+        return run;
+    }
+    if (process.exitStatus() == QProcess::NormalExit)
+        run.exitCode = process.exitCode();
+    run.out = QString::fromUtf8(process.readAllStandardOutput());
+    run.err = QString::fromUtf8(process.readAllStandardError());
+    return run;
+}
+
+// Reads stdout until `lines` complete lines arrived (bounded); returns them.
+QStringList readLines(QProcess& process, int lines, QByteArray* buffer) {
+    // A short read is reported by the caller's checks on what came back.
+    [[maybe_unused]] const bool complete = QTest::qWaitFor(
+        [&] {
+            *buffer += process.readAllStandardOutput();
+            return buffer->count('\n') >= lines || process.state() == QProcess::NotRunning;
+        },
+        10000);
+    QStringList out;
+    for (const QByteArray& line : buffer->split('\n'))
+        if (!line.isEmpty())
+            out << QString::fromUtf8(line);
+    return out;
+}
+
+const QRegularExpression listeningLine(QStringLiteral(
+    R"(^listening /ip4/127\.0\.0\.1/tcp/(\d+)/p2p/12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$)"));
+
+} // namespace
+
+class TestAppCli final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY2(QFile::exists(binary()), qPrintable(binary() + " is not built"));
+    }
+
+    void headlessPrintsListenLinesAndStopsOnSignals_data() {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("SIGTERM") << int(SIGTERM);
+        QTest::newRow("SIGINT") << int(SIGINT);
+    }
+
+    void headlessPrintsListenLinesAndStopsOnSignals() {
+        QFETCH(int, signal);
+        QTemporaryDir dir;
+        QProcess process;
+        process.start(binary(), {"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "off",
+                                 "--data-dir", dir.path()});
+        QVERIFY(process.waitForStarted(5000));
+        QByteArray buffer;
+        const QStringList lines = readLines(process, 1, &buffer);
+        QVERIFY2(!lines.isEmpty(), process.readAllStandardError().constData());
+        const QRegularExpressionMatch match = listeningLine.match(lines.first());
+        QVERIFY2(match.hasMatch(), qPrintable(lines.first()));
+        QVERIFY(match.captured(1).toUInt() > 0); // the real port, not 0
+        QVERIFY(QFile::exists(dir.filePath("identity.key")));
+        QVERIFY(!QFile::exists(dir.filePath("api-token"))); // --api off
+
+        ::kill(static_cast<pid_t>(process.processId()), signal);
+        QVERIFY(process.waitForFinished(5000));
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(process.exitCode(), 0);
+        QVERIFY(!buffer.contains("api http")); // --api off prints no api line
+    }
+
+    void apiLineNamesTheBoundPort() {
+        QTemporaryDir dir;
+        QProcess process;
+        process.start(binary(), {"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api",
+                                 "127.0.0.1:0", "--data-dir", dir.path()});
+        QVERIFY(process.waitForStarted(5000));
+        QByteArray buffer;
+        const QStringList lines = readLines(process, 2, &buffer);
+        QCOMPARE(lines.size(), 2);
+        QVERIFY2(listeningLine.match(lines.at(0)).hasMatch(), qPrintable(lines.at(0)));
+        static const QRegularExpression apiLine(
+            QStringLiteral(R"(^api http://127\.0\.0\.1:(\d+)$)"));
+        const QRegularExpressionMatch api = apiLine.match(lines.at(1));
+        QVERIFY2(api.hasMatch(), qPrintable(lines.at(1)));
+        const quint16 port = static_cast<quint16>(api.captured(1).toUInt());
+        QVERIFY(port > 0);
+        QVERIFY(QFile::exists(dir.filePath("api-token")));
+
+        // The API is really there, and wants the token.
+        QNetworkAccessManager network;
+        QNetworkReply* reply = network.get(
+            QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/api/v1/node").arg(port))));
+        QVERIFY(QTest::qWaitFor([&] { return reply->isFinished(); }, 10000));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 401);
+        delete reply;
+
+        process.terminate();
+        QVERIFY(process.waitForFinished(5000));
+        QCOMPARE(process.exitCode(), 0);
+    }
+
+    void sameIdentityOnRestart() {
+        QTemporaryDir dir;
+        auto peerIdOnce = [&] {
+            QProcess process;
+            process.start(binary(), {"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api",
+                                     "off", "--data-dir", dir.path()});
+            process.waitForStarted(5000);
+            QByteArray buffer;
+            const QStringList lines = readLines(process, 1, &buffer);
+            process.terminate();
+            process.waitForFinished(5000);
+            return lines.isEmpty() ? QString()
+                                   : lines.first().mid(lines.first().indexOf("/p2p/") + 5);
+        };
+        const QString first = peerIdOnce();
+        QVERIFY(first.startsWith("12D3KooW"));
+        QCOMPARE(peerIdOnce(), first);
+    }
+
+    void malformedOptionsExitWithStatusTwo_data() {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("listen port out of range")
+            << QStringList{"--headless", "--listen", "/ip4/127.0.0.1/tcp/99999"}
+            << R"(--listen /ip4/127.0.0.1/tcp/99999: component 2 (tcp): port "99999" out of range 0-65535)";
+        QTest::newRow("listen out of range, no --headless")
+            << QStringList{"--listen", "/ip4/127.0.0.1/tcp/99999"}
+            << R"(--listen /ip4/127.0.0.1/tcp/99999: component 2 (tcp): port "99999")";
+        QTest::newRow("second listen bad")
+            << QStringList{"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--listen",
+                           "/ip4/300.0.0.1/tcp/1"}
+            << "--listen /ip4/300.0.0.1/tcp/1: component 1 (ip4)";
+        QTest::newRow("dial unknown protocol")
+            << QStringList{"--headless", "--dial", "/ip5/1.2.3.4"}
+            << R"(--dial /ip5/1.2.3.4: component 1: unknown protocol "ip5")";
+        QTest::newRow("api nonsense") << QStringList{"--headless", "--api", "nonsense"}
+                                      << "--api nonsense: expected HOST:PORT";
+        QTest::newRow("api nonsense, no --headless")
+            << QStringList{"--api", "nonsense"} << "--api nonsense: expected HOST:PORT";
+        QTest::newRow("api bad host") << QStringList{"--headless", "--api", "999.1.1.1:80"}
+                                      << R"(--api 999.1.1.1:80: "999.1.1.1" is not an IP address)";
+        QTest::newRow("api bad port") << QStringList{"--headless", "--api", "127.0.0.1:70000"}
+                                      << "--api 127.0.0.1:70000: port 70000 out of range 0-65535";
+        QTest::newRow("missing value") << QStringList{"--headless", "--listen"} << "--listen";
+        QTest::newRow("empty data dir")
+            << QStringList{"--headless", "--data-dir", ""} << "--data-dir: the path is empty";
+        QTest::newRow("unknown option")
+            << QStringList{"--headless", "--frobnicate"} << "frobnicate";
+        QTest::newRow("stray argument") << QStringList{"--headless", "extra"} << "\"extra\"";
+    }
+
+    void malformedOptionsExitWithStatusTwo() {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        const Run run = runToEnd(arguments);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains(message), qPrintable(run.err));
+        QVERIFY(run.out.isEmpty());
+    }
+
+    void helpAndVersion() {
+        const Run version = runToEnd({"--version"});
+        QCOMPARE(version.exitCode, 0);
+        QCOMPARE(version.out.trimmed(), QStringLiteral("peerscope " PEERSCOPE_VERSION));
+        const Run help = runToEnd({"--help"});
+        QCOMPARE(help.exitCode, 0);
+        for (const char* option : {"--headless", "--listen", "--identity", "--data-dir", "--api",
+                                   "--dial", "--no-muxer-in-noise", "--version"})
+            QVERIFY2(help.out.contains(QLatin1String(option)), option);
+        QVERIFY(help.out.contains("peerscope [options]"));
+    }
+
+    void identityReadableByOthersIsRefused() {
+        QTemporaryDir dir;
+        const QString key = dir.filePath("identity.key");
+        // A well-formed Ed25519 key file (libp2p PrivateKey protobuf) with mode 0644.
+        QFile file(key);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray::fromHex("08011240") + QByteArray(64, '\0'));
+        file.close();
+        QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                    QFileDevice::ReadGroup | QFileDevice::ReadOther));
+        const Run run = runToEnd({"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "off",
+                                  "--identity", key, "--data-dir", dir.path()});
+        QVERIFY(run.exitCode != 0);
+        QVERIFY(run.exitCode != -1); // exited by itself
+        QVERIFY2(run.err.contains("chmod 600") && run.err.contains(key), qPrintable(run.err));
+        QVERIFY(!run.out.contains("listening"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAppCli)
+#include "tst_app_cli.moc"

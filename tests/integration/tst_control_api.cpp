@@ -1,0 +1,391 @@
+// The control API over real HTTP: two Engines (each on its own engine thread) on loopback,
+// driven with QNetworkAccessManager. Auth, every route, bad input, the token file, and
+// `promtool check metrics` on /metrics.
+#include "engine/api/control_api.h"
+#include "engine/api/engine.h"
+#include "engine/api/engine_client.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <memory>
+
+using namespace peerscope;
+
+namespace {
+
+struct Reply {
+    int status = 0;
+    QByteArray body;
+    QByteArray contentType;
+    QByteArray allow;
+    QByteArray wwwAuthenticate;
+    QJsonObject object() const { return QJsonDocument::fromJson(body).object(); }
+    QJsonArray array() const { return QJsonDocument::fromJson(body).array(); }
+    QString error() const { return object().value(QStringLiteral("error")).toString(); }
+};
+
+QByteArray json(const QJsonObject& object) {
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+// A valid peer id that neither engine has.
+const QString strangerId = QStringLiteral("12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA");
+
+} // namespace
+
+class TestControlApi final : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dirA_;
+    QTemporaryDir dirB_;
+    std::unique_ptr<Engine> a_;
+    std::unique_ptr<Engine> b_;
+    QByteArray token_;
+    QNetworkAccessManager network_;
+
+    static EngineOptions options(const QString& dataDir) {
+        EngineOptions o;
+        o.dataDir = dataDir;
+        o.listenAddrs = {QStringLiteral("/ip4/127.0.0.1/tcp/0")};
+        o.fallbackToEphemeralPort = false;
+        o.apiEndpoint = QStringLiteral("127.0.0.1:0");
+        return o;
+    }
+
+    // One request to engine A's API; `authorization` replaces the default bearer header
+    // ("-" sends none).
+    Reply call(const QByteArray& method, const QString& path, const QByteArray& body = {},
+               const QByteArray& authorization = {}) {
+        QNetworkRequest request(
+            QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(a_->apiPort()).arg(path)));
+        if (authorization.isEmpty())
+            request.setRawHeader("Authorization", "Bearer " + token_);
+        else if (authorization != "-")
+            request.setRawHeader("Authorization", authorization);
+        if (!body.isEmpty())
+            request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
+        QNetworkReply* reply = network_.sendCustomRequest(request, method, body);
+        if (!QTest::qWaitFor([&] { return reply->isFinished(); }, 20000))
+            reply->abort();
+        Reply out;
+        out.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        out.body = reply->readAll();
+        out.contentType = reply->rawHeader("Content-Type");
+        out.allow = reply->rawHeader("Allow");
+        out.wwwAuthenticate = reply->rawHeader("WWW-Authenticate");
+        reply->deleteLater();
+        return out;
+    }
+
+    QString addrOfB() const { return b_->announcedAddrs().first(); }
+    QString idOf(const Engine& engine) const { return engine.client()->snapshot().peerId; }
+
+    // The entry for `peerId` in GET /api/v1/peers, or an empty object.
+    QJsonObject peerEntry(const QString& peerId) {
+        for (const QJsonValue& peer : call("GET", "/api/v1/peers").array())
+            if (peer.toObject().value("peerId").toString() == peerId)
+                return peer.toObject();
+        return {};
+    }
+
+private Q_SLOTS:
+    void init() {
+        QVERIFY(dirA_.isValid() && dirB_.isValid());
+        a_ = std::make_unique<Engine>(options(dirA_.path()));
+        b_ = std::make_unique<Engine>(options(dirB_.path()));
+        const Result<void> startedA = a_->start();
+        QVERIFY2(startedA.ok(), startedA.ok() ? "" : startedA.errorMessage().c_str());
+        const Result<void> startedB = b_->start();
+        QVERIFY2(startedB.ok(), startedB.ok() ? "" : startedB.errorMessage().c_str());
+        QVERIFY(a_->apiPort() != 0);
+        QFile tokenFile(dirA_.filePath(QStringLiteral("api-token")));
+        QVERIFY(tokenFile.open(QIODevice::ReadOnly));
+        token_ = tokenFile.readAll().trimmed();
+    }
+
+    void cleanup() {
+        a_.reset();
+        b_.reset();
+    }
+
+    void tokenFileIsCreatedPrivate() {
+        QCOMPARE(token_.size(), 64); // 32 random bytes, hex
+        QVERIFY(!QByteArray::fromHex(token_).isEmpty());
+        const QFile::Permissions mode =
+            QFile::permissions(dirA_.filePath(QStringLiteral("api-token")));
+        QCOMPARE(mode & ~(QFileDevice::ReadUser | QFileDevice::ReadOwner | QFileDevice::WriteUser |
+                          QFileDevice::WriteOwner),
+                 QFile::Permissions());
+        // Each node has its own token, kept across restarts.
+        QFile tokenB(dirB_.filePath(QStringLiteral("api-token")));
+        QVERIFY(tokenB.open(QIODevice::ReadOnly));
+        QVERIFY(tokenB.readAll().trimmed() != token_);
+        QCOMPARE(ControlApi::loadOrCreateToken(dirA_.filePath(QStringLiteral("api-token"))).value(),
+                 token_);
+    }
+
+    void requestsWithoutTheTokenAreRefused() {
+        const Reply none = call("GET", "/api/v1/node", {}, "-");
+        QCOMPARE(none.status, 401);
+        QCOMPARE(none.error(), QStringLiteral("missing or wrong bearer token"));
+        QCOMPARE(none.wwwAuthenticate, QByteArray("Bearer"));
+        const Reply wrong = call("GET", "/api/v1/node", {}, "Bearer " + QByteArray(64, 'a'));
+        QCOMPARE(wrong.status, 401);
+        QCOMPARE(wrong.error(), QStringLiteral("missing or wrong bearer token"));
+        QCOMPARE(call("GET", "/api/v1/node", {}, "Basic " + token_).status, 401);
+        QCOMPARE(call("GET", "/api/v1/node", {}, "Bearer " + token_.left(63)).status, 401);
+        // Every route, including unknown ones and /metrics.
+        QCOMPARE(call("GET", "/metrics", {}, "-").status, 401);
+        QCOMPARE(call("GET", "/api/v1/peers", {}, "-").status, 401);
+        QCOMPARE(call("POST", "/api/v1/dial", json({{"addr", addrOfB()}}), "-").status, 401);
+        QCOMPARE(call("GET", "/api/v1/nothing", {}, "-").status, 401);
+        // The scheme name is case-insensitive (RFC 9110).
+        QCOMPARE(call("GET", "/api/v1/node", {}, "bearer " + token_).status, 200);
+    }
+
+    void nodeDescribesItself() {
+        const Reply node = call("GET", "/api/v1/node");
+        QCOMPARE(node.status, 200);
+        QVERIFY(node.contentType.startsWith("application/json"));
+        const QJsonObject o = node.object();
+        QCOMPARE(o.value("peerId").toString(), idOf(*a_));
+        QVERIFY(o.value("peerId").toString().startsWith("12D3KooW"));
+        QVERIFY(o.value("agentVersion").toString().startsWith("peerscope/"));
+        QCOMPARE(o.value("listenAddrs").toArray().first().toString(), a_->announcedAddrs().first());
+        QVERIFY(o.value("observedAddrs").isArray());
+    }
+
+    void dialPingAndPeers() {
+        const Reply dialed = call("POST", "/api/v1/dial", json({{"addr", addrOfB()}}));
+        QVERIFY2(dialed.status == 200, dialed.body.constData());
+        const QJsonObject connection = dialed.object();
+        for (const char* key : {"id", "direction", "remoteAddr", "localAddr", "openedAt", "streams",
+                                "bytesIn", "bytesOut", "muxer"})
+            QVERIFY2(connection.contains(QLatin1String(key)), key);
+        QCOMPARE(connection.value("direction").toString(), QStringLiteral("outbound"));
+        QCOMPARE(connection.value("muxer").toString(), QStringLiteral("/yamux/1.0.0"));
+        QVERIFY(connection.value("remoteAddr").toString().startsWith("/ip4/127.0.0.1/tcp/"));
+        const QDateTime openedAt =
+            QDateTime::fromString(connection.value("openedAt").toString(), Qt::ISODateWithMs);
+        QVERIFY(openedAt.isValid());
+        QCOMPARE(openedAt.timeSpec(), Qt::UTC);
+        QVERIFY(qAbs(openedAt.secsTo(QDateTime::currentDateTimeUtc())) < 60);
+
+        // Identify fills in the agent shortly after the dial.
+        const QString peerB = idOf(*b_);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            peerEntry(peerB).value("agentVersion").toString().startsWith("peerscope/"), 10000);
+        const QJsonObject entry = peerEntry(peerB);
+        QVERIFY(!entry.value("protocolVersion").toString().isEmpty());
+        QVERIFY(entry.value("protocols").toArray().contains(QJsonValue("/ipfs/ping/1.0.0")));
+        QVERIFY(entry.value("listenAddrs")
+                    .toArray()
+                    .contains(QJsonValue(addrOfB().left(addrOfB().indexOf("/p2p/")))));
+        QVERIFY(entry.contains("lastPingRttMs"));
+        const QJsonArray connections = entry.value("connections").toArray();
+        QCOMPARE(connections.size(), 1);
+        QCOMPARE(connections.first().toObject().value("id"), connection.value("id"));
+
+        const Reply pinged = call("POST", "/api/v1/ping", json({{"peer", peerB}, {"count", 3}}));
+        QVERIFY2(pinged.status == 200, pinged.body.constData());
+        QCOMPARE(pinged.object().value("peer").toString(), peerB);
+        const QJsonArray rtts = pinged.object().value("rttsMs").toArray();
+        QCOMPARE(rtts.size(), 3);
+        for (const QJsonValue& rtt : rtts)
+            QVERIFY(rtt.isDouble() && rtt.toDouble() > 0 && rtt.toDouble() < 1000);
+
+        // count defaults to 1; the last RTT shows up in the peer list.
+        const Reply once = call("POST", "/api/v1/ping", json({{"peer", peerB}}));
+        QCOMPARE(once.status, 200);
+        QCOMPARE(once.object().value("rttsMs").toArray().size(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(peerEntry(peerB).value("lastPingRttMs").isDouble(), 5000);
+    }
+
+    void dialWithWrongPeerIdIsAMismatch() {
+        const QString addr = addrOfB();
+        const QString otherId = idOf(*a_); // a valid id that is not B's
+        const QString wrong = addr.left(addr.indexOf("/p2p/")) + "/p2p/" + otherId;
+        const Reply dialed = call("POST", "/api/v1/dial", json({{"addr", wrong}}));
+        QCOMPARE(dialed.status, 502);
+        QCOMPARE(dialed.error(),
+                 QStringLiteral("peer id mismatch: expected %1, got %2").arg(otherId, idOf(*b_)));
+    }
+
+    void dialToAClosedPortFails() {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const quint16 port = probe.serverPort();
+        probe.close(); // nothing listens there now
+        const Reply dialed =
+            call("POST", "/api/v1/dial",
+                 json({{"addr", QStringLiteral("/ip4/127.0.0.1/tcp/%1").arg(port)}}));
+        QCOMPARE(dialed.status, 502);
+        QVERIFY(!dialed.error().isEmpty());
+    }
+
+    void badRequestsNameTheField_data() {
+        QTest::addColumn<QByteArray>("path");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("error");
+        const QByteArray dial = "/api/v1/dial";
+        const QByteArray ping = "/api/v1/ping";
+        const QByteArray peer = "\"peer\":\"" + strangerId.toLatin1() + "\"";
+        QTest::newRow("bad json") << dial << QByteArray("{\"addr\":") << 400 << "invalid JSON: ";
+        QTest::newRow("empty body") << dial << QByteArray() << 400 << "invalid JSON: ";
+        QTest::newRow("not an object")
+            << dial << QByteArray("[1]") << 400 << "the request body must be a JSON object";
+        QTest::newRow("missing addr")
+            << dial << QByteArray("{}") << 400 << "field \"addr\" is required";
+        QTest::newRow("addr not string")
+            << dial << QByteArray("{\"addr\":5}") << 400 << "field \"addr\" must be a string";
+        QTest::newRow("port out of range")
+            << dial << QByteArray("{\"addr\":\"/ip4/1.2.3.4/tcp/99999\"}") << 400
+            << "field \"addr\": component 2 (tcp): port \"99999\" out of range 0-65535";
+        QTest::newRow("unknown protocol")
+            << dial << QByteArray("{\"addr\":\"/ip5/1.2.3.4\"}") << 400
+            << "field \"addr\": component 1: unknown protocol \"ip5\"";
+        QTest::newRow("not tcp")
+            << dial << QByteArray("{\"addr\":\"/ip4/127.0.0.1/udp/4001/quic-v1\"}") << 400
+            << "field \"addr\": /ip4/127.0.0.1/udp/4001/quic-v1 is not a TCP address";
+        QTest::newRow("missing peer")
+            << ping << QByteArray("{}") << 400 << "field \"peer\" is required";
+        QTest::newRow("peer not string")
+            << ping << QByteArray("{\"peer\":[]}") << 400 << "field \"peer\" must be a string";
+        QTest::newRow("bad peer") << ping << QByteArray("{\"peer\":\"xyz\"}") << 400
+                                  << "field \"peer\": ";
+        for (const char* count : {"0", "101", "1.5", "-1", "\"x\"", "null", "true"})
+            QTest::addRow("count %s", count)
+                << ping << "{" + peer + ",\"count\":" + count + "}" << 400
+                << "field \"count\" must be an integer from 1 to 100";
+        QTest::newRow("not connected")
+            << ping << "{" + peer + "}" << 404 << "not connected to " + strangerId;
+    }
+
+    void badRequestsNameTheField() {
+        QFETCH(QByteArray, path);
+        QFETCH(QByteArray, body);
+        QFETCH(int, status);
+        QFETCH(QString, error);
+        const Reply reply = call("POST", QString::fromLatin1(path), body);
+        QCOMPARE(reply.status, status);
+        QVERIFY(reply.contentType.startsWith("application/json"));
+        QVERIFY2(reply.error().startsWith(error), qPrintable(reply.error()));
+    }
+
+    void invalidJsonSaysWhere() {
+        const Reply reply = call("POST", "/api/v1/dial", "{\"addr\": }");
+        QCOMPARE(reply.status, 400);
+        QVERIFY2(reply.error().contains(QRegularExpression(R"(^invalid JSON: .+ at offset \d+$)")),
+                 qPrintable(reply.error()));
+    }
+
+    void unknownRoutesAndMethods() {
+        const Reply missing = call("GET", "/api/v1/nothing");
+        QCOMPARE(missing.status, 404);
+        QVERIFY(missing.contentType.startsWith("application/json"));
+        QVERIFY(missing.error().contains("/api/v1/nothing"));
+        const Reply postNode = call("POST", "/api/v1/node", "{}");
+        QCOMPARE(postNode.status, 405);
+        QCOMPARE(postNode.allow, QByteArray("GET"));
+        QVERIFY(!postNode.error().isEmpty());
+        const Reply getDial = call("GET", "/api/v1/dial");
+        QCOMPARE(getDial.status, 405);
+        QCOMPARE(getDial.allow, QByteArray("POST"));
+        QCOMPARE(call("DELETE", "/api/v1/peers").status, 405);
+        QCOMPARE(call("PUT", "/metrics").status, 405);
+    }
+
+    void metricsPassPromtool() {
+        // A connection and a failed handshake, so not every counter is zero.
+        QCOMPARE(call("POST", "/api/v1/dial", json({{"addr", addrOfB()}})).status, 200);
+        const QString addr = addrOfB();
+        QCOMPARE(call("POST", "/api/v1/dial",
+                      json({{"addr", addr.left(addr.indexOf("/p2p/")) + "/p2p/" + idOf(*a_)}}))
+                     .status,
+                 502);
+        const Reply metrics = call("GET", "/metrics");
+        QCOMPARE(metrics.status, 200);
+        QVERIFY2(metrics.contentType.startsWith("text/plain; version=0.0.4"),
+                 metrics.contentType.constData());
+        const QByteArray& text = metrics.body;
+        for (const char* family : {"peerscope_connections", "peerscope_peers", "peerscope_streams",
+                                   "peerscope_bytes_received_total", "peerscope_bytes_sent_total",
+                                   "peerscope_connections_opened_total",
+                                   "peerscope_connections_closed_total", "peerscope_dials_total",
+                                   "peerscope_handshake_failures_total", "peerscope_build_info"}) {
+            QVERIFY2(text.contains("# HELP " + QByteArray(family) + ' '), family);
+            QVERIFY2(text.contains("# TYPE " + QByteArray(family) + ' '), family);
+        }
+        QVERIFY(text.contains("peerscope_connections{direction=\"outbound\"} 1\n"));
+        QVERIFY(text.contains("peerscope_connections{direction=\"inbound\"} 0\n"));
+        QVERIFY(text.contains("peerscope_peers 1\n"));
+        QVERIFY(text.contains("peerscope_dials_total{outcome=\"success\"} 1\n"));
+        QVERIFY(text.contains("peerscope_dials_total{outcome=\"failure\"} 1\n"));
+        QVERIFY(
+            text.contains("peerscope_handshake_failures_total{reason=\"peer_id_mismatch\"} 1\n"));
+        for (const char* reason :
+             {"security_negotiation", "noise", "muxer_negotiation", "timeout", "eof"})
+            QVERIFY2(text.contains("peerscope_handshake_failures_total{reason=\"" +
+                                   QByteArray(reason) + "\"} "),
+                     reason);
+        QVERIFY(text.contains("peerscope_build_info{version=\"" PEERSCOPE_VERSION "\""));
+
+        const QString promtool = QStandardPaths::findExecutable(QStringLiteral("promtool"));
+        if (promtool.isEmpty())
+            QSKIP("promtool not installed (the prometheus package; CI installs it)");
+        QProcess check;
+        check.start(promtool, {QStringLiteral("check"), QStringLiteral("metrics")});
+        QVERIFY(check.waitForStarted(5000));
+        check.write(text);
+        check.closeWriteChannel();
+        QVERIFY(check.waitForFinished(20000));
+        QCOMPARE(check.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(check.exitCode() == 0,
+                 (check.readAllStandardOutput() + check.readAllStandardError()).constData());
+    }
+
+    void tokenFileReadableByOthersIsRefused() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("api-token"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray(64, 'b') + '\n');
+        file.close();
+        const QFile::Permissions ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+        for (QFile::Permissions extra : {QFile::Permissions(QFileDevice::ReadOther),
+                                         QFile::Permissions(QFileDevice::ReadGroup)}) {
+            QVERIFY(file.setPermissions(ownerOnly | extra));
+            const Result<QByteArray> token = ControlApi::loadOrCreateToken(path);
+            QVERIFY(!token.ok());
+            const QString message = QString::fromStdString(token.errorMessage());
+            QVERIFY2(message.contains(path) && message.contains("chmod 600"), qPrintable(message));
+        }
+        QVERIFY(file.setPermissions(ownerOnly));
+        QCOMPARE(ControlApi::loadOrCreateToken(path).value(), QByteArray(64, 'b'));
+
+        // An engine whose token file is open to others does not start.
+        QTemporaryDir dataDir;
+        const QString exposed = dataDir.filePath(QStringLiteral("api-token"));
+        QVERIFY(QFile::copy(path, exposed));
+        QVERIFY(QFile::setPermissions(exposed, ownerOnly | QFileDevice::ReadGroup));
+        Engine engine(options(dataDir.path()));
+        const Result<void> started = engine.start();
+        QVERIFY(!started.ok());
+        QVERIFY2(QString::fromStdString(started.errorMessage()).contains("chmod 600"),
+                 started.errorMessage().c_str());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestControlApi)
+#include "tst_control_api.moc"
