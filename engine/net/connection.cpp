@@ -26,7 +26,7 @@ Connection::Connection(std::uint64_t id, QTcpSocket* socket, std::unique_ptr<Noi
       yamux_(std::make_unique<YamuxSession>(yamuxClient ? YamuxSession::Role::Client
                                                         : YamuxSession::Role::Server)),
       info_(std::move(info)), clock_(clock), handlers_(handlers),
-      openedAt_(QDateTime::currentDateTimeUtc()) {
+      openedAt_(QDateTime::currentDateTimeUtc()), openedAtMono_(clock.now()) {
     socket_->setParent(this);
     readScratch_.resize(readChunk);
 }

@@ -59,6 +59,7 @@ public:
     const Info& info() const { return info_; }
     const PeerId& remotePeer() const { return info_.remotePeer; }
     QDateTime openedAt() const { return openedAt_; }
+    MonoTime openedAtMono() const { return openedAtMono_; } // on the injected clock
     bool isOpen() const { return open_; }
 
     // Opens a stream and negotiates one of `protocols` on it (multistream-select, in order).
@@ -114,6 +115,7 @@ private:
     const Clock& clock_;
     StreamHandlerRegistry* handlers_;
     QDateTime openedAt_;
+    MonoTime openedAtMono_;
     std::map<std::uint32_t, QPointer<Stream>> streams_;
     Bytes readScratch_;
     Bytes plaintext_;

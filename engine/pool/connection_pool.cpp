@@ -1,0 +1,522 @@
+#include "engine/pool/connection_pool.h"
+
+#include "engine/net/host.h"
+
+#include <QLoggingCategory>
+#include <algorithm>
+#include <cmath>
+
+Q_LOGGING_CATEGORY(lcPool, "peerscope.engine.pool")
+
+namespace peerscope {
+
+namespace {
+
+std::chrono::milliseconds toMillis(std::chrono::duration<double> seconds) {
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(std::llround(seconds.count() * 1000)));
+}
+
+QString qs(const std::string& text) {
+    return QString::fromStdString(text);
+}
+
+// A dial that will fail the same way however often it is retried.
+bool isPermanent(const std::string& error) {
+    return error.find("peer id mismatch") != std::string::npos;
+}
+
+} // namespace
+
+// One dialPeer() call: several parallel attempt chains (each with its retries) and the
+// callback that runs when the last chain ends.
+struct ConnectionPool::DialBatch {
+    PeerId peer;
+    Multiaddr addr;
+    int outstanding = 0;
+    int attempts = 0;
+    std::string lastError;
+    std::function<void(const std::shared_ptr<DialBatch>&)> finished;
+};
+
+ConnectionPool::ConnectionPool(Host& host, ConnectionConfig connection, RetryConfig retry,
+                               std::uint64_t seed, QObject* parent)
+    : QObject(parent), host_(host), clock_(host.clock()), config_(connection), retry_(retry, seed) {
+    connect(&host_, &Host::connectionOpened, this, &ConnectionPool::onConnectionOpened);
+    connect(
+        &host_, &Host::connectionClosed, this,
+        [this](quint64 id, const PeerId& peer, const QString&) { onConnectionClosed(id, peer); });
+    tickTimer_.setInterval(1000);
+    connect(&tickTimer_, &QTimer::timeout, this, &ConnectionPool::tick);
+    tickTimer_.start();
+    for (Connection* existing : host_.connections())
+        lastActive_[existing->id()] = clock_.now();
+}
+
+ConnectionPool::~ConnectionPool() = default;
+
+void ConnectionPool::setConfig(const ConnectionConfig& connection, const RetryConfig& retry) {
+    config_ = connection;
+    retry_.setConfig(retry);
+    for (const auto& [peer, wanted] : wanted_)
+        maintain(peer);
+}
+
+void ConnectionPool::setHealthLookup(
+    std::function<std::optional<ConnectionHealthView>(std::uint64_t)> lookup) {
+    healthLookup_ = std::move(lookup);
+}
+
+void ConnectionPool::dialPeer(const Multiaddr& addr, DialCallback done) {
+    std::optional<PeerId> peer = addr.peerId();
+    if (!peer) {
+        done(makeError("dial " + addr.toString() + ": the address needs /p2p/<peer id>"));
+        return;
+    }
+    WantedPeer& wanted = wanted_[*peer];
+    wanted.addr = addr;
+    wanted.redialFailures = 0;
+    const int existing = static_cast<int>(connections(*peer).size());
+    const int need = config_.maxConnectionsPerPeer - existing - pendingPerPeer_[*peer];
+    if (need <= 0) {
+        done(connections(*peer));
+        return;
+    }
+    auto batch = std::make_shared<DialBatch>();
+    batch->peer = *peer;
+    batch->addr = addr;
+    batch->outstanding = need;
+    batch->finished = [this, done = std::move(done)](const std::shared_ptr<DialBatch>& b) {
+        std::vector<Connection*> open = connections(b->peer);
+        if (open.empty())
+            done(makeError("dial " + b->addr.toString() + ": " + b->lastError + " (" +
+                           std::to_string(b->attempts) + " attempts)"));
+        else
+            done(std::move(open));
+    };
+    for (int i = 0; i < need; ++i)
+        startAttempt(batch, 0);
+}
+
+void ConnectionPool::startAttempt(const std::shared_ptr<DialBatch>& batch, int failures) {
+    ++dialsInFlight_;
+    ++pendingPerPeer_[batch->peer];
+    ++batch->attempts;
+    if (failures > 0) {
+        ++counters_.retries;
+        Q_EMIT poolEvent(
+            QStringLiteral("retry"), batch->peer, 0,
+            QStringLiteral("attempt %1 to %2").arg(failures + 1).arg(qs(batch->addr.toString())));
+    }
+    struct Attempt {
+        bool ended = false;
+    };
+    auto attempt = std::make_shared<Attempt>();
+    auto* timeout = new QTimer(this);
+    timeout->setSingleShot(true);
+
+    // Ends this attempt once: success ends the chain, failure may schedule the next attempt.
+    auto end = [this, batch, failures, attempt, timeout](Result<void> outcome, bool timedOut) {
+        if (attempt->ended)
+            return;
+        attempt->ended = true;
+        timeout->stop();
+        timeout->deleteLater();
+        --dialsInFlight_;
+        if (--pendingPerPeer_[batch->peer] <= 0)
+            pendingPerPeer_.erase(batch->peer);
+        if (outcome) {
+            ++counters_.dialsSucceeded;
+        } else {
+            ++(timedOut ? counters_.dialsTimedOut : counters_.dialsFailed);
+            batch->lastError = outcome.errorMessage();
+            Q_EMIT poolEvent(QStringLiteral("dial_failed"), batch->peer, 0, qs(batch->lastError));
+            const bool stillWanted =
+                wanted_.count(batch->peer) != 0 &&
+                static_cast<int>(connections(batch->peer).size()) < config_.maxConnectionsPerPeer;
+            if (stillWanted && !isPermanent(batch->lastError) && retry_.shouldRetry(failures + 1)) {
+                const auto delay = retry_.delay(failures);
+                QTimer::singleShot(std::chrono::duration_cast<std::chrono::milliseconds>(delay),
+                                   this,
+                                   [this, batch, failures] { startAttempt(batch, failures + 1); });
+                return;
+            }
+        }
+        if (--batch->outstanding == 0 && batch->finished)
+            batch->finished(batch);
+    };
+
+    connect(timeout, &QTimer::timeout, this, [end, this] {
+        end(makeError("timed out after " +
+                      std::to_string(toMillis(config_.connectionTimeout).count()) + " ms"),
+            true);
+    });
+    timeout->start(toMillis(config_.connectionTimeout));
+    host_.dial(batch->addr, [this, end, attempt](Result<Connection*> dialled) {
+        if (attempt->ended) {
+            // Finished after its timeout: keep it only if the peer still has room.
+            if (dialled && static_cast<int>(connections((*dialled)->remotePeer()).size()) >
+                               config_.maxConnectionsPerPeer)
+                (*dialled)->close(QStringLiteral("dial finished after its timeout"));
+            return;
+        }
+        if (dialled)
+            end(Result<void>(), false);
+        else
+            end(dialled.error(), false);
+    });
+}
+
+void ConnectionPool::disconnectPeer(const PeerId& peer, const QString& reason) {
+    wanted_.erase(peer);
+    for (Connection* connection : connections(peer))
+        connection->close(reason);
+}
+
+std::vector<Connection*> ConnectionPool::connections(const PeerId& peer) const {
+    std::vector<Connection*> out;
+    for (Connection* connection : host_.connectionsTo(peer))
+        if (connection->isOpen())
+            out.push_back(connection);
+    return out;
+}
+
+std::vector<Connection*> ConnectionPool::connections() const {
+    std::vector<Connection*> out;
+    for (Connection* connection : host_.connections())
+        if (connection->isOpen())
+            out.push_back(connection);
+    return out;
+}
+
+std::map<PeerId, std::vector<Connection*>> ConnectionPool::connectionsMap() const {
+    std::map<PeerId, std::vector<Connection*>> out;
+    for (Connection* connection : connections())
+        out[connection->remotePeer()].push_back(connection);
+    return out;
+}
+
+ConnectionHealthView ConnectionPool::healthOf(std::uint64_t connectionId) const {
+    if (healthLookup_)
+        if (std::optional<ConnectionHealthView> view = healthLookup_(connectionId))
+            return *view;
+    return {};
+}
+
+std::vector<ConnectionCandidate> ConnectionPool::candidates(const PeerId& peer) const {
+    std::vector<ConnectionCandidate> out;
+    for (Connection* connection : connections(peer)) {
+        const ConnectionHealthView health = healthOf(connection->id());
+        ConnectionCandidate candidate;
+        candidate.id = connection->id();
+        candidate.activeStreams = connection->streamCount();
+        candidate.healthScore = health.score;
+        candidate.smoothedRtt = health.smoothedRtt;
+        candidate.usable = !health.failed && draining_.count(connection->id()) == 0;
+        out.push_back(candidate);
+    }
+    // Better a failed or draining connection than none.
+    if (std::none_of(out.begin(), out.end(), [](const ConnectionCandidate& c) { return c.usable; }))
+        for (ConnectionCandidate& candidate : out)
+            candidate.usable = true;
+    return out;
+}
+
+Connection* ConnectionPool::connection(const PeerId& peer) {
+    std::optional<std::uint64_t> id =
+        balancers_[peer].pick(config_.loadBalancingStrategy, candidates(peer));
+    return id ? host_.connectionById(*id) : nullptr;
+}
+
+void ConnectionPool::newStream(const PeerId& peer, std::vector<std::string> protocols,
+                               Connection::StreamCallback done, StreamNegotiation mode) {
+    LoadBalancer& balancer = balancers_[peer];
+    std::vector<std::uint64_t> order =
+        balancer.order(config_.loadBalancingStrategy, candidates(peer));
+    if (order.empty()) {
+        done(makeError("not connected to " + peer.toBase58()));
+        return;
+    }
+    balancer.notePicked(order.front());
+    tryStream(peer, std::move(order), 0, std::move(protocols), mode,
+              std::make_shared<Connection::StreamCallback>(std::move(done)), {});
+}
+
+void ConnectionPool::tryStream(const PeerId& peer, std::vector<std::uint64_t> order,
+                               std::size_t index, std::vector<std::string> protocols,
+                               StreamNegotiation mode,
+                               std::shared_ptr<Connection::StreamCallback> done,
+                               std::string lastError) {
+    for (; index < order.size(); ++index) {
+        Connection* connection = host_.connectionById(order[index]);
+        if (connection == nullptr || !connection->isOpen())
+            continue;
+        if (index > 0)
+            ++counters_.streamRetries;
+        QPointer<ConnectionPool> self(this);
+        connection->openStream(
+            protocols,
+            [self, peer, order, index, protocols, mode, done](Result<Stream*> opened) mutable {
+                if (opened || !self) {
+                    (*done)(std::move(opened));
+                    return;
+                }
+                self->tryStream(peer, std::move(order), index + 1, std::move(protocols), mode, done,
+                                opened.errorMessage());
+            },
+            mode);
+        return;
+    }
+    (*done)(makeError("no connection to " + peer.toBase58() + " could open a stream" +
+                      (lastError.empty() ? std::string() : ": " + lastError)));
+}
+
+void ConnectionPool::setProtected(const PeerId& peer, bool isProtected) {
+    if (isProtected)
+        protected_.insert(peer);
+    else
+        protected_.erase(peer);
+}
+
+std::vector<PeerId> ConnectionPool::protectedPeers() const {
+    return {protected_.begin(), protected_.end()};
+}
+
+void ConnectionPool::onConnectionOpened(Connection* connection) {
+    lastActive_[connection->id()] = clock_.now();
+    const PeerId peer = connection->remotePeer();
+    const bool inbound = connection->info().direction == Direction::Inbound;
+    const std::vector<Connection*> all = connections();
+    const auto sameDirection = std::count_if(all.begin(), all.end(), [&](Connection* c) {
+        return c->info().direction == connection->info().direction;
+    });
+    QString refused;
+    if (static_cast<int>(connections(peer).size()) > config_.maxConnectionsPerPeer)
+        refused =
+            QStringLiteral("over max_connections_per_peer (%1)").arg(config_.maxConnectionsPerPeer);
+    else if (static_cast<int>(all.size()) > config_.maxConnections)
+        refused = QStringLiteral("over max_connections (%1)").arg(config_.maxConnections);
+    else if (inbound && sameDirection > config_.maxInboundConnections)
+        refused =
+            QStringLiteral("over max_inbound_connections (%1)").arg(config_.maxInboundConnections);
+    else if (!inbound && sameDirection > config_.maxOutboundConnections)
+        refused = QStringLiteral("over max_outbound_connections (%1)")
+                      .arg(config_.maxOutboundConnections);
+    if (!refused.isEmpty()) {
+        ++counters_.refusedOverLimit;
+        Q_EMIT poolEvent(QStringLiteral("limit"), peer, connection->id(), refused);
+        // Closed on the next turn: the Host is still announcing this connection.
+        QMetaObject::invokeMethod(
+            this,
+            [guard = QPointer<Connection>(connection), refused] {
+                if (guard)
+                    guard->close(refused);
+            },
+            Qt::QueuedConnection);
+        return;
+    }
+    if (static_cast<int>(all.size()) > config_.highWater)
+        QMetaObject::invokeMethod(
+            this, [this] { trim(); }, Qt::QueuedConnection);
+}
+
+void ConnectionPool::onConnectionClosed(quint64 connectionId, const PeerId& peer) {
+    lastActive_.erase(connectionId);
+    draining_.erase(connectionId);
+    maintain(peer);
+}
+
+void ConnectionPool::maintain(const PeerId& peer) {
+    auto it = wanted_.find(peer);
+    if (it == wanted_.end())
+        return;
+    const int have = static_cast<int>(connections(peer).size()) + pendingPerPeer_[peer];
+    if (have < config_.minConnectionsPerPeer)
+        scheduleRedial(peer);
+}
+
+void ConnectionPool::scheduleRedial(const PeerId& peer) {
+    WantedPeer& wanted = wanted_[peer];
+    if (wanted.redialScheduled)
+        return;
+    wanted.redialScheduled = true;
+    const auto delay = retry_.delay(wanted.redialFailures);
+    QTimer::singleShot(
+        std::chrono::duration_cast<std::chrono::milliseconds>(delay), this, [this, peer] {
+            auto it = wanted_.find(peer);
+            if (it == wanted_.end())
+                return;
+            it->second.redialScheduled = false;
+            const int have = static_cast<int>(connections(peer).size()) + pendingPerPeer_[peer];
+            if (have >= config_.minConnectionsPerPeer)
+                return;
+            Q_EMIT poolEvent(QStringLiteral("redial"), peer, 0,
+                             QStringLiteral("%1 of min %2 connections")
+                                 .arg(have)
+                                 .arg(config_.minConnectionsPerPeer));
+            auto batch = std::make_shared<DialBatch>();
+            batch->peer = peer;
+            batch->addr = it->second.addr;
+            batch->outstanding = config_.minConnectionsPerPeer - have;
+            batch->finished = [this](const std::shared_ptr<DialBatch>& b) {
+                auto again = wanted_.find(b->peer);
+                if (again == wanted_.end())
+                    return;
+                if (connections(b->peer).empty())
+                    ++again->second.redialFailures;
+                else
+                    again->second.redialFailures = 0;
+                maintain(b->peer);
+            };
+            for (int i = 0; i < batch->outstanding; ++i)
+                startAttempt(batch, 0);
+        });
+}
+
+std::optional<Multiaddr> ConnectionPool::dialableAddr(const PeerId& peer) const {
+    if (auto it = wanted_.find(peer); it != wanted_.end())
+        return it->second.addr;
+    for (Connection* connection : connections(peer))
+        if (connection->info().direction == Direction::Outbound)
+            return connection->info().remoteAddr.withoutPeerId().withPeerId(peer);
+    const auto& peers = host_.peers();
+    if (auto it = peers.find(peer); it != peers.end())
+        for (const Multiaddr& addr : it->second.listenAddrs)
+            if (addr.tcpEndpoint())
+                return addr.withoutPeerId().withPeerId(peer);
+    return std::nullopt;
+}
+
+void ConnectionPool::replace(std::uint64_t connectionId, const QString& reason) {
+    Connection* old = host_.connectionById(connectionId);
+    if (old == nullptr || !old->isOpen() || draining_.count(connectionId) != 0)
+        return;
+    const PeerId peer = old->remotePeer();
+    std::optional<Multiaddr> addr = dialableAddr(peer);
+    if (!addr) {
+        Q_EMIT poolEvent(QStringLiteral("replace_failed"), peer, connectionId,
+                         reason + QStringLiteral("; no dialable address for the peer"));
+        return;
+    }
+    // New streams avoid it from now on.
+    draining_.insert(connectionId);
+    auto batch = std::make_shared<DialBatch>();
+    batch->peer = peer;
+    batch->addr = *addr;
+    batch->outstanding = 1;
+    batch->finished = [this, connectionId, reason](const std::shared_ptr<DialBatch>& b) {
+        Connection* current = host_.connectionById(connectionId);
+        const std::vector<Connection*> peerConnections = connections(b->peer);
+        const bool replacementUp =
+            std::any_of(peerConnections.begin(), peerConnections.end(), [&](Connection* c) {
+                return c->id() != connectionId && draining_.count(c->id()) == 0;
+            });
+        if (!replacementUp) {
+            draining_.erase(connectionId);
+            Q_EMIT poolEvent(QStringLiteral("replace_failed"), b->peer, connectionId,
+                             reason + QStringLiteral("; dial failed: ") + qs(b->lastError));
+            return;
+        }
+        ++counters_.replacements;
+        Q_EMIT poolEvent(QStringLiteral("replaced"), b->peer, connectionId, reason);
+        // Streams still on it finish there; tick() closes it once they have.
+        if (current && current->streamCount() == 0)
+            current->close(QStringLiteral("replaced: ") + reason);
+    };
+    startAttempt(batch, 0);
+}
+
+int ConnectionPool::trim() {
+    std::vector<Connection*> all = connections();
+    int total = static_cast<int>(all.size());
+    if (total <= config_.highWater)
+        return 0;
+    const MonoTime now = clock_.now();
+    const auto grace = std::chrono::duration_cast<MonoTime>(config_.gracePeriod);
+    struct Candidate {
+        Connection* connection;
+        ConnectionHealthView health;
+        bool idle;
+    };
+    std::vector<Candidate> candidates;
+    for (Connection* connection : all) {
+        if (isProtected(connection->remotePeer()))
+            continue;
+        if (now - connection->openedAtMono() < grace)
+            continue;
+        candidates.push_back(
+            {connection, healthOf(connection->id()), connection->streamCount() == 0});
+    }
+    // Least valuable first: failed, then idle, then by health score; oldest id breaks ties.
+    std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+        if (a.health.failed != b.health.failed)
+            return a.health.failed;
+        if (a.idle != b.idle)
+            return a.idle;
+        if (a.health.score != b.health.score)
+            return a.health.score < b.health.score;
+        return a.connection->id() < b.connection->id();
+    });
+    int closed = 0;
+    for (const Candidate& candidate : candidates) {
+        if (total <= config_.lowWater)
+            break;
+        const PeerId peer = candidate.connection->remotePeer();
+        std::vector<Connection*> peerConnections = connections(peer);
+        // A user's peer keeps its minimum.
+        if (isWanted(peer) &&
+            static_cast<int>(peerConnections.size()) <= config_.minConnectionsPerPeer)
+            continue;
+        // Never the last healthy connection of a peer with open streams.
+        const bool hasStreams = std::any_of(peerConnections.begin(), peerConnections.end(),
+                                            [](Connection* c) { return c->streamCount() > 0; });
+        const int healthyLeft = static_cast<int>(
+            std::count_if(peerConnections.begin(), peerConnections.end(), [&](Connection* c) {
+                return c != candidate.connection && !healthOf(c->id()).failed;
+            }));
+        if (hasStreams && !candidate.health.failed && healthyLeft == 0)
+            continue;
+        ++counters_.trimmed;
+        ++closed;
+        --total;
+        Q_EMIT poolEvent(QStringLiteral("trimmed"), peer, candidate.connection->id(),
+                         QStringLiteral("above high_water (%1), trimming to low_water (%2)")
+                             .arg(config_.highWater)
+                             .arg(config_.lowWater));
+        candidate.connection->close(QStringLiteral("trimmed"));
+    }
+    return closed;
+}
+
+void ConnectionPool::tick() {
+    const MonoTime now = clock_.now();
+    const auto idleTimeout = std::chrono::duration_cast<MonoTime>(config_.idleTimeout);
+    for (Connection* connection : connections()) {
+        MonoTime& lastActive = lastActive_[connection->id()];
+        if (connection->streamCount() > 0) {
+            lastActive = now;
+            continue;
+        }
+        // Replaced and now quiet: close it.
+        if (draining_.count(connection->id()) != 0) {
+            connection->close(QStringLiteral("replaced"));
+            continue;
+        }
+        if (idleTimeout <= MonoTime::zero() || now - lastActive < idleTimeout)
+            continue;
+        const PeerId peer = connection->remotePeer();
+        if (isProtected(peer))
+            continue;
+        if (isWanted(peer) &&
+            static_cast<int>(connections(peer).size()) <= config_.minConnectionsPerPeer)
+            continue;
+        ++counters_.trimmed;
+        Q_EMIT poolEvent(QStringLiteral("idle"), peer, connection->id(),
+                         QStringLiteral("no streams for %1 s").arg(config_.idleTimeout.count()));
+        connection->close(QStringLiteral("idle"));
+    }
+    if (static_cast<int>(connections().size()) > config_.highWater)
+        trim();
+}
+
+} // namespace peerscope
