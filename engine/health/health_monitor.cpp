@@ -1,0 +1,202 @@
+#include "engine/health/health_monitor.h"
+
+#include "engine/health/event_log.h"
+#include "engine/net/connection.h"
+#include "engine/net/host.h"
+#include "engine/net/ping_service.h"
+#include "engine/pool/connection_pool.h"
+
+#include <QPointer>
+#include <algorithm>
+
+namespace peerscope {
+
+namespace {
+
+std::chrono::nanoseconds toNanos(std::chrono::duration<double> seconds) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(seconds);
+}
+
+QString peerText(const Connection& connection) {
+    return QString::fromStdString(connection.remotePeer().toBase58());
+}
+
+} // namespace
+
+HealthMonitor::HealthMonitor(Host& host, ConnectionPool& pool, EventLog& events,
+                             ConnectionConfig config, QObject* parent)
+    : QObject(parent), host_(host), pool_(pool), events_(events), clock_(host.clock()),
+      config_(config) {
+    connect(&host_, &Host::connectionOpened, this, &HealthMonitor::onOpened);
+    connect(&host_, &Host::connectionClosed, this,
+            [this](quint64 id, const PeerId& peer, const QString& reason) {
+                events_.append(QStringLiteral("closed"), QString::fromStdString(peer.toBase58()),
+                               id, reason);
+                onClosed(id);
+            });
+    for (Connection* connection : host_.connections())
+        onOpened(connection);
+    // Due probes are checked 10 times a second: at most 100 ms late, whatever the interval.
+    probeTimer_.setInterval(100);
+    connect(&probeTimer_, &QTimer::timeout, this, &HealthMonitor::tick);
+    probeTimer_.start();
+    byteTimer_.setInterval(1000);
+    connect(&byteTimer_, &QTimer::timeout, this, &HealthMonitor::sampleBytes);
+    byteTimer_.start();
+    pool_.setHealthLookup([this](std::uint64_t id) { return view(id); });
+}
+
+HealthMonitor::~HealthMonitor() {
+    pool_.setHealthLookup({});
+}
+
+void HealthMonitor::setConfig(const ConnectionConfig& config) {
+    const bool intervalChanged = config.healthCheckInterval != config_.healthCheckInterval ||
+                                 config.enableHealthMonitoring != config_.enableHealthMonitoring;
+    config_ = config;
+    if (!intervalChanged)
+        return;
+    // Re-spread the schedule over the new interval.
+    const MonoTime now = clock_.now();
+    for (auto& [id, tracked] : tracked_) {
+        tracked.health.rtt().setInitialRto(toNanos(config_.pingTimeout));
+        tracked.nextProbe = now + spreadOffset(id);
+    }
+}
+
+MonoTime HealthMonitor::spreadOffset(std::uint64_t connectionId) const {
+    // Golden-ratio hashing spreads consecutive ids evenly over the interval.
+    const double fraction =
+        static_cast<double>((connectionId * 0x9e3779b97f4a7c15ULL) >> 11) * 0x1.0p-53;
+    return std::chrono::duration_cast<MonoTime>(config_.healthCheckInterval * fraction);
+}
+
+void HealthMonitor::onOpened(Connection* connection) {
+    const MonoTime now = clock_.now();
+    auto [it, inserted] =
+        tracked_.try_emplace(connection->id(), ConnectionHealth(connection->openedAtMono(),
+                                                                toNanos(config_.pingTimeout)));
+    if (!inserted)
+        return;
+    it->second.nextProbe = now + spreadOffset(connection->id());
+    events_.append(QStringLiteral("opened"), peerText(*connection), connection->id(),
+                   QStringLiteral("%1 %2 (%3)")
+                       .arg(QString::fromLatin1(directionName(connection->info().direction)),
+                            QString::fromStdString(connection->info().remoteAddr.toString()),
+                            QString::fromStdString(connection->info().muxer)));
+    QPointer<Connection> guard(connection);
+    connect(connection, &Connection::streamOpened, this, [this, guard](Stream*) {
+        if (!guard)
+            return;
+        if (auto found = tracked_.find(guard->id()); found != tracked_.end())
+            found->second.health.recordStreamOpened();
+    });
+}
+
+void HealthMonitor::onClosed(quint64 connectionId) {
+    tracked_.erase(connectionId);
+}
+
+const ConnectionHealth* HealthMonitor::health(std::uint64_t connectionId) const {
+    auto it = tracked_.find(connectionId);
+    return it == tracked_.end() ? nullptr : &it->second.health;
+}
+
+std::optional<ConnectionHealthView> HealthMonitor::view(std::uint64_t connectionId) const {
+    const ConnectionHealth* h = health(connectionId);
+    if (h == nullptr)
+        return std::nullopt;
+    ConnectionHealthView out;
+    out.score = h->score(config_);
+    out.smoothedRtt = h->rtt().smoothed();
+    out.failed = h->state() == HealthState::Failed;
+    return out;
+}
+
+double HealthMonitor::score(std::uint64_t connectionId) const {
+    const ConnectionHealth* h = health(connectionId);
+    return h ? h->score(config_) : 1.0;
+}
+
+std::chrono::nanoseconds HealthMonitor::probeTimeout(const ConnectionHealth& health) const {
+    const auto limit = toNanos(config_.pingTimeout);
+    if (!config_.adaptiveTimeouts || health.rtt().sampleCount() == 0)
+        return limit;
+    return std::min(limit, health.rtt().rto());
+}
+
+void HealthMonitor::tick() {
+    if (!config_.enableHealthMonitoring)
+        return;
+    const MonoTime now = clock_.now();
+    const auto interval = std::chrono::duration_cast<MonoTime>(config_.healthCheckInterval);
+    for (auto& [id, tracked] : tracked_) {
+        if (tracked.probing || tracked.nextProbe > now)
+            continue;
+        // Next slot on the same grid: a late tick does not shift the schedule.
+        while (tracked.nextProbe <= now)
+            tracked.nextProbe += std::max(interval, MonoTime(std::chrono::milliseconds(100)));
+        if (Connection* connection = host_.connectionById(id); connection && connection->isOpen())
+            probe(connection, tracked);
+    }
+}
+
+void HealthMonitor::probeNow(std::uint64_t connectionId) {
+    auto it = tracked_.find(connectionId);
+    Connection* connection = host_.connectionById(connectionId);
+    if (it == tracked_.end() || connection == nullptr || it->second.probing)
+        return;
+    probe(connection, it->second);
+}
+
+void HealthMonitor::probe(Connection* connection, Tracked& tracked) {
+    tracked.probing = true;
+    ++probesInFlight_;
+    const std::uint64_t id = connection->id();
+    const auto timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(probeTimeout(tracked.health));
+    QPointer<HealthMonitor> self(this);
+    host_.pingService().ping(
+        connection, 1, std::max(timeout, std::chrono::milliseconds(1)),
+        [self, id](Result<std::vector<MonoTime>> rtts) {
+            if (!self)
+                return;
+            --self->probesInFlight_;
+            auto it = self->tracked_.find(id);
+            if (it == self->tracked_.end())
+                return; // closed meanwhile
+            Tracked& t = it->second;
+            t.probing = false;
+            const MonoTime now = self->clock_.now();
+            if (rtts && !rtts->empty())
+                t.health.recordProbe(now, rtts->front());
+            else
+                t.health.recordProbe(now, std::nullopt, rtts ? std::string() : rtts.errorMessage());
+            const HealthState before = t.health.state();
+            const HealthState after = t.health.evaluate(self->config_);
+            if (after == before)
+                return;
+            Connection* connection = self->host_.connectionById(id);
+            const QString peer = connection ? peerText(*connection) : QString();
+            const QString detail = QStringLiteral("score %1 after %2 probes, %3 failed in a row")
+                                       .arg(t.health.score(self->config_), 0, 'f', 2)
+                                       .arg(t.health.probesSent())
+                                       .arg(t.health.probes().consecutiveFailures());
+            const QString kind = after == HealthState::Healthy
+                                     ? QStringLiteral("recovered")
+                                     : QString::fromLatin1(healthStateName(after));
+            self->events_.append(kind, peer, id, detail);
+            Q_EMIT self->stateChanged(id, after);
+            if (after == HealthState::Failed)
+                self->pool_.replace(id, QStringLiteral("health failed: ") + detail);
+        });
+}
+
+void HealthMonitor::sampleBytes() {
+    const MonoTime now = clock_.now();
+    for (auto& [id, tracked] : tracked_)
+        if (Connection* connection = host_.connectionById(id))
+            tracked.health.recordBytes(now, connection->bytesIn(), connection->bytesOut());
+}
+
+} // namespace peerscope

@@ -1,0 +1,78 @@
+#pragma once
+
+#include "engine/core/clock.h"
+#include "engine/core/connection_config.h"
+#include "engine/health/connection_health.h"
+
+#include <QObject>
+#include <QTimer>
+#include <cstdint>
+#include <map>
+#include <optional>
+
+namespace peerscope {
+
+class Connection;
+class ConnectionPool;
+class EventLog;
+class Host;
+struct ConnectionHealthView;
+
+// Measures every connection of the Host: bytes each second into the rate windows, and, when
+// health monitoring is on, a ping probe (the libp2p ping protocol, one round trip on its own
+// stream) every health_check_interval. Probes are spread over the interval by connection id, so
+// a thousand connections do not all ping in the same tick. A probe waits ping_timeout, or with
+// adaptive_timeouts the connection's RFC 6298 RTO (never longer than ping_timeout). After each
+// probe the connection is scored; degraded and failed connections are logged, and a failed one
+// is handed to the pool for replacement.
+class HealthMonitor final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HealthMonitor)
+
+public:
+    HealthMonitor(Host& host, ConnectionPool& pool, EventLog& events, ConnectionConfig config,
+                  QObject* parent = nullptr);
+    ~HealthMonitor() override;
+
+    void setConfig(const ConnectionConfig& config);
+    const ConnectionConfig& config() const { return config_; }
+
+    const ConnectionHealth* health(std::uint64_t connectionId) const;
+    std::optional<ConnectionHealthView> view(std::uint64_t connectionId) const;
+    double score(std::uint64_t connectionId) const;
+    // Probes one connection now, outside its schedule (the GUI's "ping now").
+    void probeNow(std::uint64_t connectionId);
+    // How many probes are waiting for their answer.
+    int probesInFlight() const { return probesInFlight_; }
+
+Q_SIGNALS:
+    void stateChanged(quint64 connectionId, peerscope::HealthState state);
+
+private:
+    struct Tracked {
+        explicit Tracked(ConnectionHealth h) : health(std::move(h)) {}
+        ConnectionHealth health;
+        MonoTime nextProbe{0};
+        bool probing = false;
+    };
+
+    void onOpened(Connection* connection);
+    void onClosed(quint64 connectionId);
+    void tick();
+    void sampleBytes();
+    void probe(Connection* connection, Tracked& tracked);
+    MonoTime spreadOffset(std::uint64_t connectionId) const;
+    std::chrono::nanoseconds probeTimeout(const ConnectionHealth& health) const;
+
+    Host& host_;
+    ConnectionPool& pool_;
+    EventLog& events_;
+    const Clock& clock_;
+    ConnectionConfig config_;
+    std::map<std::uint64_t, Tracked> tracked_;
+    QTimer probeTimer_; // checks for due probes
+    QTimer byteTimer_;  // one byte sample per second
+    int probesInFlight_ = 0;
+};
+
+} // namespace peerscope
