@@ -1,0 +1,198 @@
+// The one config schema: defaults, every validation rule's message, partial JSON, type and
+// syntax errors, round trips, and the config file (missing, invalid, saved atomically).
+#include "engine/core/config_file.h"
+#include "engine/core/engine_config.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace peerscope;
+
+namespace {
+
+std::vector<std::string> errorsOf(const char* json) {
+    EngineConfig out;
+    return EngineConfig::fromJsonErrors(QJsonDocument::fromJson(json).object(), EngineConfig{},
+                                        &out);
+}
+
+bool contains(const std::vector<std::string>& errors, const std::string& message) {
+    return std::find(errors.begin(), errors.end(), message) != errors.end();
+}
+
+} // namespace
+
+class TestEngineConfig final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void defaultsAreTheIssuesAndValid() {
+        const EngineConfig config;
+        QVERIFY(config.validate().empty());
+        QCOMPARE(config.connection.maxConnectionsPerPeer, 3);
+        QCOMPARE(config.connection.minConnectionsPerPeer, 1);
+        QCOMPARE(config.connection.connectionTimeout.count(), 30.0);
+        QVERIFY(config.connection.loadBalancingStrategy == LoadBalancingStrategy::RoundRobin);
+        QVERIFY(!config.connection.enableHealthMonitoring);
+        QCOMPARE(config.connection.healthCheckInterval.count(), 60.0);
+        QCOMPARE(config.connection.pingTimeout.count(), 5.0);
+        QCOMPARE(config.connection.minHealthThreshold, 0.3);
+        QCOMPARE(config.connection.latencyWeight, 0.4);
+        QCOMPARE(config.connection.successRateWeight, 0.4);
+        QCOMPARE(config.connection.stabilityWeight, 0.2);
+        QCOMPARE(config.connection.unhealthyChecksBeforeReplace, 3);
+        QVERIFY(config.connection.adaptiveTimeouts);
+        QCOMPARE(config.retry.maxRetries, 3);
+        QCOMPARE(config.retry.initialDelay.count(), 0.1);
+        QCOMPARE(config.retry.maxDelay.count(), 30.0);
+        QCOMPARE(config.retry.backoffMultiplier, 2.0);
+        QCOMPARE(config.retry.jitterFactor, 0.1);
+        QVERIFY(config.differingFromDefaults().empty());
+    }
+
+    void validationMessages_data() {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("message");
+        auto row = [](const char* name, const char* json, const char* message) {
+            QTest::newRow(name) << QByteArray(json) << QString::fromUtf8(message);
+        };
+        row("min over max", R"({"connection":{"min_connections_per_peer":4}})",
+            "min_connections_per_peer (4) exceeds max_connections_per_peer (3)");
+        row("zero interval", R"({"connection":{"health_check_interval":0}})",
+            "health_check_interval (0) must be greater than 0");
+        row("water order", R"({"connection":{"low_water":250,"high_water":200}})",
+            "low_water (250) must be below high_water (200)");
+        row("high over max", R"({"connection":{"high_water":400}})",
+            "high_water (400) exceeds max_connections (300)");
+        row("weights",
+            R"({"connection":{"latency_weight":0,"success_rate_weight":0,"stability_weight":0}})",
+            "latency_weight + success_rate_weight + stability_weight must be greater than 0");
+        row("threshold", R"({"connection":{"min_health_threshold":1.5}})",
+            "min_health_threshold (1.5) must be within 0..1");
+        row("jitter", R"({"retry":{"jitter_factor":1.5}})",
+            "jitter_factor (1.5) must be within 0..1");
+        row("multiplier", R"({"retry":{"backoff_multiplier":0.5}})",
+            "backoff_multiplier (0.5) must be at least 1");
+        row("delays", R"({"retry":{"initial_delay":40}})",
+            "initial_delay (40) exceeds max_delay (30)");
+        row("ping timeout", R"({"connection":{"ping_timeout":-1}})",
+            "ping_timeout (-1) must be greater than 0");
+        row("checks", R"({"connection":{"unhealthy_checks_before_replace":0}})",
+            "unhealthy_checks_before_replace (0) must be at least 1");
+        row("unknown field", R"({"connection":{"max_conns":3}})",
+            "connection.max_conns: unknown field");
+        row("unknown section", R"({"pool":{}})",
+            "pool: unknown section (expected connection or retry)");
+        row("wrong type", R"({"connection":{"max_connections_per_peer":"three"}})",
+            "connection.max_connections_per_peer: expected an integer, got \"three\"");
+        row("not integral", R"({"connection":{"max_connections_per_peer":2.5}})",
+            "connection.max_connections_per_peer: expected an integer, got 2.5");
+        row("bool", R"({"connection":{"enable_health_monitoring":1}})",
+            "connection.enable_health_monitoring: expected true or false, got 1");
+        row("strategy", R"({"connection":{"load_balancing_strategy":"random"}})",
+            "connection.load_balancing_strategy: expected one of round_robin, least_loaded, "
+            "health_based, latency_based, got \"random\"");
+        row("version", R"({"version":2})", "version: expected 1, got 2");
+    }
+
+    void validationMessages() {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, message);
+        const std::vector<std::string> errors = errorsOf(json.constData());
+        QVERIFY2(contains(errors, message.toStdString()),
+                 errors.empty() ? "no error" : errors.front().c_str());
+        QVERIFY(!EngineConfig::parse(json, EngineConfig{}));
+    }
+
+    void everyBadFieldIsReportedAtOnce() {
+        const auto errors = errorsOf(
+            R"({"connection":{"max_conns":1,"ping_timeout":"x"},"retry":{"max_retry":2}})");
+        QCOMPARE(errors.size(), std::size_t(3));
+        const auto crossField = errorsOf(
+            R"({"connection":{"min_connections_per_peer":5,"low_water":300},"retry":{"jitter_factor":2}})");
+        // min over max, low_water not below high_water, jitter out of range.
+        QCOMPARE(crossField.size(), std::size_t(3));
+    }
+
+    void partialJsonAppliesOnlyGivenKeys() {
+        EngineConfig base;
+        base.connection.maxConnectionsPerPeer = 5;
+        Result<EngineConfig> updated = EngineConfig::parse(
+            R"({"connection":{"load_balancing_strategy":"latency_based"},"retry":{"max_retries":7}})",
+            base);
+        QVERIFY2(updated, updated ? "" : updated.errorMessage().c_str());
+        QCOMPARE(updated->connection.maxConnectionsPerPeer, 5);
+        QVERIFY(updated->connection.loadBalancingStrategy == LoadBalancingStrategy::LatencyBased);
+        QCOMPARE(updated->retry.maxRetries, 7);
+        QCOMPARE(
+            updated->differingFromDefaults(),
+            (std::vector<std::string>{"connection.max_connections_per_peer",
+                                      "connection.load_balancing_strategy", "retry.max_retries"}));
+    }
+
+    void syntaxErrorSaysWhere() {
+        Result<EngineConfig> parsed = EngineConfig::parse("{\"connection\": {,}}", EngineConfig{});
+        QVERIFY(!parsed);
+        QVERIFY2(parsed.errorMessage().rfind("config: JSON syntax error at offset ", 0) == 0,
+                 parsed.errorMessage().c_str());
+        QVERIFY(!EngineConfig::parse("[1]", EngineConfig{}));
+    }
+
+    void roundTrip() {
+        EngineConfig config;
+        config.connection.maxConnectionsPerPeer = 4;
+        config.connection.gracePeriod = ConnectionConfig::Seconds(2.5);
+        config.connection.loadBalancingStrategy = LoadBalancingStrategy::HealthBased;
+        config.connection.enableHealthMonitoring = true;
+        config.retry.jitterFactor = 0.25;
+        Result<EngineConfig> back = EngineConfig::fromJson(config.toJson(), EngineConfig{});
+        QVERIFY(back);
+        QVERIFY(*back == config);
+        QCOMPARE(config.toJson()["version"].toInt(), 1);
+    }
+
+    void fileMissingMeansDefaults() {
+        QTemporaryDir dir;
+        ConfigFile file(dir.filePath("nested/config.json"));
+        QVERIFY(!file.exists());
+        Result<EngineConfig> loaded = file.load();
+        QVERIFY(loaded);
+        QVERIFY(*loaded == EngineConfig{});
+    }
+
+    void fileSaveLoadRoundTrip() {
+        QTemporaryDir dir;
+        ConfigFile file(dir.filePath("nested/config.json"));
+        EngineConfig config;
+        config.connection.minConnectionsPerPeer = 2;
+        QVERIFY(file.save(config));
+        Result<EngineConfig> loaded = file.load();
+        QVERIFY(loaded);
+        QVERIFY(*loaded == config);
+    }
+
+    void invalidFileIsRefusedNamingPathAndField() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("config.json");
+        QFile raw(path);
+        QVERIFY(raw.open(QIODevice::WriteOnly));
+        const QByteArray content = R"({"connection":{"min_connections_per_peer":9}})";
+        raw.write(content);
+        raw.close();
+        Result<EngineConfig> loaded = ConfigFile(path).load();
+        QVERIFY(!loaded);
+        QCOMPARE(QString::fromStdString(loaded.errorMessage()),
+                 path + ": min_connections_per_peer (9) exceeds max_connections_per_peer (3)");
+        // An invalid config is never saved over it.
+        EngineConfig bad;
+        bad.retry.backoffMultiplier = 0;
+        QVERIFY(!ConfigFile(path).save(bad));
+        QVERIFY(raw.open(QIODevice::ReadOnly));
+        QCOMPARE(raw.readAll(), content);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestEngineConfig)
+#include "tst_engine_config.moc"
