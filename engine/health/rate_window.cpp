@@ -10,6 +10,24 @@ std::int64_t secondOf(MonoTime t) {
 }
 } // namespace
 
+std::size_t RateWindow::slot(std::int64_t second) {
+    return static_cast<std::size_t>(((second % bucketCount) + bucketCount) % bucketCount);
+}
+
+std::size_t RateWindow::spanIndex(Span span) {
+    switch (span) {
+    case Span::OneSecond:
+        return 0;
+    case Span::TenSeconds:
+        return 1;
+    case Span::OneMinute:
+        return 2;
+    case Span::FiveMinutes:
+        return 3;
+    }
+    return 0;
+}
+
 void RateWindow::advanceTo(MonoTime now) {
     const std::int64_t second = secondOf(now);
     if (currentSecond_ < 0) {
@@ -18,36 +36,40 @@ void RateWindow::advanceTo(MonoTime now) {
     }
     if (second <= currentSecond_)
         return;
-    // Zero the buckets of the seconds that passed without traffic (at most the whole ring).
-    const std::int64_t gap = std::min<std::int64_t>(second - currentSecond_, bucketCount);
-    for (std::int64_t i = 1; i <= gap; ++i)
-        buckets_[static_cast<std::size_t>((currentSecond_ + i) % bucketCount)] = 0;
-    currentSecond_ = second;
+    if (second - currentSecond_ >= bucketCount) {
+        // Idle for longer than the ring: everything in it has left every span.
+        buckets_.fill(0);
+        sums_.fill(0);
+        currentSecond_ = second;
+        return;
+    }
+    while (currentSecond_ < second) {
+        // The current second completes: it joins every span, and for each span the second
+        // that is now too old leaves it (its bucket is still intact: it is reused last).
+        const std::uint64_t completed = buckets_[slot(currentSecond_)];
+        for (std::size_t i = 0; i < spans.size(); ++i)
+            sums_[i] += completed - buckets_[slot(currentSecond_ - spans[i])];
+        ++currentSecond_;
+        buckets_[slot(currentSecond_)] = 0;
+    }
 }
 
 void RateWindow::add(MonoTime now, std::uint64_t bytes) {
     advanceTo(now);
-    buckets_[static_cast<std::size_t>(currentSecond_ % bucketCount)] += bytes;
+    buckets_[slot(currentSecond_)] += bytes;
     total_ += bytes;
 }
 
 double RateWindow::rate(Span span, MonoTime now) {
     advanceTo(now);
-    const int seconds = static_cast<int>(span);
-    std::uint64_t sum = 0;
-    for (int i = 1; i <= seconds; ++i)
-        sum += buckets_[static_cast<std::size_t>((currentSecond_ - i + bucketCount * 2) %
-                                                 bucketCount)];
-    return static_cast<double>(sum) / seconds;
+    return static_cast<double>(sums_[spanIndex(span)]) / static_cast<int>(span);
 }
 
 double RateWindow::peak(Span span, MonoTime now) {
     advanceTo(now);
-    const int seconds = static_cast<int>(span);
     std::uint64_t best = 0;
-    for (int i = 1; i <= seconds; ++i)
-        best = std::max(best, buckets_[static_cast<std::size_t>(
-                                  (currentSecond_ - i + bucketCount * 2) % bucketCount)]);
+    for (int i = 1; i <= static_cast<int>(span); ++i)
+        best = std::max(best, buckets_[slot(currentSecond_ - i)]);
     return static_cast<double>(best);
 }
 

@@ -2,6 +2,7 @@
 #include "engine/health/rate_window.h"
 
 #include <QTest>
+#include <cmath>
 
 using namespace peerscope;
 using namespace std::chrono;
@@ -56,6 +57,35 @@ private Q_SLOTS:
         QCOMPARE(window.rate(Span::FiveMinutes, at(1001)), 7.0 / 300);
         QCOMPARE(window.peak(Span::FiveMinutes, at(1001)), 7.0);
         QCOMPARE(window.total(), 300u * 50 + 7);
+    }
+
+    void runningSumsMatchABruteForceCount() {
+        // Irregular traffic with gaps; every span's rate must equal a direct count.
+        RateWindow window;
+        std::vector<std::pair<double, std::uint64_t>> added;
+        std::uint64_t state = 12345;
+        double t = 0;
+        for (int i = 0; i < 3000; ++i) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            t += static_cast<double>(state >> 54) / 100.0; // 0..10 s steps
+            const std::uint64_t bytes = (state >> 20) % 5000;
+            window.add(at(t), bytes);
+            added.emplace_back(t, bytes);
+            if (i % 97 != 0)
+                continue;
+            const double now = t; // time never goes back for the window
+            const auto nowSecond = static_cast<std::int64_t>(std::floor(1000 + now));
+            for (int span : {1, 10, 60, 300}) {
+                std::uint64_t expected = 0;
+                for (const auto& [when, count] : added) {
+                    const auto second = static_cast<std::int64_t>(std::floor(1000 + when));
+                    if (second >= nowSecond - span && second < nowSecond)
+                        expected += count;
+                }
+                QCOMPARE(window.rate(static_cast<Span>(span), at(now)),
+                         static_cast<double>(expected) / span);
+            }
+        }
     }
 };
 
