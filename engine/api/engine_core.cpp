@@ -2,16 +2,20 @@
 
 #include "engine/api/control_api.h"
 #include "engine/api/engine_client.h"
+#include "engine/core/config_file.h"
 #include "engine/core/identity_store.h"
 #include "engine/core/multiaddr.h"
+#include "engine/health/health_monitor.h"
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
 #include "engine/net/ping_service.h"
+#include "engine/pool/connection_pool.h"
 
 #include <QDir>
 #include <QLoggingCategory>
 #include <QNetworkInterface>
 #include <QStandardPaths>
+#include <openssl/rand.h>
 
 Q_LOGGING_CATEGORY(lcEngine, "peerscope.engine")
 
@@ -61,10 +65,23 @@ Result<void> EngineCore::start(EngineClient* client) {
     Result<PrivateKey> identity = loadOrCreateIdentity(identityPath.toStdString());
     if (!identity)
         return identity.error();
+    Result<EngineConfig> config = ConfigFile(options_.configPath).load();
+    if (!config)
+        return config.error();
+    config_ = *config;
 
     HostOptions hostOptions;
     hostOptions.muxerInNoise = options_.muxerInNoise;
     host_ = std::make_unique<Host>(std::move(identity).value(), hostOptions, clock_);
+    std::uint64_t seed = 0;
+    RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed); // jitter differs per node
+    pool_ = std::make_unique<ConnectionPool>(*host_, config_.connection, config_.retry, seed);
+    monitor_ = std::make_unique<HealthMonitor>(*host_, *pool_, events_, config_.connection);
+    connect(pool_.get(), &ConnectionPool::poolEvent, this,
+            [this](const QString& kind, const PeerId& peer, quint64 connectionId,
+                   const QString& detail) {
+                events_.append(kind, QString::fromStdString(peer.toBase58()), connectionId, detail);
+            });
 
     for (const QString& text : options_.listenAddrs) {
         Result<Multiaddr> addr = Multiaddr::parse(text.toStdString());
@@ -118,9 +135,66 @@ Result<void> EngineCore::start(EngineClient* client) {
 void EngineCore::stop() {
     snapshotTimer_.stop();
     api_.reset();
+    monitor_.reset();
+    pool_.reset();
     if (host_)
         host_->closeAll(QStringLiteral("engine stopping"));
     host_.reset();
+}
+
+QString EngineCore::configPath() const {
+    return ConfigFile(options_.configPath).path();
+}
+
+Result<void> EngineCore::applyConfig(const EngineConfig& config, bool persist) {
+    if (std::vector<std::string> errors = config.validate(); !errors.empty()) {
+        std::string message;
+        for (const std::string& error : errors) {
+            if (!message.empty())
+                message += '\n';
+            message += error;
+        }
+        return makeError(message);
+    }
+    if (persist)
+        if (Result<void> saved = ConfigFile(options_.configPath).save(config); !saved)
+            return saved;
+    const QStringList changed = [&] {
+        QStringList out;
+        const QJsonObject before = config_.toJson(), after = config.toJson();
+        for (const char* section : {"connection", "retry"}) {
+            const QJsonObject a = before[section].toObject(), b = after[section].toObject();
+            for (auto it = b.begin(); it != b.end(); ++it)
+                if (a.value(it.key()) != it.value())
+                    out << QString::fromLatin1(section) + '.' + it.key();
+        }
+        return out;
+    }();
+    config_ = config;
+    pool_->setConfig(config_.connection, config_.retry);
+    monitor_->setConfig(config_.connection);
+    events_.append(QStringLiteral("config"), {}, 0,
+                   changed.isEmpty()
+                       ? QStringLiteral("applied, nothing changed")
+                       : QStringLiteral("changed ") + changed.join(QStringLiteral(", ")));
+    return {};
+}
+
+Result<void> EngineCore::setProtected(const QString& peerId, bool isProtected) {
+    Result<PeerId> peer = PeerId::parse(peerId.toStdString());
+    if (!peer)
+        return makeError("invalid peer id: " + peer.errorMessage());
+    pool_->setProtected(*peer, isProtected);
+    events_.append(isProtected ? QStringLiteral("protected") : QStringLiteral("unprotected"),
+                   QString::fromStdString(peer->toBase58()), 0, {});
+    return {};
+}
+
+Result<void> EngineCore::probeNow(quint64 connectionId) {
+    if (!host_->connectionById(connectionId))
+        return makeError("no connection with id " + std::to_string(connectionId));
+    monitor_->probeNow(connectionId);
+    return {};
 }
 
 QStringList EngineCore::announcedAddrs() const {
@@ -135,7 +209,7 @@ quint16 EngineCore::apiPort() const {
     return api_ ? api_->port() : 0;
 }
 
-ConnectionSnapshot EngineCore::snapshotOf(const Connection& connection) {
+ConnectionSnapshot EngineCore::snapshotOf(const Connection& connection) const {
     ConnectionSnapshot snapshot;
     snapshot.id = connection.id();
     snapshot.peerId = QString::fromStdString(connection.remotePeer().toBase58());
@@ -148,6 +222,45 @@ ConnectionSnapshot EngineCore::snapshotOf(const Connection& connection) {
     snapshot.streams = static_cast<int>(connection.streamCount());
     snapshot.bytesIn = connection.bytesIn();
     snapshot.bytesOut = connection.bytesOut();
+    const MonoTime now = clock_.now();
+    snapshot.ageSeconds = std::chrono::duration<double>(now - connection.openedAtMono()).count();
+    const ConnectionHealth* health = monitor_ ? monitor_->health(connection.id()) : nullptr;
+    if (health == nullptr)
+        return snapshot;
+    auto ms = [](std::chrono::nanoseconds d) {
+        return std::chrono::duration<double, std::milli>(d).count();
+    };
+    // RateWindow advances with time even when read; the monitor owns it, we only look.
+    auto& mutableHealth = const_cast<ConnectionHealth&>(*health);
+    snapshot.healthState = QString::fromLatin1(healthStateName(health->state()));
+    snapshot.healthScore = health->score(config_.connection);
+    if (auto v = health->rtt().last())
+        snapshot.rttLastMs = ms(*v);
+    if (auto v = health->rtt().smoothed())
+        snapshot.rttSmoothedMs = ms(*v);
+    if (auto v = health->rtt().min())
+        snapshot.rttMinMs = ms(*v);
+    if (auto v = health->rtt().max())
+        snapshot.rttMaxMs = ms(*v);
+    snapshot.jitterMs = ms(health->rtt().jitter());
+    snapshot.rtoMs = ms(health->rtt().rto());
+    snapshot.pingSuccessRate = health->probes().successRate();
+    snapshot.probes = health->probesSent();
+    snapshot.unhealthyChecks = health->unhealthyChecks();
+    snapshot.streamsFailed = health->streamsFailed();
+    using Span = RateWindow::Span;
+    const Span spans[4] = {Span::OneSecond, Span::TenSeconds, Span::OneMinute, Span::FiveMinutes};
+    for (int i = 0; i < 4; ++i) {
+        snapshot.rateIn.perSecond[i] = mutableHealth.bytesIn().rate(spans[i], now);
+        snapshot.rateOut.perSecond[i] = mutableHealth.bytesOut().rate(spans[i], now);
+    }
+    snapshot.peakIn60 = mutableHealth.bytesIn().peak(Span::OneMinute, now);
+    snapshot.peakOut60 = mutableHealth.bytesOut().peak(Span::OneMinute, now);
+    snapshot.draining = pool_ && pool_->isDraining(connection.id());
+    for (const ConnectionHealth::ErrorEntry& error : health->errors())
+        snapshot.errors.push_back({std::chrono::duration<double>(now - error.at).count(),
+                                   QString::fromStdString(error.category),
+                                   QString::fromStdString(error.message)});
     return snapshot;
 }
 
@@ -175,10 +288,20 @@ NodeSnapshot EngineCore::makeSnapshot() const {
     for (const auto& [layer, count] : counters.protocolErrors)
         snapshot.counters.protocolErrors[QString::fromStdString(layer)] = count;
 
+    const PoolCounters& pool = pool_->counters();
+    snapshot.pool = {pool.dialsSucceeded,   pool.dialsFailed,  pool.dialsTimedOut,
+                     pool.retries,          pool.replacements, pool.trimmed,
+                     pool.refusedOverLimit, pool.streamRetries};
+    snapshot.lastEventSeq = events_.lastSeq();
+    snapshot.metricsPeerLabelLimit = config_.connection.metricsPeerLabelLimit;
+    snapshot.health.monitoring = config_.connection.enableHealthMonitoring;
+
     QHash<QString, int> peerIndex;
     for (const auto& [id, record] : host_->peers()) {
         PeerSnapshot peer;
         peer.peerId = QString::fromStdString(id.toBase58());
+        peer.isProtected = pool_->isProtected(id);
+        peer.kept = pool_->isWanted(id);
         peer.agentVersion = QString::fromStdString(record.agentVersion);
         peer.protocolVersion = QString::fromStdString(record.protocolVersion);
         for (const std::string& protocol : record.protocols)
@@ -192,16 +315,30 @@ NodeSnapshot EngineCore::makeSnapshot() const {
         peerIndex.insert(peer.peerId, static_cast<int>(snapshot.peers.size()));
         snapshot.peers.push_back(std::move(peer));
     }
+    double scoreSum = 0;
     for (Connection* connection : host_->connections()) {
         ConnectionSnapshot c = snapshotOf(*connection);
         snapshot.counters.bytesIn += c.bytesIn;
         snapshot.counters.bytesOut += c.bytesOut;
         snapshot.counters.streamsOpened += connection->streamsOpened();
         snapshot.openStreams += c.streams;
+        ++snapshot.health.connections;
+        scoreSum += c.healthScore;
+        if (c.healthState == QLatin1String("failed"))
+            ++snapshot.health.failed;
+        else if (c.healthState == QLatin1String("degraded"))
+            ++snapshot.health.degraded;
+        else
+            ++snapshot.health.healthy;
         auto it = peerIndex.find(c.peerId);
         if (it != peerIndex.end())
             snapshot.peers[*it].connections.push_back(std::move(c));
     }
+    for (const PeerSnapshot& peer : snapshot.peers)
+        if (!peer.connections.isEmpty())
+            ++snapshot.health.peers;
+    if (snapshot.health.connections > 0)
+        snapshot.health.averageHealth = scoreSum / snapshot.health.connections;
     return snapshot;
 }
 
@@ -217,13 +354,34 @@ void EngineCore::dial(const QString& multiaddr,
         done(makeError("invalid multiaddr: " + addr.errorMessage()));
         return;
     }
-    host_->dial(*addr, [done = std::move(done)](Result<Connection*> connection) {
-        if (!connection) {
-            done(connection.error());
-            return;
-        }
-        done(snapshotOf(**connection));
-    });
+    // With /p2p/ the pool opens max_connections_per_peer at once; without, one dial learns
+    // who is there and the pool then tops the peer up.
+    QPointer<EngineCore> self(this);
+    if (addr->peerId()) {
+        pool_->dialPeer(*addr,
+                        [self, done = std::move(done)](Result<std::vector<Connection*>> all) {
+                            if (!self)
+                                return;
+                            if (!all) {
+                                done(all.error());
+                                return;
+                            }
+                            done(self->snapshotOf(*all->front()));
+                        });
+        return;
+    }
+    host_->dial(*addr,
+                [self, addr = *addr, done = std::move(done)](Result<Connection*> connection) {
+                    if (!self)
+                        return;
+                    if (!connection) {
+                        done(connection.error());
+                        return;
+                    }
+                    done(self->snapshotOf(**connection));
+                    self->pool_->dialPeer(addr.withPeerId((*connection)->remotePeer()),
+                                          [](Result<std::vector<Connection*>>) {});
+                });
 }
 
 void EngineCore::ping(const QString& peerId, int count,
@@ -258,11 +416,10 @@ Result<void> EngineCore::disconnectPeer(const QString& peerId) {
     Result<PeerId> peer = PeerId::parse(peerId.toStdString());
     if (!peer)
         return makeError("invalid peer id: " + peer.errorMessage());
-    std::vector<Connection*> connections = host_->connectionsTo(*peer);
-    if (connections.empty())
+    if (host_->connectionsTo(*peer).empty())
         return makeError("not connected to " + peerId.toStdString());
-    for (Connection* connection : connections)
-        connection->close(QStringLiteral("disconnected by the user"));
+    // The pool stops keeping it connected, then closes every connection.
+    pool_->disconnectPeer(*peer, QStringLiteral("disconnected by the user"));
     return {};
 }
 

@@ -3,7 +3,9 @@
 #include "engine/api/engine_options.h"
 #include "engine/api/snapshot.h"
 #include "engine/core/clock.h"
+#include "engine/core/engine_config.h"
 #include "engine/core/result.h"
+#include "engine/health/event_log.h"
 
 #include <QObject>
 #include <QTimer>
@@ -12,8 +14,10 @@
 
 namespace peerscope {
 
+class ConnectionPool;
 class ControlApi;
 class EngineClient;
+class HealthMonitor;
 class Host;
 
 // Everything that runs on the engine thread: the Host, the control API and the snapshot tick.
@@ -31,13 +35,25 @@ public:
     void stop();
 
     Host& host() { return *host_; }
+    ConnectionPool& pool() { return *pool_; }
+    HealthMonitor& healthMonitor() { return *monitor_; }
+    const EventLog& eventLog() const { return events_; }
     const EngineOptions& options() const { return options_; }
     // The listen addresses as printed at start: "<multiaddr>/p2p/<peer id>", wildcard
     // addresses expanded to this machine's interface addresses.
     QStringList announcedAddrs() const;
     quint16 apiPort() const; // 0 when the API is off
     NodeSnapshot makeSnapshot() const;
-    static ConnectionSnapshot snapshotOf(const class Connection& connection);
+    ConnectionSnapshot snapshotOf(const class Connection& connection) const;
+
+    const EngineConfig& config() const { return config_; }
+    QString configPath() const;
+    // Applies a validated config to every new decision at once (open connections stay); with
+    // `persist` it is also saved to the config file. Invalid: refused whole, one message per
+    // line.
+    Result<void> applyConfig(const EngineConfig& config, bool persist);
+    Result<void> setProtected(const QString& peerId, bool isProtected);
+    Result<void> probeNow(quint64 connectionId);
 
     // Async operations used by EngineClient and the control API (engine thread only).
     void dial(const QString& multiaddr, std::function<void(Result<ConnectionSnapshot>)> done);
@@ -51,7 +67,11 @@ private:
 
     EngineOptions options_;
     SteadyClock clock_;
+    EngineConfig config_;
+    EventLog events_;
     std::unique_ptr<Host> host_;
+    std::unique_ptr<ConnectionPool> pool_;
+    std::unique_ptr<HealthMonitor> monitor_;
     std::unique_ptr<ControlApi> api_;
     EngineClient* client_ = nullptr;
     QTimer snapshotTimer_;

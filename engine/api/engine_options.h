@@ -11,6 +11,7 @@ namespace peerscope {
 struct EngineOptions {
     QString dataDir;      // XDG data dir by default; holds identity.key and api-token
     QString identityPath; // default: <dataDir>/identity.key
+    QString configPath;   // default: $XDG_CONFIG_HOME/peerscope/config.json
     QStringList listenAddrs{QStringLiteral("/ip4/0.0.0.0/tcp/4001"),
                             QStringLiteral("/ip6/::/tcp/4001")};
     // If a listen port is taken, listen on an ephemeral port instead.

@@ -13,6 +13,18 @@ namespace peerscope {
 // Immutable value types the engine publishes to the GUI and the control API. Plain data only:
 // they cross threads by copy.
 
+// One entry of a connection's error history.
+struct ErrorSnapshot {
+    double secondsAgo = 0;
+    QString category; // "ping", "stream"
+    QString message;
+};
+
+// Bytes/s over the last 1 s, 10 s, 60 s and 300 s.
+struct RateSnapshot {
+    double perSecond[4] = {0, 0, 0, 0};
+};
+
 struct ConnectionSnapshot {
     quint64 id = 0;
     QString peerId;
@@ -25,6 +37,21 @@ struct ConnectionSnapshot {
     int streams = 0;
     quint64 bytesIn = 0;
     quint64 bytesOut = 0;
+    // Health (probes run only with enable_health_monitoring; rates always).
+    QString healthState = QStringLiteral("healthy"); // "healthy" | "degraded" | "failed"
+    double healthScore = 1.0;
+    std::optional<double> rttLastMs, rttSmoothedMs, rttMinMs, rttMaxMs;
+    double jitterMs = 0;
+    double rtoMs = 0;
+    double pingSuccessRate = 1.0;
+    quint64 probes = 0;
+    int unhealthyChecks = 0;
+    quint64 streamsFailed = 0;
+    double ageSeconds = 0;
+    RateSnapshot rateIn, rateOut;
+    double peakIn60 = 0, peakOut60 = 0; // busiest second of the last minute
+    bool draining = false;              // being replaced: gets no new streams
+    QList<ErrorSnapshot> errors;        // newest last, at most 32
 };
 
 struct PeerSnapshot {
@@ -35,6 +62,8 @@ struct PeerSnapshot {
     QStringList listenAddrs;
     bool identified = false;
     std::optional<double> lastPingRttMs;
+    bool isProtected = false;
+    bool kept = false; // dialled by the user: the pool keeps min_connections_per_peer
     QList<ConnectionSnapshot> connections;
 };
 
@@ -50,6 +79,20 @@ struct NodeCounters {
     QMap<QString, quint64> protocolErrors;    // layer ("noise", "yamux") -> count
 };
 
+struct PoolCountersSnapshot {
+    quint64 dialsSucceeded = 0, dialsFailed = 0, dialsTimedOut = 0, retries = 0;
+    quint64 replacements = 0, trimmed = 0, refusedOverLimit = 0, streamRetries = 0;
+};
+
+// networkHealthSummary(): the node's connections at a glance.
+struct HealthSummary {
+    int peers = 0;
+    int connections = 0;
+    double averageHealth = 1.0; // over connections; 1 with none
+    int healthy = 0, degraded = 0, failed = 0;
+    bool monitoring = false; // enable_health_monitoring
+};
+
 struct NodeSnapshot {
     QString peerId;
     QString agentVersion;
@@ -57,6 +100,10 @@ struct NodeSnapshot {
     QStringList observedAddrs; // as peers report seeing us
     QList<PeerSnapshot> peers;
     NodeCounters counters;
+    PoolCountersSnapshot pool;
+    HealthSummary health;
+    quint64 lastEventSeq = 0;
+    int metricsPeerLabelLimit = 50;
     int openStreams = 0;
     QDateTime takenAt;
 };

@@ -35,6 +35,7 @@ struct ConnectionPool::DialBatch {
     Multiaddr addr;
     int outstanding = 0;
     int attempts = 0;
+    std::uint64_t generation = 0; // the peer's generation when this batch began
     std::string lastError;
     std::function<void(const std::shared_ptr<DialBatch>&)> finished;
 };
@@ -73,32 +74,61 @@ void ConnectionPool::dialPeer(const Multiaddr& addr, DialCallback done) {
         done(makeError("dial " + addr.toString() + ": the address needs /p2p/<peer id>"));
         return;
     }
-    WantedPeer& wanted = wanted_[*peer];
-    wanted.addr = addr;
-    wanted.redialFailures = 0;
-    const int existing = static_cast<int>(connections(*peer).size());
-    const int need = config_.maxConnectionsPerPeer - existing - pendingPerPeer_[*peer];
+    const bool connected = !connections(*peer).empty();
+    if (connected)
+        keep(*peer, addr);
+    const int need = config_.maxConnectionsPerPeer - static_cast<int>(connections(*peer).size()) -
+                     pendingPerPeer_[*peer];
     if (need <= 0) {
         done(connections(*peer));
         return;
     }
+    // Not connected yet: one connection first proves the address and the peer's identity
+    // (a wrong address fails once, not max_connections_per_peer times); the rest then open in
+    // parallel.
+    const int now = connected ? need : 1;
     auto batch = std::make_shared<DialBatch>();
     batch->peer = *peer;
     batch->addr = addr;
-    batch->outstanding = need;
-    batch->finished = [this, done = std::move(done)](const std::shared_ptr<DialBatch>& b) {
+    batch->outstanding = now;
+    batch->finished = [this, addr, rest = need - now,
+                       done = std::move(done)](const std::shared_ptr<DialBatch>& b) mutable {
         std::vector<Connection*> open = connections(b->peer);
-        if (open.empty())
-            done(makeError("dial " + b->addr.toString() + ": " + b->lastError + " (" +
-                           std::to_string(b->attempts) + " attempts)"));
-        else
+        if (open.empty()) {
+            std::string message = b->lastError;
+            if (b->attempts > 1)
+                message += " (" + std::to_string(b->attempts) + " attempts)";
+            done(makeError(message));
+            return;
+        }
+        keep(b->peer, addr);
+        if (rest <= 0) {
             done(std::move(open));
+            return;
+        }
+        auto more = std::make_shared<DialBatch>();
+        more->peer = b->peer;
+        more->addr = addr;
+        more->outstanding = rest;
+        more->finished = [this, done = std::move(done)](const std::shared_ptr<DialBatch>& m) {
+            done(connections(m->peer)); // the first one is open, whatever the rest did
+        };
+        for (int i = 0; i < rest; ++i)
+            startAttempt(more, 0);
     };
-    for (int i = 0; i < need; ++i)
+    for (int i = 0; i < now; ++i)
         startAttempt(batch, 0);
 }
 
+void ConnectionPool::keep(const PeerId& peer, const Multiaddr& addr) {
+    WantedPeer& wanted = wanted_[peer];
+    wanted.addr = addr;
+    wanted.redialFailures = 0;
+}
+
 void ConnectionPool::startAttempt(const std::shared_ptr<DialBatch>& batch, int failures) {
+    if (failures == 0 && batch->attempts == 0)
+        batch->generation = generations_[batch->peer];
     ++dialsInFlight_;
     ++pendingPerPeer_[batch->peer];
     ++batch->attempts;
@@ -132,7 +162,7 @@ void ConnectionPool::startAttempt(const std::shared_ptr<DialBatch>& batch, int f
             batch->lastError = outcome.errorMessage();
             Q_EMIT poolEvent(QStringLiteral("dial_failed"), batch->peer, 0, qs(batch->lastError));
             const bool stillWanted =
-                wanted_.count(batch->peer) != 0 &&
+                batch->generation == generations_[batch->peer] &&
                 static_cast<int>(connections(batch->peer).size()) < config_.maxConnectionsPerPeer;
             if (stillWanted && !isPermanent(batch->lastError) && retry_.shouldRetry(failures + 1)) {
                 const auto delay = retry_.delay(failures);
@@ -169,6 +199,7 @@ void ConnectionPool::startAttempt(const std::shared_ptr<DialBatch>& batch, int f
 
 void ConnectionPool::disconnectPeer(const PeerId& peer, const QString& reason) {
     wanted_.erase(peer);
+    ++generations_[peer]; // dials under way stop retrying
     for (Connection* connection : connections(peer))
         connection->close(reason);
 }

@@ -88,6 +88,7 @@ public:
     void setProtected(const PeerId& peer, bool isProtected);
     bool isProtected(const PeerId& peer) const { return protected_.count(peer) != 0; }
     bool isWanted(const PeerId& peer) const { return wanted_.count(peer) != 0; }
+    bool isDraining(std::uint64_t connectionId) const { return draining_.count(connectionId) != 0; }
     std::vector<PeerId> protectedPeers() const;
 
     // Replaces an unhealthy connection: dials a new one first, then closes the old one once
@@ -116,6 +117,7 @@ private:
     struct DialBatch;
 
     void startAttempt(const std::shared_ptr<DialBatch>& batch, int failures);
+    void keep(const PeerId& peer, const Multiaddr& addr);
     void onConnectionOpened(Connection* connection);
     void onConnectionClosed(quint64 connectionId, const PeerId& peer);
     void maintain(const PeerId& peer);
@@ -139,6 +141,7 @@ private:
     std::map<std::uint64_t, MonoTime> lastActive_;   // connection id -> last time it had streams
     std::set<std::uint64_t> draining_;               // replaced: no new streams, closing soon
     std::unordered_map<PeerId, int> pendingPerPeer_; // outbound attempts running, per peer
+    std::unordered_map<PeerId, std::uint64_t> generations_; // bumped when the user disconnects
     int dialsInFlight_ = 0;
     PoolCounters counters_;
     QTimer tickTimer_;

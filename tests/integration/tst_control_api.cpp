@@ -56,6 +56,7 @@ private:
     static EngineOptions options(const QString& dataDir) {
         EngineOptions o;
         o.dataDir = dataDir;
+        o.configPath = dataDir + QStringLiteral("/config.json"); // not the user's
         o.listenAddrs = {QStringLiteral("/ip4/127.0.0.1/tcp/0")};
         o.fallbackToEphemeralPort = false;
         o.apiEndpoint = QStringLiteral("127.0.0.1:0");
@@ -192,9 +193,12 @@ private Q_SLOTS:
                     .toArray()
                     .contains(QJsonValue(addrOfB().left(addrOfB().indexOf("/p2p/")))));
         QVERIFY(entry.contains("lastPingRttMs"));
+        // A dial with /p2p/ opens max_connections_per_peer (3) connections.
         const QJsonArray connections = entry.value("connections").toArray();
-        QCOMPARE(connections.size(), 1);
-        QCOMPARE(connections.first().toObject().value("id"), connection.value("id"));
+        QCOMPARE(connections.size(), 3);
+        QVERIFY(std::any_of(connections.begin(), connections.end(), [&](const QJsonValue& c) {
+            return c.toObject().value("id") == connection.value("id");
+        }));
 
         const Reply pinged = call("POST", "/api/v1/ping", json({{"peer", peerB}, {"count", 3}}));
         QVERIFY2(pinged.status == 200, pinged.body.constData());
@@ -327,10 +331,10 @@ private Q_SLOTS:
             QVERIFY2(text.contains("# HELP " + QByteArray(family) + ' '), family);
             QVERIFY2(text.contains("# TYPE " + QByteArray(family) + ' '), family);
         }
-        QVERIFY(text.contains("peerscope_connections{direction=\"outbound\"} 1\n"));
+        QVERIFY(text.contains("peerscope_connections{direction=\"outbound\"} 3\n"));
         QVERIFY(text.contains("peerscope_connections{direction=\"inbound\"} 0\n"));
         QVERIFY(text.contains("peerscope_peers 1\n"));
-        QVERIFY(text.contains("peerscope_dials_total{outcome=\"success\"} 1\n"));
+        QVERIFY(text.contains("peerscope_dials_total{outcome=\"success\"} 3\n"));
         QVERIFY(text.contains("peerscope_dials_total{outcome=\"failure\"} 1\n"));
         QVERIFY(
             text.contains("peerscope_handshake_failures_total{reason=\"peer_id_mismatch\"} 1\n"));

@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -27,6 +28,7 @@ constexpr int kTimeoutMs = 10000;
 EngineOptions loopbackOptions(const QTemporaryDir& dataDir) {
     EngineOptions options;
     options.dataDir = dataDir.path();
+    options.configPath = dataDir.filePath(QStringLiteral("config.json")); // not the user's
     options.listenAddrs = {QStringLiteral("/ip4/127.0.0.1/tcp/0")};
     options.apiEndpoint = std::nullopt;
     return options;
@@ -57,6 +59,11 @@ private Q_SLOTS:
 
         for (auto* dir : {&dirA_, &dirB_})
             QVERIFY(dir->isValid());
+        // B does not redial A after A disconnects it, so the row stays gone.
+        QFile configB(dirB_.filePath(QStringLiteral("config.json")));
+        QVERIFY(configB.open(QIODevice::WriteOnly));
+        configB.write(R"({"connection": {"min_connections_per_peer": 0}})");
+        configB.close();
         engineA_ = std::make_unique<Engine>(loopbackOptions(dirA_));
         engineB_ = std::make_unique<Engine>(loopbackOptions(dirB_));
         const Result<void> startedA = engineA_->start();
@@ -129,11 +136,13 @@ private Q_SLOTS:
             window.statusBar()->currentMessage().startsWith(QStringLiteral("Connected to")),
             kTimeoutMs);
         QVERIFY(window.statusBar()->currentMessage().contains(PeerTableModel::shortPeerId(idB)));
+        // B's dial opened max_connections_per_peer (3) connections at once, so A's dial back
+        // finds the peer at its maximum and adds none.
         QTRY_COMPARE_WITH_TIMEOUT(
-            table->model()->index(0, PeerTableModel::ConnectionsColumn).data().toInt(), 2,
+            table->model()->index(0, PeerTableModel::ConnectionsColumn).data().toInt(), 3,
             kTimeoutMs);
         QCOMPARE(table->model()->index(0, PeerTableModel::DirectionColumn).data().toString(),
-                 QStringLiteral("both"));
+                 QStringLiteral("in"));
 
         // Ping the selected peer: RTT in the status bar, then in the table.
         auto* pingAction = window.findChild<QAction*>(QStringLiteral("pingAction"));
@@ -155,7 +164,7 @@ private Q_SLOTS:
 
         auto* statusCounts = window.findChild<QLabel*>(QStringLiteral("statusCountsLabel"));
         QVERIFY(statusCounts);
-        QTRY_COMPARE_WITH_TIMEOUT(statusCounts->text(), QStringLiteral("1 peer  ·  2 connections"),
+        QTRY_COMPARE_WITH_TIMEOUT(statusCounts->text(), QStringLiteral("1 peer  ·  3 connections"),
                                   kTimeoutMs);
 
         saveScreenshot(&window, QStringLiteral("main_window.png"));
