@@ -83,6 +83,11 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
     const QCommandLineOption dataDir(
         QStringLiteral("data-dir"),
         QStringLiteral("Data directory. Default: $XDG_DATA_HOME/peerscope"), QStringLiteral("dir"));
+    const QCommandLineOption config(
+        QStringLiteral("config"),
+        QStringLiteral(
+            "Connection settings (JSON). Default: $XDG_CONFIG_HOME/peerscope/config.json"),
+        QStringLiteral("file"));
     const QCommandLineOption api(
         QStringLiteral("api"),
         QStringLiteral("Control API address, or \"off\". Default: 127.0.0.1:5080"),
@@ -90,7 +95,7 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
     const QCommandLineOption noMuxerInNoise(
         QStringLiteral("no-muxer-in-noise"),
         QStringLiteral("Do not offer yamux inside the Noise handshake (use multistream-select)."));
-    parser.addOptions({headless, listen, dial, identity, dataDir, api, noMuxerInNoise});
+    parser.addOptions({headless, listen, dial, identity, dataDir, config, api, noMuxerInNoise});
 
     if (!parser.parse(arguments)) {
         parsed.unknownOption = !parser.unknownOptionNames().isEmpty();
@@ -123,11 +128,12 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
         !error.isEmpty())
         return fail(error);
     result.engine.dialAddrs = parser.values(dial);
-    for (const QCommandLineOption& pathOption : {identity, dataDir})
+    for (const QCommandLineOption& pathOption : {identity, dataDir, config})
         if (parser.isSet(pathOption) && parser.value(pathOption).isEmpty())
             return fail(QStringLiteral("--%1: the path is empty").arg(pathOption.names().first()));
     result.engine.identityPath = parser.value(identity);
     result.engine.dataDir = parser.value(dataDir);
+    result.engine.configPath = parser.value(config);
     result.engine.muxerInNoise = !parser.isSet(noMuxerInNoise);
     if (parser.isSet(api)) {
         const QString value = parser.value(api);

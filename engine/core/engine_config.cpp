@@ -293,8 +293,9 @@ std::vector<std::string> EngineConfig::fromJsonErrors(const QJsonObject& json,
             field->set(result, entry.value());
         }
     }
-    if (errors.empty())
-        errors = result.validate();
+    // Range and cross-field rules too, so one pass reports every bad field.
+    for (std::string& error : result.validate())
+        errors.push_back(std::move(error));
     if (errors.empty() && out != nullptr)
         *out = result;
     return errors;

@@ -174,6 +174,8 @@ private Q_SLOTS:
         QTest::newRow("missing value") << QStringList{"--headless", "--listen"} << "--listen";
         QTest::newRow("empty data dir")
             << QStringList{"--headless", "--data-dir", ""} << "--data-dir: the path is empty";
+        QTest::newRow("empty config path")
+            << QStringList{"--headless", "--config", ""} << "--config: the path is empty";
         QTest::newRow("unknown option")
             << QStringList{"--headless", "--frobnicate"} << "frobnicate";
         QTest::newRow("stray argument") << QStringList{"--headless", "extra"} << "\"extra\"";
@@ -194,10 +196,29 @@ private Q_SLOTS:
         QCOMPARE(version.out.trimmed(), QStringLiteral("peerscope " PEERSCOPE_VERSION));
         const Run help = runToEnd({"--help"});
         QCOMPARE(help.exitCode, 0);
-        for (const char* option : {"--headless", "--listen", "--identity", "--data-dir", "--api",
-                                   "--dial", "--no-muxer-in-noise", "--version"})
+        for (const char* option : {"--headless", "--listen", "--identity", "--data-dir", "--config",
+                                   "--api", "--dial", "--no-muxer-in-noise", "--version"})
             QVERIFY2(help.out.contains(QLatin1String(option)), option);
         QVERIFY(help.out.contains("peerscope [options]"));
+    }
+
+    void badConfigFileIsRefusedNamingPathAndField() {
+        QTemporaryDir dir;
+        const QString config = dir.filePath("config.json");
+        QFile file(config);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"connection": {"min_connections_per_peer": 9, "ping_timeout": "soon"}})");
+        file.close();
+        const Run run = runToEnd({"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "off",
+                                  "--data-dir", dir.path(), "--config", config});
+        QVERIFY(run.exitCode != 0);
+        QVERIFY2(run.err.contains(config + ": connection.ping_timeout: expected a number of "
+                                           "seconds, got \"soon\""),
+                 qPrintable(run.err));
+        QVERIFY2(run.err.contains(config + ": min_connections_per_peer (9) exceeds "
+                                           "max_connections_per_peer (3)"),
+                 qPrintable(run.err));
+        QVERIFY(run.out.isEmpty());
     }
 
     void identityReadableByOthersIsRefused() {

@@ -110,6 +110,10 @@ private Q_SLOTS:
         const auto errors = errorsOf(
             R"({"connection":{"max_conns":1,"ping_timeout":"x"},"retry":{"max_retry":2}})");
         QCOMPARE(errors.size(), std::size_t(3));
+        // Type errors and range errors come together.
+        const auto mixed =
+            errorsOf(R"({"connection":{"ping_timeout":"x","min_health_threshold":7}})");
+        QCOMPARE(mixed.size(), std::size_t(2));
         const auto crossField = errorsOf(
             R"({"connection":{"min_connections_per_peer":5,"low_water":300},"retry":{"jitter_factor":2}})");
         // min over max, low_water not below high_water, jitter out of range.
