@@ -3,6 +3,8 @@
 #include "engine/api/engine_core.h"
 #include "engine/api/http_dispatcher.h"
 #include "engine/api/prometheus_exporter.h"
+#include "engine/api/snapshot_json.h"
+#include "engine/core/engine_config.h"
 #include "engine/core/multiaddr.h"
 #include "engine/core/peer_id.h"
 #include "engine/net/host.h"
@@ -14,6 +16,7 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QUrlQuery>
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -32,33 +35,6 @@ namespace peerscope {
 namespace {
 
 using Status = QHttpServerResponder::StatusCode;
-
-QJsonObject connectionJson(const ConnectionSnapshot& c) {
-    return QJsonObject{{"id", QString::number(c.id)},
-                       {"direction", c.direction},
-                       {"remoteAddr", c.remoteAddr},
-                       {"localAddr", c.localAddr},
-                       {"openedAt", c.openedAt.toUTC().toString(Qt::ISODateWithMs)},
-                       {"streams", c.streams},
-                       {"bytesIn", double(c.bytesIn)},
-                       {"bytesOut", double(c.bytesOut)},
-                       {"muxer", c.muxer},
-                       {"muxerInHandshake", c.muxerInHandshake}};
-}
-
-QJsonObject peerJson(const PeerSnapshot& peer) {
-    QJsonArray connections;
-    for (const ConnectionSnapshot& c : peer.connections)
-        connections.append(connectionJson(c));
-    return QJsonObject{
-        {"peerId", peer.peerId},
-        {"agentVersion", peer.agentVersion},
-        {"protocolVersion", peer.protocolVersion},
-        {"protocols", QJsonArray::fromStringList(peer.protocols)},
-        {"listenAddrs", QJsonArray::fromStringList(peer.listenAddrs)},
-        {"lastPingRttMs", peer.lastPingRttMs ? QJsonValue(*peer.lastPingRttMs) : QJsonValue()},
-        {"connections", connections}};
-}
 
 void writeJson(QHttpServerResponder& responder, const QJsonValue& body, Status status) {
     QJsonDocument document =
@@ -233,18 +209,38 @@ void ControlApi::handle(const QHttpServerRequest& request,
     const QString path = request.url().path();
     const auto method = request.method();
     using Method = QHttpServerRequest::Method;
-    auto onlyMethod = [&](Method allowed) {
-        if (method == allowed)
+    auto methodName = [](Method m) -> QByteArray {
+        switch (m) {
+        case Method::Get:
+            return "GET";
+        case Method::Post:
+            return "POST";
+        case Method::Put:
+            return "PUT";
+        case Method::Delete:
+            return "DELETE";
+        default:
+            return "OTHER";
+        }
+    };
+    auto allowMethods = [&](std::initializer_list<Method> allowed) {
+        if (std::find(allowed.begin(), allowed.end(), method) != allowed.end())
             return true;
-        const QByteArray name = allowed == Method::Get ? "GET" : "POST";
+        QByteArray names;
+        for (Method m : allowed) {
+            if (!names.isEmpty())
+                names += ", ";
+            names += methodName(m);
+        }
         const QJsonObject body{{"error", QStringLiteral("method not allowed on %1; use %2")
-                                             .arg(path, QString::fromLatin1(name))}};
+                                             .arg(path, QString::fromLatin1(names))}};
         // RFC 9110: a 405 names the methods the resource does support.
         responder->write(QJsonDocument(body).toJson(QJsonDocument::Compact),
-                         {{"Content-Type", "application/json"}, {"Allow", name}},
+                         {{"Content-Type", "application/json"}, {"Allow", names}},
                          Status::MethodNotAllowed);
         return false;
     };
+    auto onlyMethod = [&](Method allowed) { return allowMethods({allowed}); };
 
     if (path == QLatin1String("/api/v1/node")) {
         if (!onlyMethod(Method::Get))
@@ -371,7 +367,177 @@ void ControlApi::handle(const QHttpServerRequest& request,
                    });
         return;
     }
+    if (handlePoolRoutes(request, path, *responder, allowMethods))
+        return;
     writeError(*responder, QStringLiteral("no such endpoint: %1").arg(path), Status::NotFound);
+}
+
+bool ControlApi::handlePoolRoutes(
+    const QHttpServerRequest& request, const QString& path, QHttpServerResponder& responder,
+    const std::function<bool(std::initializer_list<QHttpServerRequest::Method>)>& allowMethods) {
+    using Method = QHttpServerRequest::Method;
+    const QUrlQuery query(request.url());
+    static const QRegularExpression peerPath(QStringLiteral("^/api/v1/peers/([^/]+)(/protect)?$"));
+    static const QRegularExpression connectionPath(QStringLiteral("^/api/v1/connections/([^/]+)$"));
+
+    if (path == QLatin1String("/api/v1/health")) {
+        if (!allowMethods({Method::Get}))
+            return true;
+        const NodeSnapshot snapshot = core_.makeSnapshot();
+        QJsonObject body = healthSummaryJson(snapshot.health);
+        body.insert(QStringLiteral("pool"), poolCountersJson(snapshot.pool));
+        writeJson(responder, body, Status::Ok);
+        return true;
+    }
+    if (path == QLatin1String("/api/v1/events")) {
+        if (!allowMethods({Method::Get}))
+            return true;
+        bool ok = true;
+        const QString sinceText = query.queryItemValue(QStringLiteral("since"));
+        const qulonglong since = sinceText.isEmpty() ? 0 : sinceText.toULongLong(&ok);
+        if (!ok) {
+            writeError(responder,
+                       QStringLiteral("query \"since\" must be a sequence number (0 or more), "
+                                      "got \"%1\"")
+                           .arg(sinceText),
+                       Status::BadRequest);
+            return true;
+        }
+        const QString limitText = query.queryItemValue(QStringLiteral("limit"));
+        const int limit = limitText.isEmpty() ? 1000 : limitText.toInt(&ok);
+        if (!ok || limit < 1 || limit > 10000) {
+            writeError(
+                responder,
+                QStringLiteral("query \"limit\" must be an integer from 1 to 10000, got \"%1\"")
+                    .arg(limitText),
+                Status::BadRequest);
+            return true;
+        }
+        const EventLog& log = core_.eventLog();
+        QJsonArray events;
+        for (const LifecycleEvent& event : log.since(since, static_cast<std::size_t>(limit)))
+            events.append(eventJson(event));
+        writeJson(responder,
+                  QJsonObject{{"firstSeq", double(log.firstSeq())},
+                              {"lastSeq", double(log.lastSeq())},
+                              // Events between `since` and firstSeq were dropped (log full).
+                              {"missed", since + 1 < log.firstSeq()},
+                              {"events", events}},
+                  Status::Ok);
+        return true;
+    }
+    if (path == QLatin1String("/api/v1/config")) {
+        if (!allowMethods({Method::Get, Method::Put}))
+            return true;
+        if (request.method() == Method::Put) {
+            QString error;
+            std::optional<QJsonObject> body = parseBody(request, &error);
+            if (!body) {
+                writeError(responder, error, Status::BadRequest);
+                return true;
+            }
+            EngineConfig updated;
+            const std::vector<std::string> errors =
+                EngineConfig::fromJsonErrors(*body, core_.config(), &updated);
+            if (errors.empty()) {
+                if (Result<void> applied = core_.applyConfig(updated, true); !applied) {
+                    writeError(responder, QString::fromStdString(applied.errorMessage()),
+                               Status::InternalServerError);
+                    return true;
+                }
+            } else {
+                QJsonArray list;
+                QStringList lines;
+                for (const std::string& e : errors) {
+                    list.append(QString::fromStdString(e));
+                    lines << QString::fromStdString(e);
+                }
+                writeJson(responder,
+                          QJsonObject{{"error", lines.join(QLatin1Char('\n'))}, {"errors", list}},
+                          Status::BadRequest);
+                return true;
+            }
+        }
+        QJsonObject body = core_.config().toJson();
+        QJsonArray differs;
+        for (const std::string& field : core_.config().differingFromDefaults())
+            differs.append(QString::fromStdString(field));
+        body.insert(QStringLiteral("path"), core_.configPath());
+        body.insert(QStringLiteral("differsFromDefaults"), differs);
+        writeJson(responder, body, Status::Ok);
+        return true;
+    }
+    if (path == QLatin1String("/api/v1/export")) {
+        if (!allowMethods({Method::Get}))
+            return true;
+        const QString format = query.queryItemValue(QStringLiteral("format"));
+        const NodeSnapshot snapshot = core_.makeSnapshot();
+        if (format == QLatin1String("json") || format.isEmpty())
+            responder.write(QJsonDocument(nodeReportJson(snapshot)).toJson(QJsonDocument::Indented),
+                            "application/json", Status::Ok);
+        else if (format == QLatin1String("csv"))
+            responder.write(renderConnectionsCsv(snapshot), "text/csv; charset=utf-8", Status::Ok);
+        else if (format == QLatin1String("prometheus"))
+            responder.write(renderPrometheus(snapshot), "text/plain; version=0.0.4; charset=utf-8",
+                            Status::Ok);
+        else
+            writeError(
+                responder,
+                QStringLiteral("query \"format\" must be json, csv or prometheus, got \"%1\"")
+                    .arg(format),
+                Status::BadRequest);
+        return true;
+    }
+    if (const QRegularExpressionMatch match = connectionPath.match(path); match.hasMatch()) {
+        if (!allowMethods({Method::Delete}))
+            return true;
+        bool ok = false;
+        const quint64 id = match.captured(1).toULongLong(&ok);
+        if (!ok) {
+            writeError(
+                responder,
+                QStringLiteral("connection id \"%1\" is not a number").arg(match.captured(1)),
+                Status::BadRequest);
+            return true;
+        }
+        if (Result<void> closed = core_.closeConnection(id); !closed) {
+            writeError(responder, QString::fromStdString(closed.errorMessage()), Status::NotFound);
+            return true;
+        }
+        writeJson(responder, QJsonObject{{"closed", QString::number(id)}}, Status::Ok);
+        return true;
+    }
+    if (const QRegularExpressionMatch match = peerPath.match(path); match.hasMatch()) {
+        const bool protectRoute = !match.captured(2).isEmpty();
+        if (!allowMethods(protectRoute ? std::initializer_list<Method>{Method::Post, Method::Delete}
+                                       : std::initializer_list<Method>{Method::Get}))
+            return true;
+        Result<PeerId> peer = PeerId::parse(match.captured(1).toStdString());
+        if (!peer) {
+            writeError(responder,
+                       QStringLiteral("peer id \"%1\": %2")
+                           .arg(match.captured(1), QString::fromStdString(peer.errorMessage())),
+                       Status::BadRequest);
+            return true;
+        }
+        const QString canonical = QString::fromStdString(peer->toBase58());
+        if (protectRoute) {
+            const bool protect = request.method() == Method::Post;
+            (void)core_.setProtected(canonical, protect);
+            writeJson(responder, QJsonObject{{"peerId", canonical}, {"protected", protect}},
+                      Status::Ok);
+            return true;
+        }
+        for (const PeerSnapshot& snapshot : core_.makeSnapshot().peers)
+            if (snapshot.peerId == canonical) {
+                writeJson(responder, peerJson(snapshot), Status::Ok);
+                return true;
+            }
+        writeError(responder, QStringLiteral("not connected to %1").arg(canonical),
+                   Status::NotFound);
+        return true;
+    }
+    return false;
 }
 
 } // namespace peerscope

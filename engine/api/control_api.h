@@ -9,6 +9,8 @@
 #include <QPointer>
 #include <QString>
 #include <QTcpSocket>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 
 namespace peerscope {
@@ -20,6 +22,9 @@ class HttpDispatcher;
 // "Authorization: Bearer <token>"; the token is created on first start in the data dir (0600).
 //   GET  /api/v1/node     GET /api/v1/peers     POST /api/v1/dial {"addr"}
 //   POST /api/v1/ping {"peer","count"}          GET  /metrics (Prometheus text)
+//   GET  /api/v1/peers/{id}   GET /api/v1/health   GET /api/v1/events?since=SEQ&limit=N
+//   GET|PUT /api/v1/config    DELETE /api/v1/connections/{id}
+//   POST|DELETE /api/v1/peers/{id}/protect       GET /api/v1/export?format=json|csv|prometheus
 // Bad JSON or fields: 400 with {"error": "..."} naming the field.
 class ControlApi final : public QObject {
     Q_OBJECT
@@ -40,6 +45,10 @@ public:
 private:
     void handle(const QHttpServerRequest& request, std::shared_ptr<QHttpServerResponder> responder,
                 QPointer<QTcpSocket> socket);
+    // The pool and health routes; false when `path` is none of them.
+    bool handlePoolRoutes(
+        const QHttpServerRequest& request, const QString& path, QHttpServerResponder& responder,
+        const std::function<bool(std::initializer_list<QHttpServerRequest::Method>)>& allowMethods);
 
     EngineCore& core_;
     QByteArray token_;

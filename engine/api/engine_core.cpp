@@ -295,6 +295,13 @@ NodeSnapshot EngineCore::makeSnapshot() const {
     snapshot.lastEventSeq = events_.lastSeq();
     snapshot.metricsPeerLabelLimit = config_.connection.metricsPeerLabelLimit;
     snapshot.health.monitoring = config_.connection.enableHealthMonitoring;
+    const RttHistogram& histogram = monitor_->rttHistogram();
+    for (std::size_t i = 0; i < histogram.bounds.size(); ++i) {
+        snapshot.rttHistogram.bounds << histogram.bounds[i];
+        snapshot.rttHistogram.cumulative << histogram.buckets[i];
+    }
+    snapshot.rttHistogram.count = histogram.count;
+    snapshot.rttHistogram.sum = histogram.sum;
 
     QHash<QString, int> peerIndex;
     for (const auto& [id, record] : host_->peers()) {

@@ -1,6 +1,7 @@
 #include "engine/api/prometheus_exporter.h"
 
 #include <QString>
+#include <algorithm>
 
 namespace peerscope {
 
@@ -121,6 +122,106 @@ QByteArray renderPrometheus(const NodeSnapshot& snapshot) {
     for (auto it = errors.cbegin(); it != errors.cend(); ++it)
         out.sample("peerscope_connection_protocol_errors_total", double(it.value()),
                    {{"layer", it.key()}});
+
+    // Pool and health.
+    out.family("peerscope_connections_by_health", "gauge", "Open connections by health state.");
+    out.sample("peerscope_connections_by_health", snapshot.health.healthy,
+               {{"state", QStringLiteral("healthy")}});
+    out.sample("peerscope_connections_by_health", snapshot.health.degraded,
+               {{"state", QStringLiteral("degraded")}});
+    out.sample("peerscope_connections_by_health", snapshot.health.failed,
+               {{"state", QStringLiteral("failed")}});
+    out.family("peerscope_health_score_average", "gauge",
+               "Average health score (0..1) over open connections.");
+    out.sample("peerscope_health_score_average", snapshot.health.averageHealth);
+
+    out.family("peerscope_ping_rtt_seconds", "histogram",
+               "Round trips of health probes (libp2p ping).");
+    const RttHistogramSnapshot& histogram = snapshot.rttHistogram;
+    for (int i = 0; i < histogram.bounds.size(); ++i)
+        out.sample("peerscope_ping_rtt_seconds_bucket", double(histogram.cumulative[i]),
+                   {{"le", QString::number(histogram.bounds[i], 'g', 6)}});
+    out.sample("peerscope_ping_rtt_seconds_bucket", double(histogram.count),
+               {{"le", QStringLiteral("+Inf")}});
+    out.sample("peerscope_ping_rtt_seconds_sum", histogram.sum);
+    out.sample("peerscope_ping_rtt_seconds_count", double(histogram.count));
+
+    out.family("peerscope_pool_dials_total", "counter",
+               "Pool dial attempts by outcome (each retry is an attempt).");
+    out.sample("peerscope_pool_dials_total", double(snapshot.pool.dialsSucceeded),
+               {{"outcome", QStringLiteral("success")}});
+    out.sample("peerscope_pool_dials_total", double(snapshot.pool.dialsFailed),
+               {{"outcome", QStringLiteral("failure")}});
+    out.sample("peerscope_pool_dials_total", double(snapshot.pool.dialsTimedOut),
+               {{"outcome", QStringLiteral("timeout")}});
+    out.family("peerscope_pool_retries_total", "counter", "Dial attempts after the first.");
+    out.sample("peerscope_pool_retries_total", double(snapshot.pool.retries));
+    out.family("peerscope_pool_replacements_total", "counter",
+               "Unhealthy connections replaced by new ones.");
+    out.sample("peerscope_pool_replacements_total", double(snapshot.pool.replacements));
+    out.family("peerscope_pool_trimmed_total", "counter",
+               "Connections closed by trimming above high water or the idle timeout.");
+    out.sample("peerscope_pool_trimmed_total", double(snapshot.pool.trimmed));
+    out.family("peerscope_pool_refused_total", "counter",
+               "Connections closed at once for being over a connection limit.");
+    out.sample("peerscope_pool_refused_total", double(snapshot.pool.refusedOverLimit));
+    out.family("peerscope_pool_stream_retries_total", "counter",
+               "Stream opens that failed on one connection and moved to the next.");
+    out.sample("peerscope_pool_stream_retries_total", double(snapshot.pool.streamRetries));
+
+    // Per peer, bounded: the busiest metrics_peer_label_limit peers by traffic get a label of
+    // their own; the rest are folded into peer="other" (bytes summed, score averaged), so a node
+    // with thousands of peers does not explode the series count.
+    struct PeerLine {
+        QString peer;
+        double bytesIn = 0, bytesOut = 0, scoreSum = 0;
+        int connections = 0;
+    };
+    QList<PeerLine> lines;
+    for (const PeerSnapshot& peer : snapshot.peers) {
+        if (peer.connections.isEmpty())
+            continue;
+        PeerLine line{peer.peerId};
+        for (const ConnectionSnapshot& c : peer.connections) {
+            line.bytesIn += double(c.bytesIn);
+            line.bytesOut += double(c.bytesOut);
+            line.scoreSum += c.healthScore;
+            ++line.connections;
+        }
+        lines.push_back(line);
+    }
+    std::sort(lines.begin(), lines.end(), [](const PeerLine& a, const PeerLine& b) {
+        const double ta = a.bytesIn + a.bytesOut, tb = b.bytesIn + b.bytesOut;
+        return ta != tb ? ta > tb : a.peer < b.peer;
+    });
+    const int limit = std::max(0, snapshot.metricsPeerLabelLimit);
+    if (lines.size() > limit) {
+        PeerLine other{QStringLiteral("other")};
+        for (int i = limit; i < lines.size(); ++i) {
+            other.bytesIn += lines[i].bytesIn;
+            other.bytesOut += lines[i].bytesOut;
+            other.scoreSum += lines[i].scoreSum;
+            other.connections += lines[i].connections;
+        }
+        lines.erase(lines.begin() + limit, lines.end());
+        lines.push_back(other);
+    }
+    out.family("peerscope_peer_health_score", "gauge",
+               "Average health score (0..1) of a peer's connections; \"other\" for the rest.");
+    for (const PeerLine& line : lines)
+        out.sample("peerscope_peer_health_score", line.scoreSum / std::max(1, line.connections),
+                   {{"peer", line.peer}});
+    out.family("peerscope_peer_connections", "gauge", "Open connections per peer.");
+    for (const PeerLine& line : lines)
+        out.sample("peerscope_peer_connections", line.connections, {{"peer", line.peer}});
+    out.family("peerscope_peer_bytes", "gauge",
+               "Wire bytes over a peer's open connections, by direction.");
+    for (const PeerLine& line : lines) {
+        out.sample("peerscope_peer_bytes", line.bytesIn,
+                   {{"peer", line.peer}, {"direction", QStringLiteral("in")}});
+        out.sample("peerscope_peer_bytes", line.bytesOut,
+                   {{"peer", line.peer}, {"direction", QStringLiteral("out")}});
+    }
     return out.take();
 }
 

@@ -93,6 +93,14 @@ struct HealthSummary {
     bool monitoring = false; // enable_health_monitoring
 };
 
+// Probe RTTs over the node's life (Prometheus histogram: cumulative counts per upper bound).
+struct RttHistogramSnapshot {
+    QList<double> bounds; // seconds
+    QList<quint64> cumulative;
+    quint64 count = 0;
+    double sum = 0;
+};
+
 struct NodeSnapshot {
     QString peerId;
     QString agentVersion;
@@ -102,6 +110,7 @@ struct NodeSnapshot {
     NodeCounters counters;
     PoolCountersSnapshot pool;
     HealthSummary health;
+    RttHistogramSnapshot rttHistogram;
     quint64 lastEventSeq = 0;
     int metricsPeerLabelLimit = 50;
     int openStreams = 0;

@@ -23,6 +23,14 @@ QString peerText(const Connection& connection) {
 
 } // namespace
 
+void RttHistogram::observe(double seconds) {
+    for (std::size_t i = 0; i < bounds.size(); ++i)
+        if (seconds <= bounds[i])
+            ++buckets[i];
+    ++count;
+    sum += seconds;
+}
+
 HealthMonitor::HealthMonitor(Host& host, ConnectionPool& pool, EventLog& events,
                              ConnectionConfig config, QObject* parent)
     : QObject(parent), host_(host), pool_(pool), events_(events), clock_(host.clock()),
@@ -168,10 +176,12 @@ void HealthMonitor::probe(Connection* connection, Tracked& tracked) {
             Tracked& t = it->second;
             t.probing = false;
             const MonoTime now = self->clock_.now();
-            if (rtts && !rtts->empty())
+            if (rtts && !rtts->empty()) {
                 t.health.recordProbe(now, rtts->front());
-            else
+                self->histogram_.observe(std::chrono::duration<double>(rtts->front()).count());
+            } else {
                 t.health.recordProbe(now, std::nullopt, rtts ? std::string() : rtts.errorMessage());
+            }
             const HealthState before = t.health.state();
             const HealthState after = t.health.evaluate(self->config_);
             if (after == before)

@@ -6,6 +6,7 @@
 
 #include <QObject>
 #include <QTimer>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -25,6 +26,16 @@ struct ConnectionHealthView;
 // adaptive_timeouts the connection's RFC 6298 RTO (never longer than ping_timeout). After each
 // probe the connection is scored; degraded and failed connections are logged, and a failed one
 // is handed to the pool for replacement.
+// Probe round trips over the node's life, as a Prometheus histogram (cumulative buckets).
+struct RttHistogram {
+    static constexpr std::array<double, 12> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                   0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+    std::array<std::uint64_t, bounds.size()> buckets{}; // observations <= bound (cumulative)
+    std::uint64_t count = 0;
+    double sum = 0; // seconds
+    void observe(double seconds);
+};
+
 class HealthMonitor final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HealthMonitor)
@@ -44,6 +55,7 @@ public:
     void probeNow(std::uint64_t connectionId);
     // How many probes are waiting for their answer.
     int probesInFlight() const { return probesInFlight_; }
+    const RttHistogram& rttHistogram() const { return histogram_; }
 
 Q_SIGNALS:
     void stateChanged(quint64 connectionId, peerscope::HealthState state);
@@ -73,6 +85,7 @@ private:
     QTimer probeTimer_; // checks for due probes
     QTimer byteTimer_;  // one byte sample per second
     int probesInFlight_ = 0;
+    RttHistogram histogram_;
 };
 
 } // namespace peerscope

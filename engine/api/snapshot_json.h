@@ -1,0 +1,23 @@
+#pragma once
+
+#include "engine/api/snapshot.h"
+#include "engine/health/event_log.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+
+namespace peerscope {
+
+// The JSON shapes of the control API and the JSON export, in one place.
+QJsonObject connectionJson(const ConnectionSnapshot& connection);
+QJsonObject peerJson(const PeerSnapshot& peer);
+QJsonObject healthSummaryJson(const HealthSummary& summary);
+QJsonObject poolCountersJson(const PoolCountersSnapshot& pool);
+QJsonObject eventJson(const LifecycleEvent& event);
+// The whole report: node, summary, counters and every peer with its connections.
+QJsonObject nodeReportJson(const NodeSnapshot& snapshot);
+
+// CSV, one row per connection (RFC 4180 quoting), with a header row naming the columns.
+QByteArray renderConnectionsCsv(const NodeSnapshot& snapshot);
+
+} // namespace peerscope
