@@ -107,6 +107,9 @@ void Stream::pumpNegotiation(ByteView input) {
     Bytes out = negotiation_->takeOutput();
     if (!out.empty() && connection_)
         connection_->streamWrite(id_, out);
+    // The write can find the connection dead and reset this stream, negotiation and all.
+    if (!negotiation_)
+        return;
 
     switch (negotiation_->state()) {
     case MultistreamSelect::State::Negotiating:
