@@ -359,6 +359,185 @@ private Q_SLOTS:
                  (check.readAllStandardOutput() + check.readAllStandardError()).constData());
     }
 
+    void poolRoutes() {
+        QCOMPARE(call("POST", "/api/v1/dial", json({{"addr", addrOfB()}})).status, 200);
+        const QString peerB = idOf(*b_);
+
+        // Peer detail with each connection's health.
+        const Reply detail = call("GET", "/api/v1/peers/" + peerB);
+        QVERIFY2(detail.status == 200, detail.body.constData());
+        const QJsonArray connections = detail.object().value("connections").toArray();
+        QCOMPARE(connections.size(), 3);
+        const QJsonObject health = connections.first().toObject().value("health").toObject();
+        for (const char* field : {"state", "score", "rttSmoothedMs", "jitterMs", "rtoMs",
+                                  "pingSuccessRate", "probes", "streamsFailed"})
+            QVERIFY2(health.contains(field), field);
+        QCOMPARE(health.value("state").toString(), QStringLiteral("healthy"));
+        QVERIFY(
+            connections.first().toObject().value("bytesPerSecondIn").toObject().contains("60s"));
+        QCOMPARE(call("GET", "/api/v1/peers/not-a-peer").status, 400);
+        QVERIFY(call("GET", "/api/v1/peers/not-a-peer").error().contains("not-a-peer"));
+        QCOMPARE(call("GET", "/api/v1/peers/" + strangerId).status, 404);
+
+        // Health summary.
+        const QJsonObject summary = call("GET", "/api/v1/health").object();
+        QCOMPARE(summary.value("peers").toInt(), 1);
+        QCOMPARE(summary.value("connections").toInt(), 3);
+        QCOMPARE(summary.value("byState").toObject().value("healthy").toInt(), 3);
+        QVERIFY(summary.contains("averageHealth"));
+        QCOMPARE(summary.value("pool").toObject().value("dialsSucceeded").toInt(), 3);
+
+        // Protect and unprotect.
+        QCOMPARE(call("POST", "/api/v1/peers/" + peerB + "/protect").status, 200);
+        QVERIFY(call("GET", "/api/v1/peers/" + peerB).object().value("protected").toBool());
+        QCOMPARE(call("DELETE", "/api/v1/peers/" + peerB + "/protect").status, 200);
+        QVERIFY(!call("GET", "/api/v1/peers/" + peerB).object().value("protected").toBool());
+        const Reply wrongMethod = call("GET", "/api/v1/peers/" + peerB + "/protect");
+        QCOMPARE(wrongMethod.status, 405);
+        QCOMPARE(wrongMethod.allow, QByteArray("POST, DELETE"));
+
+        // Close one connection by id; the pool keeps the peer (min 1), so it stays listed.
+        const QString id = connections.first().toObject().value("id").toString();
+        QCOMPARE(call("DELETE", "/api/v1/connections/" + id).status, 200);
+        QCOMPARE(call("DELETE", "/api/v1/connections/" + id).status, 404);
+        QCOMPARE(call("DELETE", "/api/v1/connections/abc").status, 400);
+        QVERIFY(call("DELETE", "/api/v1/connections/abc").error().contains("\"abc\""));
+
+        // Events: opened connections, the protection, the close; "since" pages forward.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const QJsonArray events =
+                    call("GET", "/api/v1/events?since=0").object().value("events").toArray();
+                return std::any_of(events.begin(), events.end(), [&](const QJsonValue& e) {
+                    return e.toObject().value("kind") == QLatin1String("closed") &&
+                           e.toObject().value("connectionId").toString() == id;
+                });
+            }(),
+            10000);
+        const QJsonObject page = call("GET", "/api/v1/events?since=0").object();
+        const QJsonArray all = page.value("events").toArray();
+        QVERIFY(all.size() >= 5);
+        QVERIFY(std::any_of(all.begin(), all.end(), [](const QJsonValue& e) {
+            return e.toObject().value("kind") == QLatin1String("opened");
+        }));
+        QVERIFY(std::any_of(all.begin(), all.end(), [](const QJsonValue& e) {
+            return e.toObject().value("kind") == QLatin1String("protected");
+        }));
+        const int lastSeq = page.value("lastSeq").toInt();
+        QCOMPARE(all.last().toObject().value("seq").toInt(), lastSeq);
+        QVERIFY(call("GET", QStringLiteral("/api/v1/events?since=%1").arg(lastSeq))
+                    .object()
+                    .value("events")
+                    .toArray()
+                    .isEmpty());
+        QCOMPARE(
+            call("GET", "/api/v1/events?since=0&limit=2").object().value("events").toArray().size(),
+            2);
+        QCOMPARE(call("GET", "/api/v1/events?since=x").status, 400);
+        QVERIFY(call("GET", "/api/v1/events?since=x").error().contains("since"));
+        QCOMPARE(call("GET", "/api/v1/events?limit=0").status, 400);
+    }
+
+    void configRoutesValidateAndApply() {
+        const Reply before = call("GET", "/api/v1/config");
+        QCOMPARE(before.status, 200);
+        const QJsonObject config = before.object();
+        QCOMPARE(config.value("version").toInt(), 1);
+        QCOMPARE(config.value("connection").toObject().value("max_connections_per_peer").toInt(),
+                 3);
+        QCOMPARE(config.value("retry").toObject().value("max_retries").toInt(), 3);
+        QCOMPARE(config.value("path").toString(), dirA_.filePath("config.json"));
+        QVERIFY(config.value("differsFromDefaults").toArray().isEmpty());
+
+        // Bad: every field named, nothing applied, the running config unchanged.
+        const Reply bad = call("PUT", "/api/v1/config",
+                               R"({"connection":{"min_connections_per_peer":4,"ping_timeout":"x",)"
+                               R"("nope":1},"retry":{"jitter_factor":2}})");
+        QCOMPARE(bad.status, 400);
+        QStringList errors;
+        for (const QJsonValue& e : bad.object().value("errors").toArray())
+            errors << e.toString();
+        QVERIFY(
+            errors.contains("min_connections_per_peer (4) exceeds max_connections_per_peer (3)"));
+        QVERIFY(
+            errors.contains("connection.ping_timeout: expected a number of seconds, got \"x\""));
+        QVERIFY(errors.contains("connection.nope: unknown field"));
+        QVERIFY(errors.contains("jitter_factor (2) must be within 0..1"));
+        QCOMPARE(errors.size(), 4);
+        QCOMPARE(call("GET", "/api/v1/config").object().value("connection"),
+                 config.value("connection"));
+        QVERIFY(!QFile::exists(dirA_.filePath("config.json")));
+        QCOMPARE(call("PUT", "/api/v1/config", "{").status, 400);
+
+        // Good and partial: applied at once and saved.
+        const Reply good = call("PUT", "/api/v1/config",
+                                R"({"connection":{"load_balancing_strategy":"least_loaded"}})");
+        QVERIFY2(good.status == 200, good.body.constData());
+        QCOMPARE(good.object()
+                     .value("connection")
+                     .toObject()
+                     .value("load_balancing_strategy")
+                     .toString(),
+                 QStringLiteral("least_loaded"));
+        QCOMPARE(good.object().value("differsFromDefaults").toArray(),
+                 QJsonArray{QStringLiteral("connection.load_balancing_strategy")});
+        QFile saved(dirA_.filePath("config.json"));
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        QVERIFY(saved.readAll().contains("least_loaded"));
+        saved.remove(); // the temporary dir is shared by the next tests
+        const Reply patch = call("PATCH", "/api/v1/config", "{}");
+        QCOMPARE(patch.status, 405);
+        QCOMPARE(patch.allow, QByteArray("GET, PUT"));
+    }
+
+    void exportsParse() {
+        QCOMPARE(call("POST", "/api/v1/dial", json({{"addr", addrOfB()}})).status, 200);
+        const Reply report = call("GET", "/api/v1/export?format=json");
+        QCOMPARE(report.status, 200);
+        const QJsonObject root = report.object();
+        for (const char* field : {"peerId", "takenAt", "health", "pool", "peers"})
+            QVERIFY2(root.contains(field), field);
+        QCOMPARE(
+            root.value("peers").toArray().first().toObject().value("connections").toArray().size(),
+            3);
+
+        const Reply csv = call("GET", "/api/v1/export?format=csv");
+        QCOMPARE(csv.status, 200);
+        QVERIFY(csv.contentType.startsWith("text/csv"));
+        const QList<QByteArray> rows = csv.body.split('\n');
+        QVERIFY(rows.first().startsWith("peer_id,connection_id,direction,remote_addr,"));
+        const int columns = rows.first().count(',') + 1;
+        int dataRows = 0;
+        for (int i = 1; i < rows.size(); ++i)
+            if (!rows[i].trimmed().isEmpty()) {
+                ++dataRows;
+                QCOMPARE(rows[i].count(',') + 1, columns); // no field needs quoting here
+            }
+        QCOMPARE(dataRows, 3);
+
+        const Reply prometheus = call("GET", "/api/v1/export?format=prometheus");
+        QCOMPARE(prometheus.status, 200);
+        QVERIFY(prometheus.body.contains("peerscope_connections_by_health{state=\"healthy\"} 3"));
+        QVERIFY(prometheus.body.contains("# TYPE peerscope_ping_rtt_seconds histogram"));
+        QVERIFY(prometheus.body.contains("peerscope_peer_health_score{peer=\"" +
+                                         idOf(*b_).toUtf8() + "\"} "));
+        const Reply badFormat = call("GET", "/api/v1/export?format=xml");
+        QCOMPARE(badFormat.status, 400);
+        QVERIFY(badFormat.error().contains("\"xml\""));
+
+        const QString promtool = QStandardPaths::findExecutable(QStringLiteral("promtool"));
+        if (promtool.isEmpty())
+            QSKIP("promtool not installed (the prometheus package; CI installs it)");
+        QProcess check;
+        check.start(promtool, {QStringLiteral("check"), QStringLiteral("metrics")});
+        QVERIFY(check.waitForStarted(5000));
+        check.write(prometheus.body);
+        check.closeWriteChannel();
+        QVERIFY(check.waitForFinished(20000));
+        QVERIFY2(check.exitCode() == 0,
+                 (check.readAllStandardOutput() + check.readAllStandardError()).constData());
+    }
+
     void tokenFileReadableByOthersIsRefused() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("api-token"));
