@@ -3,11 +3,13 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QTemporaryDir>
+#include <csignal>
 
 namespace peerscope::bench {
 
 PeerProcess::~PeerProcess() {
     if (process_.state() != QProcess::NotRunning) {
+        ::kill(static_cast<pid_t>(process_.processId()), SIGCONT); // in case a bench froze it
         process_.terminate();
         if (!process_.waitForFinished(3000))
             process_.kill();
@@ -22,8 +24,9 @@ bool PeerProcess::start(const QString& peerscopeBinary, QString* error) {
     dir.setAutoRemove(false);
     dataDir_ = dir.path();
     process_.setProcessChannelMode(QProcess::SeparateChannels);
-    process_.start(peerscopeBinary, {"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api",
-                                     "off", "--data-dir", dataDir_});
+    process_.start(peerscopeBinary,
+                   {"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "off", "--data-dir",
+                    dataDir_, "--config", dataDir_ + "/config.json"});
     QElapsedTimer timer;
     timer.start();
     QByteArray out;

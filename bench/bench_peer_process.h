@@ -16,6 +16,7 @@ public:
     // Starts build/<...>/app/peerscope next to this benchmark; returns false with a message.
     bool start(const QString& peerscopeBinary, QString* error);
     QString listenAddr() const { return listenAddr_; } // with /p2p/<id>
+    qint64 pid() const { return process_.processId(); }
 
 private:
     QProcess process_;

@@ -3,7 +3,7 @@
 #include "engine/health/event_log.h"
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
-#include "engine/net/ping_service.h"
+#include "engine/net/ping_prober.h"
 #include "engine/pool/connection_pool.h"
 
 #include <QPointer>
@@ -102,7 +102,13 @@ void HealthMonitor::onOpened(Connection* connection) {
 }
 
 void HealthMonitor::onClosed(quint64 connectionId) {
-    tracked_.erase(connectionId);
+    auto it = tracked_.find(connectionId);
+    if (it == tracked_.end())
+        return;
+    // Its prober goes with it, and so does the answer of a probe under way.
+    if (it->second.probing)
+        --probesInFlight_;
+    tracked_.erase(it);
 }
 
 const ConnectionHealth* HealthMonitor::health(std::uint64_t connectionId) const {
@@ -163,10 +169,11 @@ void HealthMonitor::probe(Connection* connection, Tracked& tracked) {
     const std::uint64_t id = connection->id();
     const auto timeout =
         std::chrono::duration_cast<std::chrono::milliseconds>(probeTimeout(tracked.health));
+    if (!tracked.prober)
+        tracked.prober = std::make_unique<PingProber>(host_, connection);
     QPointer<HealthMonitor> self(this);
-    host_.pingService().ping(
-        connection, 1, std::max(timeout, std::chrono::milliseconds(1)),
-        [self, id](Result<std::vector<MonoTime>> rtts) {
+    tracked.prober->probe(
+        std::max(timeout, std::chrono::milliseconds(1)), [self, id](Result<MonoTime> rtt) {
             if (!self)
                 return;
             --self->probesInFlight_;
@@ -176,14 +183,19 @@ void HealthMonitor::probe(Connection* connection, Tracked& tracked) {
             Tracked& t = it->second;
             t.probing = false;
             const MonoTime now = self->clock_.now();
-            if (rtts && !rtts->empty()) {
-                t.health.recordProbe(now, rtts->front());
-                self->histogram_.observe(std::chrono::duration<double>(rtts->front()).count());
+            if (rtt) {
+                t.health.recordProbe(now, *rtt);
+                self->histogram_.observe(std::chrono::duration<double>(*rtt).count());
             } else {
-                t.health.recordProbe(now, std::nullopt, rtts ? std::string() : rtts.errorMessage());
+                t.health.recordProbe(now, std::nullopt, rtt.errorMessage());
             }
             const HealthState before = t.health.state();
             const HealthState after = t.health.evaluate(self->config_);
+            // A missed probe makes the connection a suspect: the next probe goes out at once
+            // rather than an interval later, so a silent peer is failed after
+            // unhealthy_checks_before_replace timeouts, not that many intervals.
+            if (t.health.probes().consecutiveFailures() > 0 && after != HealthState::Failed)
+                t.nextProbe = now;
             if (after == before)
                 return;
             Connection* connection = self->host_.connectionById(id);

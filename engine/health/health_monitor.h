@@ -3,12 +3,14 @@
 #include "engine/core/clock.h"
 #include "engine/core/connection_config.h"
 #include "engine/health/connection_health.h"
+#include "engine/net/ping_prober.h"
 
 #include <QObject>
 #include <QTimer>
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 
 namespace peerscope {
@@ -25,7 +27,8 @@ struct ConnectionHealthView;
 // a thousand connections do not all ping in the same tick. A probe waits ping_timeout, or with
 // adaptive_timeouts the connection's RFC 6298 RTO (never longer than ping_timeout). After each
 // probe the connection is scored; degraded and failed connections are logged, and a failed one
-// is handed to the pool for replacement.
+// is handed to the pool for replacement. After a missed probe the next one goes out at once
+// (the connection is a suspect), so failing takes timeouts, not intervals.
 // Probe round trips over the node's life, as a Prometheus histogram (cumulative buckets).
 struct RttHistogram {
     static constexpr std::array<double, 12> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -66,6 +69,7 @@ private:
         ConnectionHealth health;
         MonoTime nextProbe{0};
         bool probing = false;
+        std::unique_ptr<PingProber> prober; // made at the first probe
     };
 
     void onOpened(Connection* connection);
