@@ -99,6 +99,7 @@ Q_SIGNALS:
 
 private:
     void onReadyRead();
+    static Bytes& readScratch();
     void processPlaintext();
     void dispatchEvents();
     void flush();
@@ -117,7 +118,6 @@ private:
     QDateTime openedAt_;
     MonoTime openedAtMono_;
     std::map<std::uint32_t, QPointer<Stream>> streams_;
-    Bytes readScratch_;
     Bytes plaintext_;
     Bytes yamuxOut_;
     static constexpr std::size_t maxWireBuffers = 4;
