@@ -12,6 +12,8 @@ namespace peerscope {
 Engine::Engine(EngineOptions options, QObject* parent)
     : QObject(parent), options_(std::move(options)) {
     qRegisterMetaType<NodeSnapshot>();
+    qRegisterMetaType<EventSnapshot>();
+    qRegisterMetaType<QList<EventSnapshot>>();
     thread_.setObjectName(QStringLiteral("peerscope-engine"));
 }
 

@@ -17,12 +17,19 @@ NodeSnapshot EngineClient::snapshot() const {
     return latest_;
 }
 
-void EngineClient::publish(const NodeSnapshot& snapshot) {
+void EngineClient::publish(const NodeSnapshot& snapshot, const QList<EventSnapshot>& newEvents) {
     {
         QWriteLocker locker(&lock_);
         latest_ = snapshot;
     }
     Q_EMIT snapshotUpdated(snapshot);
+    if (!newEvents.isEmpty())
+        Q_EMIT eventsAppended(newEvents);
+}
+
+EngineConfig EngineClient::config() const {
+    QReadLocker locker(&lock_);
+    return latest_.config;
 }
 
 namespace {
@@ -77,6 +84,40 @@ void EngineClient::closeConnection(quint64 connectionId) {
 
 void EngineClient::disconnectPeer(const QString& peerId) {
     QMetaObject::invokeMethod(core_, [this, peerId] { (void)core_->disconnectPeer(peerId); });
+}
+
+void EngineClient::applyConfig(const EngineConfig& config, bool persist, QObject* context,
+                               std::function<void(const QString& error)> done) {
+    QPointer<QObject> guard(context);
+    QMetaObject::invokeMethod(core_, [this, config, persist, guard, done = std::move(done)] {
+        Result<void> applied = core_->applyConfig(config, persist);
+        const QString error = applied ? QString() : QString::fromStdString(applied.errorMessage());
+        if (applied)
+            core_->publishSnapshotNow(); // the GUI sees the new config without waiting a tick
+        deliverTo<QString>(guard.data(), done, error);
+    });
+}
+
+void EngineClient::setProtected(const QString& peerId, bool isProtected) {
+    QMetaObject::invokeMethod(
+        core_, [this, peerId, isProtected] { (void)core_->setProtected(peerId, isProtected); });
+}
+
+void EngineClient::probeNow(quint64 connectionId) {
+    QMetaObject::invokeMethod(core_, [this, connectionId] { (void)core_->probeNow(connectionId); });
+}
+
+void EngineClient::setSnapshotInterval(int milliseconds) {
+    QMetaObject::invokeMethod(core_,
+                              [this, milliseconds] { core_->setSnapshotInterval(milliseconds); });
+}
+
+void EngineClient::events(quint64 sinceSeq, QObject* context,
+                          std::function<void(const QList<EventSnapshot>&)> done) {
+    QPointer<QObject> guard(context);
+    QMetaObject::invokeMethod(core_, [this, sinceSeq, guard, done = std::move(done)] {
+        deliverTo<QList<EventSnapshot>>(guard.data(), done, core_->eventsSince(sinceSeq));
+    });
 }
 
 } // namespace peerscope

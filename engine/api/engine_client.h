@@ -46,8 +46,24 @@ public:
     void closeConnection(quint64 connectionId);
     void disconnectPeer(const QString& peerId);
 
+    // The running config (from the latest snapshot).
+    EngineConfig config() const;
+    // Validates and applies `config` to every new decision (open connections stay); with
+    // `persist` it is saved to the config file too. `done` gets an empty string when applied,
+    // else the engine's messages, one per line (nothing applied).
+    void applyConfig(const EngineConfig& config, bool persist, QObject* context,
+                     std::function<void(const QString& error)> done);
+    void setProtected(const QString& peerId, bool isProtected);
+    // One health probe (a ping on the connection) now, outside its schedule.
+    void probeNow(quint64 connectionId);
+    // How often snapshots are published (4 Hz by default).
+    void setSnapshotInterval(int milliseconds);
+    // The logged events after `sinceSeq`, oldest first (the log keeps the newest 10,000).
+    void events(quint64 sinceSeq, QObject* context,
+                std::function<void(const QList<EventSnapshot>&)> done);
+
     // Called by EngineCore on the engine thread.
-    void publish(const NodeSnapshot& snapshot);
+    void publish(const NodeSnapshot& snapshot, const QList<EventSnapshot>& newEvents);
 
 Q_SIGNALS:
     // Emitted on the engine thread; connect with a queued/auto connection.
@@ -55,6 +71,8 @@ Q_SIGNALS:
     void peerConnected(const QString& peerId);
     void peerDisconnected(const QString& peerId);
     void dialFailed(const QString& addr, const QString& error);
+    // The events logged since the previous tick, oldest first; emitted with the snapshot.
+    void eventsAppended(const QList<peerscope::EventSnapshot>& events);
 
 private:
     EngineCore* core_;

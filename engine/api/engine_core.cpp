@@ -15,6 +15,7 @@
 #include <QLoggingCategory>
 #include <QNetworkInterface>
 #include <QStandardPaths>
+#include <algorithm>
 #include <openssl/rand.h>
 
 Q_LOGGING_CATEGORY(lcEngine, "peerscope.engine")
@@ -294,6 +295,8 @@ NodeSnapshot EngineCore::makeSnapshot() const {
                      pool.refusedOverLimit, pool.streamRetries};
     snapshot.lastEventSeq = events_.lastSeq();
     snapshot.metricsPeerLabelLimit = config_.connection.metricsPeerLabelLimit;
+    snapshot.config = config_;
+    snapshot.configPath = configPath();
     snapshot.health.monitoring = config_.connection.enableHealthMonitoring;
     const RttHistogram& histogram = monitor_->rttHistogram();
     for (std::size_t i = 0; i < histogram.bounds.size(); ++i) {
@@ -350,8 +353,23 @@ NodeSnapshot EngineCore::makeSnapshot() const {
 }
 
 void EngineCore::publishSnapshot() {
-    if (client_)
-        client_->publish(makeSnapshot());
+    if (!client_)
+        return;
+    QList<EventSnapshot> fresh = eventsSince(publishedEventSeq_);
+    publishedEventSeq_ = events_.lastSeq();
+    client_->publish(makeSnapshot(), fresh);
+}
+
+void EngineCore::setSnapshotInterval(int milliseconds) {
+    snapshotTimer_.setInterval(std::max(milliseconds, 10));
+}
+
+QList<EventSnapshot> EngineCore::eventsSince(quint64 seq, int limit) const {
+    QList<EventSnapshot> out;
+    for (const LifecycleEvent& event : events_.since(seq, static_cast<std::size_t>(limit)))
+        out.push_back(
+            {event.seq, event.at, event.kind, event.peer, event.connectionId, event.detail});
+    return out;
 }
 
 void EngineCore::dial(const QString& multiaddr,

@@ -44,6 +44,10 @@ public:
     QStringList announcedAddrs() const;
     quint16 apiPort() const; // 0 when the API is off
     NodeSnapshot makeSnapshot() const;
+    // Publishes a snapshot (and the events since the last one) now, outside the tick.
+    void publishSnapshotNow() { publishSnapshot(); }
+    void setSnapshotInterval(int milliseconds);
+    QList<EventSnapshot> eventsSince(quint64 seq, int limit = 10000) const;
     ConnectionSnapshot snapshotOf(const class Connection& connection) const;
 
     const EngineConfig& config() const { return config_; }
@@ -75,6 +79,7 @@ private:
     std::unique_ptr<ControlApi> api_;
     EngineClient* client_ = nullptr;
     QTimer snapshotTimer_;
+    quint64 publishedEventSeq_ = 0; // the newest event already sent with a snapshot
 };
 
 } // namespace peerscope

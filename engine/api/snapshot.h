@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/core/engine_config.h"
+
 #include <QDateTime>
 #include <QList>
 #include <QMap>
@@ -101,6 +103,17 @@ struct RttHistogramSnapshot {
     double sum = 0;
 };
 
+// One lifecycle event or error (the event log's entries, as the GUI sees them).
+struct EventSnapshot {
+    quint64 seq = 0;
+    QDateTime at;             // UTC
+    QString kind;             // "opened", "closed", "degraded", "failed", "recovered", "replaced",
+                              // "dial_failed", "backoff", "retry", "trimmed", "config", ...
+    QString peerId;           // empty for node-wide events
+    quint64 connectionId = 0; // 0 when not about one connection
+    QString detail;
+};
+
 struct NodeSnapshot {
     QString peerId;
     QString agentVersion;
@@ -114,9 +127,12 @@ struct NodeSnapshot {
     quint64 lastEventSeq = 0;
     int metricsPeerLabelLimit = 50;
     int openStreams = 0;
+    EngineConfig config; // the running configuration
+    QString configPath;  // where "save" writes it
     QDateTime takenAt;
 };
 
 } // namespace peerscope
 
 Q_DECLARE_METATYPE(peerscope::NodeSnapshot)
+Q_DECLARE_METATYPE(peerscope::EventSnapshot)

@@ -166,6 +166,13 @@ void ConnectionPool::startAttempt(const std::shared_ptr<DialBatch>& batch, int f
                 static_cast<int>(connections(batch->peer).size()) < config_.maxConnectionsPerPeer;
             if (stillWanted && !isPermanent(batch->lastError) && retry_.shouldRetry(failures + 1)) {
                 const auto delay = retry_.delay(failures);
+                // Said before the wait, so a person watching a dial sees why nothing happens.
+                Q_EMIT poolEvent(
+                    QStringLiteral("backoff"), batch->peer, 0,
+                    QStringLiteral("retrying in %1 ms (attempt %2 of %3)")
+                        .arg(std::chrono::duration_cast<std::chrono::milliseconds>(delay).count())
+                        .arg(failures + 2)
+                        .arg(retry_.config().maxRetries + 1));
                 QTimer::singleShot(std::chrono::duration_cast<std::chrono::milliseconds>(delay),
                                    this,
                                    [this, batch, failures] { startAttempt(batch, failures + 1); });

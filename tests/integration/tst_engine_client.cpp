@@ -1,0 +1,205 @@
+// The EngineClient facade as the GUI uses it: config round trips with the engine's own
+// validation, events delivered on the tick and by query, protect and probe-now, dial backoff
+// visible as events. Real engines on loopback.
+#include "engine/api/engine.h"
+#include "engine/api/engine_client.h"
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <memory>
+
+using namespace peerscope;
+
+namespace {
+
+constexpr int kTimeoutMs = 10000;
+
+EngineOptions loopbackOptions(const QTemporaryDir& dir) {
+    EngineOptions options;
+    options.dataDir = dir.path();
+    options.configPath = dir.filePath(QStringLiteral("config.json"));
+    options.listenAddrs = {QStringLiteral("/ip4/127.0.0.1/tcp/0")};
+    options.apiEndpoint = std::nullopt;
+    return options;
+}
+
+// Every event the client has emitted so far, flattened.
+QList<EventSnapshot> collected(const QSignalSpy& spy) {
+    QList<EventSnapshot> out;
+    for (const QList<QVariant>& call : spy)
+        out += call.at(0).value<QList<EventSnapshot>>();
+    return out;
+}
+
+bool hasEvent(const QList<EventSnapshot>& events, const QString& kind, const QString& peer = {}) {
+    for (const EventSnapshot& event : events)
+        if (event.kind == kind && (peer.isEmpty() || event.peerId == peer))
+            return true;
+    return false;
+}
+
+} // namespace
+
+class TestEngineClient final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() {
+        dirA_ = std::make_unique<QTemporaryDir>();
+        dirB_ = std::make_unique<QTemporaryDir>();
+        a_ = std::make_unique<Engine>(loopbackOptions(*dirA_));
+        b_ = std::make_unique<Engine>(loopbackOptions(*dirB_));
+        QVERIFY(a_->start().ok());
+        QVERIFY(b_->start().ok());
+    }
+
+    void cleanup() {
+        a_.reset();
+        b_.reset();
+    }
+
+    void snapshotCarriesTheRunningConfig() {
+        QTRY_VERIFY_WITH_TIMEOUT(!a_->client()->snapshot().configPath.isEmpty(), kTimeoutMs);
+        QCOMPARE(a_->client()->config(), EngineConfig{});
+        QCOMPARE(a_->client()->snapshot().configPath,
+                 dirA_->filePath(QStringLiteral("config.json")));
+    }
+
+    void applyConfigValidatesAppliesAndPersists() {
+        EngineClient* client = a_->client();
+        EngineConfig bad;
+        bad.connection.minConnectionsPerPeer = 4;
+        bad.retry.backoffMultiplier = 0.5;
+        QString error = QStringLiteral("not called");
+        client->applyConfig(bad, true, this, [&](const QString& e) { error = e; });
+        QTRY_VERIFY_WITH_TIMEOUT(error != QLatin1String("not called"), kTimeoutMs);
+        QVERIFY2(error.contains(QLatin1String(
+                     "min_connections_per_peer (4) exceeds max_connections_per_peer (3)")),
+                 qPrintable(error));
+        QVERIFY2(error.contains(QLatin1String("backoff_multiplier")), qPrintable(error));
+        QCOMPARE(client->config(), EngineConfig{}); // nothing half-applied
+        QVERIFY(!QFile::exists(dirA_->filePath(QStringLiteral("config.json"))));
+
+        EngineConfig good;
+        good.connection.maxConnectionsPerPeer = 5;
+        good.connection.loadBalancingStrategy = LoadBalancingStrategy::LeastLoaded;
+        error = QStringLiteral("not called");
+        client->applyConfig(good, true, this, [&](const QString& e) { error = e; });
+        QTRY_VERIFY_WITH_TIMEOUT(error != QLatin1String("not called"), kTimeoutMs);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        // Published at once, not a tick later.
+        QTRY_COMPARE_WITH_TIMEOUT(client->config(), good, kTimeoutMs);
+        QFile saved(dirA_->filePath(QStringLiteral("config.json")));
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        QVERIFY(saved.readAll().contains("least_loaded"));
+    }
+
+    void eventsArriveOnTheTickAndByQuery() {
+        QSignalSpy appended(a_->client(), &EngineClient::eventsAppended);
+        const QString peerB = b_->client()->snapshot().peerId;
+        bool dialled = false;
+        a_->client()->dial(b_->announcedAddrs().value(0), this, [&](const DialOutcome& outcome) {
+            QVERIFY2(outcome.ok, qPrintable(outcome.error));
+            dialled = true;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(dialled, kTimeoutMs);
+        a_->client()->setProtected(peerB, true);
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(collected(appended), QStringLiteral("protected"), peerB),
+                                 kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(a_->client()->snapshot().peers.value(0).isProtected, kTimeoutMs);
+
+        // Sequence numbers increase without gaps across ticks.
+        const QList<EventSnapshot> events = collected(appended);
+        for (int i = 1; i < events.size(); ++i)
+            QCOMPARE(events[i].seq, events[i - 1].seq + 1);
+
+        QList<EventSnapshot> queried;
+        bool answered = false;
+        a_->client()->events(0, this, [&](const QList<EventSnapshot>& all) {
+            queried = all;
+            answered = true;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(answered, kTimeoutMs);
+        QVERIFY(hasEvent(queried, QStringLiteral("protected"), peerB));
+        QCOMPARE(queried.first().seq, quint64(1));
+
+        // A later query starts after the given seq.
+        answered = false;
+        const quint64 last = queried.last().seq;
+        a_->client()->events(last, this, [&](const QList<EventSnapshot>& after) {
+            queried = after;
+            answered = true;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(answered, kTimeoutMs);
+        for (const EventSnapshot& event : queried)
+            QVERIFY(event.seq > last);
+    }
+
+    void probeNowPingsTheConnection() {
+        bool dialled = false;
+        quint64 connectionId = 0;
+        a_->client()->dial(b_->announcedAddrs().value(0), this, [&](const DialOutcome& outcome) {
+            dialled = outcome.ok;
+            connectionId = outcome.connection.id;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(dialled, kTimeoutMs);
+        a_->client()->probeNow(connectionId);
+        auto probes = [&] {
+            for (const PeerSnapshot& peer : a_->client()->snapshot().peers)
+                for (const ConnectionSnapshot& connection : peer.connections)
+                    if (connection.id == connectionId)
+                        return connection.probes;
+            return quint64(0);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(probes() >= 1, kTimeoutMs);
+    }
+
+    void dialRetriesShowTheirBackoff() {
+        // A port that refuses: listen, learn the port, close.
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        const quint16 port = server.serverPort();
+        server.close();
+        EngineConfig fast;
+        fast.retry.maxRetries = 2;
+        fast.retry.initialDelay = std::chrono::duration<double>(0.02);
+        fast.retry.jitterFactor = 0;
+        QString error = QStringLiteral("not called");
+        a_->client()->applyConfig(fast, false, this, [&](const QString& e) { error = e; });
+        QTRY_VERIFY_WITH_TIMEOUT(error.isEmpty(), kTimeoutMs);
+
+        QSignalSpy appended(a_->client(), &EngineClient::eventsAppended);
+        const QString peerB = b_->client()->snapshot().peerId;
+        DialOutcome outcome;
+        bool done = false;
+        a_->client()->dial(QStringLiteral("/ip4/127.0.0.1/tcp/%1/p2p/%2").arg(port).arg(peerB),
+                           this, [&](const DialOutcome& o) {
+                               outcome = o;
+                               done = true;
+                           });
+        QTRY_VERIFY_WITH_TIMEOUT(done, kTimeoutMs);
+        QVERIFY(!outcome.ok);
+        QVERIFY2(outcome.error.contains(QLatin1String("3 attempts")), qPrintable(outcome.error));
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(collected(appended), QStringLiteral("retry"), peerB),
+                                 kTimeoutMs);
+        QStringList backoffs;
+        for (const EventSnapshot& event : collected(appended))
+            if (event.kind == QLatin1String("backoff") && event.peerId == peerB)
+                backoffs << event.detail;
+        // Not yet connected: one chain proves the address first, retried twice.
+        QVERIFY2(backoffs.contains(QStringLiteral("retrying in 20 ms (attempt 2 of 3)")),
+                 qPrintable(backoffs.join(QLatin1Char('|'))));
+        QVERIFY2(backoffs.contains(QStringLiteral("retrying in 40 ms (attempt 3 of 3)")),
+                 qPrintable(backoffs.join(QLatin1Char('|'))));
+    }
+
+private:
+    std::unique_ptr<QTemporaryDir> dirA_, dirB_;
+    std::unique_ptr<Engine> a_, b_;
+};
+
+QTEST_GUILESS_MAIN(TestEngineClient)
+#include "tst_engine_client.moc"
