@@ -17,6 +17,8 @@
 #include <QTimer>
 #include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <optional>
 
 using namespace peerscope;
@@ -24,10 +26,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Returns the sorted setup times in milliseconds.
-std::vector<double> measure(Host& host, const Multiaddr& target, int count) {
+// Returns the sorted setup times in milliseconds. `hostFor(i)` gives the dialling host of
+// round i: the same one (repeat connections, as the pool makes) or a fresh identity each time
+// (first contact: neither side has verified the other's signature before).
+std::vector<double> measure(const std::function<Host&(int)>& hostFor, const Multiaddr& target,
+                            int count) {
     std::vector<double> samples;
     for (int i = 0; i < count; ++i) {
+        Host& host = hostFor(i);
         QElapsedTimer timer;
         timer.start();
         bool ok = false;
@@ -78,6 +84,15 @@ int main(int argc, char** argv) {
     const int count = argc > 1 ? std::max(1, std::atoi(argv[1])) : 100;
     SteadyClock clock;
     Host host(PrivateKey::generateEd25519(), HostOptions{}, clock);
+    auto sameHost = [&](int) -> Host& { return host; };
+    std::unique_ptr<Host> fresh;
+    auto freshHost = [&](int) -> Host& {
+        HostOptions options;
+        options.verifiedSignatureCacheSize = 0;
+        fresh.reset(); // closes the previous round's host first
+        fresh = std::make_unique<Host>(PrivateKey::generateEd25519(), options, clock);
+        return *fresh;
+    };
 
     bench::PeerProcess peer;
     QString error;
@@ -86,8 +101,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return 1;
     }
-    report("peerscope -> peerscope",
-           measure(host, Multiaddr::parse(peer.listenAddr().toStdString()).value(), count), count);
+    const Multiaddr peerAddr = Multiaddr::parse(peer.listenAddr().toStdString()).value();
+    report("peerscope -> peerscope", measure(sameHost, peerAddr, count), count);
+    report("  first contact (cold)", measure(freshHost, peerAddr, count), count);
+    fresh.reset();
 
     test::JsPeer js;
     if (!js.start({}, 30000)) {
@@ -95,6 +112,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     report("peerscope -> js-libp2p",
-           measure(host, Multiaddr::parse(js.addrs().first().toStdString()).value(), count), count);
+           measure(sameHost, Multiaddr::parse(js.addrs().first().toStdString()).value(), count),
+           count);
     return 0;
 }

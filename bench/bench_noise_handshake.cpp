@@ -37,10 +37,10 @@ int main(int argc, char** argv) {
     const auto responderStatic = NoiseStaticKey::create(responderKey);
     std::vector<double> total, initiatorSide, responderSide;
     for (int i = 0; i < count; ++i) {
-        NoiseHandshake initiator(initiatorKey,
-                                 {NoiseHandshake::Role::Initiator, muxers, {}, initiatorStatic});
-        NoiseHandshake responder(responderKey,
-                                 {NoiseHandshake::Role::Responder, muxers, {}, responderStatic});
+        NoiseHandshake initiator(
+            initiatorKey, {NoiseHandshake::Role::Initiator, muxers, {}, initiatorStatic, {}, {}});
+        NoiseHandshake responder(
+            responderKey, {NoiseHandshake::Role::Responder, muxers, {}, responderStatic, {}, {}});
         double mine = 0, theirs = 0;
         const auto begin = Clock::now();
         auto t = Clock::now();

@@ -4,8 +4,10 @@
 #include "engine/net/perf_service.h"
 #include "engine/net/ping_service.h"
 #include "engine/net/tcp_transport.h"
+#include "engine/protocol/ephemeral_key_pool.h"
 #include "engine/protocol/noise_static_key.h"
 #include "engine/protocol/noise_transport.h"
+#include "engine/protocol/verified_signature_cache.h"
 
 #include <QLoggingCategory>
 #include <QTcpSocket>
@@ -18,13 +20,19 @@ Host::Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject
     : QObject(parent), identity_(std::move(identity)),
       peerId_(PeerId::fromPublicKey(identity_.publicKey())), options_(std::move(options)),
       clock_(clock), noiseStaticKey_(NoiseStaticKey::create(identity_)),
-      transport_(new TcpTransport(this)) {
+      verifiedSignatures_(
+          options_.verifiedSignatureCacheSize > 0
+              ? std::make_shared<VerifiedSignatureCache>(options_.verifiedSignatureCacheSize)
+              : nullptr),
+      ephemeralKeys_(std::make_shared<EphemeralKeyPool>()), transport_(new TcpTransport(this)) {
     connect(transport_, &TcpTransport::inboundSocket, this, [this](QTcpSocket* socket) {
         socket->setParent(this);
         Upgrader::Options upgrade;
         upgrade.role = Upgrader::Role::Responder;
         upgrade.muxerInNoise = options_.muxerInNoise;
         upgrade.noiseStaticKey = noiseStaticKey_;
+        upgrade.verifiedSignatures = verifiedSignatures_;
+        upgrade.ephemeralKeys = ephemeralKeys_;
         upgrade.timeout = options_.upgradeTimeout;
         this->upgrade(socket, upgrade, [](Result<Connection*>) {});
     });
@@ -71,6 +79,8 @@ void Host::dial(const Multiaddr& addr, ConnectionCallback done) {
     upgrade.expectedRemote = addr.peerId();
     upgrade.muxerInNoise = options_.muxerInNoise;
     upgrade.noiseStaticKey = noiseStaticKey_;
+    upgrade.verifiedSignatures = verifiedSignatures_;
+    upgrade.ephemeralKeys = ephemeralKeys_;
     upgrade.timeout = options_.upgradeTimeout;
     auto callback = [this, done = std::move(done)](Result<Connection*> result) {
         if (result)

@@ -24,6 +24,8 @@ namespace peerscope {
 
 class TcpTransport;
 class NoiseStaticKey;
+class VerifiedSignatureCache;
+class EphemeralKeyPool;
 class IdentifyService;
 class PingService;
 class PerfService;
@@ -33,6 +35,8 @@ struct HostOptions {
     bool muxerInNoise = true;
     std::chrono::milliseconds upgradeTimeout{10000};
     std::chrono::milliseconds dialTimeout{10000};
+    // Verified Noise identity signatures remembered (0 = verify every handshake).
+    std::size_t verifiedSignatureCacheSize = 4096;
 };
 
 // Counters for /metrics; monotonic over the host's life.
@@ -119,7 +123,9 @@ private:
     PeerId peerId_;
     HostOptions options_;
     const Clock& clock_;
-    std::shared_ptr<const NoiseStaticKey> noiseStaticKey_; // one per node, see NoiseStaticKey
+    std::shared_ptr<const NoiseStaticKey> noiseStaticKey_;       // one per node, see NoiseStaticKey
+    std::shared_ptr<VerifiedSignatureCache> verifiedSignatures_; // null when switched off
+    std::shared_ptr<EphemeralKeyPool> ephemeralKeys_;
     TcpTransport* transport_;
     std::map<std::uint64_t, QPointer<Connection>> connections_;
     std::uint64_t nextConnectionId_ = 1;

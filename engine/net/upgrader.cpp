@@ -1,5 +1,6 @@
 #include "engine/net/upgrader.h"
 
+#include "engine/protocol/ephemeral_key_pool.h"
 #include "engine/protocol/multistream_select.h"
 #include "engine/protocol/noise_handshake.h"
 #include "engine/protocol/noise_transport.h"
@@ -69,9 +70,15 @@ void Upgrader::createHandshake() {
         noiseOptions.muxers = {yamuxProtocolId};
     noiseOptions.expectedRemote = options_.expectedRemote;
     noiseOptions.staticKey = options_.noiseStaticKey;
+    noiseOptions.verifiedSignatures = options_.verifiedSignatures;
+    noiseOptions.ephemeralKeys = options_.ephemeralKeys;
     handshake_ = std::make_unique<NoiseHandshake>(identity_, std::move(noiseOptions));
     handshake_->start();
     writeWire(handshake_->takeOutput());
+    // The next handshake's key is made once this one's messages are on their way.
+    if (std::shared_ptr<EphemeralKeyPool> keys = options_.ephemeralKeys)
+        QMetaObject::invokeMethod(
+            this, [keys] { keys->refill(); }, Qt::QueuedConnection);
 }
 
 void Upgrader::onReadyRead() {

@@ -17,6 +17,8 @@ class QTcpSocket;
 namespace peerscope {
 
 class NoiseStaticKey;
+class VerifiedSignatureCache;
+class EphemeralKeyPool;
 
 class MultistreamSelect;
 class NoiseHandshake;
@@ -52,7 +54,9 @@ public:
         Role role = Role::Initiator;
         std::optional<PeerId> expectedRemote;
         bool muxerInNoise = true; // offer /yamux/1.0.0 inside the Noise handshake
-        std::shared_ptr<const NoiseStaticKey> noiseStaticKey; // the node's; null = fresh
+        std::shared_ptr<const NoiseStaticKey> noiseStaticKey;       // the node's; null = fresh
+        std::shared_ptr<VerifiedSignatureCache> verifiedSignatures; // the node's; null = none
+        std::shared_ptr<EphemeralKeyPool> ephemeralKeys;            // the node's; null = none
         std::chrono::milliseconds timeout{10000};
     };
 

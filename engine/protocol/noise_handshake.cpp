@@ -1,6 +1,8 @@
 #include "engine/protocol/noise_handshake.h"
 
+#include "engine/protocol/ephemeral_key_pool.h"
 #include "engine/protocol/noise_static_key.h"
+#include "engine/protocol/verified_signature_cache.h"
 #include "noise.pb.h"
 
 #include <array>
@@ -139,7 +141,7 @@ struct NoiseHandshake::State_ {
     const PrivateKey& identity;
     Options options;
     SymmetricState symmetric;
-    X25519Key ephemeral = X25519Key::generate();
+    X25519Key ephemeral;
     std::shared_ptr<const NoiseStaticKey> staticKey;
     Key remoteEphemeral{};
     Key remoteStatic{};
@@ -157,6 +159,7 @@ struct NoiseHandshake::State_ {
 
     State_(const PrivateKey& id, Options o)
         : identity(id), options(std::move(o)),
+          ephemeral(options.ephemeralKeys ? options.ephemeralKeys->take() : X25519Key::generate()),
           staticKey(options.staticKey ? options.staticKey : NoiseStaticKey::create(id)) {}
 
     bool initiator() const { return options.role == Role::Initiator; }
@@ -200,10 +203,18 @@ struct NoiseHandshake::State_ {
         Bytes signed_ = toBytes(signaturePrefix);
         signed_.insert(signed_.end(), remoteStatic.begin(), remoteStatic.end());
         const std::string& signature = payload.identity_sig();
-        if (!key->verify(signed_, ByteView(reinterpret_cast<const std::uint8_t*>(signature.data()),
-                                           signature.size()))) {
-            fail("noise: identity signature does not match the static key");
-            return false;
+        const ByteView signatureView(reinterpret_cast<const std::uint8_t*>(signature.data()),
+                                     signature.size());
+        const ByteView keyView(reinterpret_cast<const std::uint8_t*>(keyBytes.data()),
+                               keyBytes.size());
+        VerifiedSignatureCache* cache = options.verifiedSignatures.get();
+        if (!cache || !cache->contains(keyView, remoteStatic, signatureView)) {
+            if (!key->verify(signed_, signatureView)) {
+                fail("noise: identity signature does not match the static key");
+                return false;
+            }
+            if (cache)
+                cache->insert(keyView, remoteStatic, signatureView);
         }
         remoteKey = *key;
         remotePeer = PeerId::fromPublicKey(remoteKey);

@@ -12,7 +12,9 @@
 
 namespace peerscope {
 
+class EphemeralKeyPool;
 class NoiseStaticKey;
+class VerifiedSignatureCache;
 
 // libp2p Noise handshake (libp2p/specs noise/README.md), sans-I/O:
 // Noise_XX_25519_ChaChaPoly_SHA256, empty prologue, each handshake message framed with a
@@ -39,6 +41,10 @@ public:
         // The node's static key, signed by the same identity; null = a fresh one for this
         // handshake alone.
         std::shared_ptr<const NoiseStaticKey> staticKey;
+        // Signatures already verified (shared by a node's handshakes); null = verify every one.
+        std::shared_ptr<VerifiedSignatureCache> verifiedSignatures;
+        // Where the ephemeral key comes from (one made ahead of time); null = made here.
+        std::shared_ptr<EphemeralKeyPool> ephemeralKeys;
     };
 
     NoiseHandshake(const PrivateKey& identity, Options options);

@@ -2,9 +2,11 @@
 // tampering and truncation, the transport's framing and nonces (checked against OpenSSL).
 #include "engine/core/keys.h"
 #include "engine/core/peer_id.h"
+#include "engine/protocol/ephemeral_key_pool.h"
 #include "engine/protocol/noise_handshake.h"
 #include "engine/protocol/noise_static_key.h"
 #include "engine/protocol/noise_transport.h"
+#include "engine/protocol/verified_signature_cache.h"
 
 #include <QTest>
 #include <memory>
@@ -90,8 +92,10 @@ private Q_SLOTS:
         Bytes firstStatic;
         for (int round = 0; round < 2; ++round) {
             const PrivateKey dialler = PrivateKey::generateEd25519();
-            NoiseHandshake initiator(dialler, {NoiseHandshake::Role::Initiator, {}, {}, {}});
-            NoiseHandshake responder(nodeKey, {NoiseHandshake::Role::Responder, {}, {}, staticKey});
+            NoiseHandshake initiator(dialler,
+                                     {NoiseHandshake::Role::Initiator, {}, {}, {}, {}, {}});
+            NoiseHandshake responder(nodeKey,
+                                     {NoiseHandshake::Role::Responder, {}, {}, staticKey, {}, {}});
             initiator.start();
             responder.feed(initiator.takeOutput());
             Bytes second = responder.takeOutput();
@@ -114,14 +118,90 @@ private Q_SLOTS:
         const PrivateKey nodeKey = PrivateKey::generateEd25519();
         const auto foreign = NoiseStaticKey::create(PrivateKey::generateEd25519());
         const PrivateKey dialler = PrivateKey::generateEd25519(); // outlives the handshake
-        NoiseHandshake initiator(dialler, {NoiseHandshake::Role::Initiator, {}, {}, {}});
-        NoiseHandshake responder(nodeKey, {NoiseHandshake::Role::Responder, {}, {}, foreign});
+        NoiseHandshake initiator(dialler, {NoiseHandshake::Role::Initiator, {}, {}, {}, {}, {}});
+        NoiseHandshake responder(nodeKey,
+                                 {NoiseHandshake::Role::Responder, {}, {}, foreign, {}, {}});
         initiator.start();
         responder.feed(initiator.takeOutput());
         initiator.feed(responder.takeOutput());
         QCOMPARE(initiator.state(), NoiseHandshake::State::Failed);
         QCOMPARE(initiator.error(),
                  std::string("noise: identity signature does not match the static key"));
+    }
+
+    void verifiedSignaturesAreRememberedNeverTrustedBlindly() {
+        const PrivateKey nodeKey = PrivateKey::generateEd25519();
+        const auto staticKey = NoiseStaticKey::create(nodeKey);
+        const PrivateKey dialler = PrivateKey::generateEd25519();
+        auto cache = std::make_shared<VerifiedSignatureCache>();
+        auto handshake = [&](std::shared_ptr<const NoiseStaticKey> responderStatic) {
+            NoiseHandshake::Options i{NoiseHandshake::Role::Initiator, {}, {}, {}, cache, {}};
+            NoiseHandshake initiator(dialler, i);
+            NoiseHandshake responder(
+                nodeKey, {NoiseHandshake::Role::Responder, {}, {}, responderStatic, {}, {}});
+            initiator.start();
+            responder.feed(initiator.takeOutput());
+            initiator.feed(responder.takeOutput());
+            responder.feed(initiator.takeOutput());
+            return initiator.state();
+        };
+        QCOMPARE(handshake(staticKey), NoiseHandshake::State::Complete);
+        QCOMPARE(cache->size(), std::size_t(1));
+        QCOMPARE(handshake(staticKey), NoiseHandshake::State::Complete); // a hit
+        QCOMPARE(cache->size(), std::size_t(1));
+        // The same identity with a static key it never signed: not in the cache, so verified,
+        // and refused.
+        QCOMPARE(handshake(NoiseStaticKey::create(PrivateKey::generateEd25519())),
+                 NoiseHandshake::State::Failed);
+        QCOMPARE(cache->size(), std::size_t(1));
+    }
+
+    void ephemeralKeysMadeAheadAreEachUsedOnce() {
+        EphemeralKeyPool pool;
+        QVERIFY(!pool.hasSpare());
+        const X25519Key::Bytes32 made = pool.take().publicKey(); // none ready: made on demand
+        pool.refill();
+        QVERIFY(pool.hasSpare());
+        pool.refill(); // already there: nothing more
+        const X25519Key::Bytes32 spare = pool.take().publicKey();
+        QVERIFY(!pool.hasSpare());
+        QVERIFY(spare != made);
+
+        // Handshakes drawing from one pool complete and never share an ephemeral key.
+        auto keys = std::make_shared<EphemeralKeyPool>();
+        const PrivateKey a = PrivateKey::generateEd25519(), b = PrivateKey::generateEd25519();
+        std::vector<Bytes> firstMessages;
+        for (int round = 0; round < 3; ++round) {
+            keys->refill();
+            NoiseHandshake initiator(a, {NoiseHandshake::Role::Initiator, {}, {}, {}, {}, keys});
+            NoiseHandshake responder(b, {NoiseHandshake::Role::Responder, {}, {}, {}, {}, keys});
+            initiator.start();
+            Bytes first = initiator.takeOutput();
+            firstMessages.push_back(first);
+            responder.feed(first);
+            initiator.feed(responder.takeOutput());
+            responder.feed(initiator.takeOutput());
+            QCOMPARE(initiator.state(), NoiseHandshake::State::Complete);
+            QCOMPARE(responder.state(), NoiseHandshake::State::Complete);
+        }
+        QVERIFY(firstMessages[0] != firstMessages[1]);
+        QVERIFY(firstMessages[1] != firstMessages[2]);
+    }
+
+    void verifiedSignatureCacheEvictsTheOldest() {
+        VerifiedSignatureCache cache(2);
+        const Bytes a{1}, b{2}, c{3}, key{9}, sig{7};
+        cache.insert(key, a, sig);
+        cache.insert(key, b, sig);
+        cache.insert(key, a, sig); // already there: no reordering, no growth
+        QCOMPARE(cache.size(), std::size_t(2));
+        cache.insert(key, c, sig);
+        QCOMPARE(cache.size(), std::size_t(2));
+        QVERIFY(!cache.contains(key, a, sig));
+        QVERIFY(cache.contains(key, b, sig));
+        QVERIFY(cache.contains(key, c, sig));
+        // Parts are length-prefixed: moving a byte between parts is a different entry.
+        QVERIFY(!cache.contains(Bytes{9, 3}, Bytes{}, sig));
     }
 
     void messageLayoutOnTheWire() {
