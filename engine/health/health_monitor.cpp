@@ -56,6 +56,15 @@ HealthMonitor::HealthMonitor(Host& host, ConnectionPool& pool, EventLog& events,
 
 HealthMonitor::~HealthMonitor() {
     pool_.setHealthLookup({});
+    // Tearing a prober down resets its stream, which can close the connection and call back
+    // into onClosed() while tracked_ is being destroyed: stop listening first, then let go of
+    // the probers from a map nobody else can reach.
+    disconnect(&host_, nullptr, this, nullptr);
+    probeTimer_.stop();
+    byteTimer_.stop();
+    std::map<std::uint64_t, Tracked> doomed;
+    doomed.swap(tracked_);
+    doomed.clear();
 }
 
 void HealthMonitor::setConfig(const ConnectionConfig& config) {
