@@ -95,7 +95,13 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
     const QCommandLineOption noMuxerInNoise(
         QStringLiteral("no-muxer-in-noise"),
         QStringLiteral("Do not offer yamux inside the Noise handshake (use multistream-select)."));
-    parser.addOptions({headless, listen, dial, identity, dataDir, config, api, noMuxerInNoise});
+    const QCommandLineOption lab(
+        QStringLiteral("lab"),
+        QStringLiteral("Lab mode: start N local PeerScope peers (1-50), each behind a link proxy "
+                       "with its own delay, jitter, loss and rate, and connect to them."),
+        QStringLiteral("N"));
+    parser.addOptions(
+        {headless, listen, dial, identity, dataDir, config, api, noMuxerInNoise, lab});
 
     if (!parser.parse(arguments)) {
         parsed.unknownOption = !parser.unknownOptionNames().isEmpty();
@@ -135,6 +141,15 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
     result.engine.dataDir = parser.value(dataDir);
     result.engine.configPath = parser.value(config);
     result.engine.muxerInNoise = !parser.isSet(noMuxerInNoise);
+    if (parser.isSet(lab)) {
+        const QString value = parser.value(lab);
+        bool isNumber = false;
+        const int peers = value.toInt(&isNumber);
+        if (!isNumber || peers < 1 || peers > 50)
+            return fail(
+                QStringLiteral("--lab %1: expected a number of lab peers from 1 to 50").arg(value));
+        result.engine.labPeers = peers;
+    }
     if (parser.isSet(api)) {
         const QString value = parser.value(api);
         if (value == QLatin1String("off")) {

@@ -85,7 +85,9 @@ int main(int argc, char** argv) {
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, app.get(),
                      &QCoreApplication::quit);
 
-    Engine engine(commandLine.engine);
+    EngineOptions engineOptions = commandLine.engine;
+    engineOptions.labExecutable = QCoreApplication::applicationFilePath(); // lab children run us
+    Engine engine(engineOptions);
     Result<void> started = engine.start();
     if (!started) {
         std::fprintf(stderr, "peerscope: %s\n", started.errorMessage().c_str());

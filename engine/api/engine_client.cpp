@@ -1,6 +1,7 @@
 #include "engine/api/engine_client.h"
 
 #include "engine/api/engine_core.h"
+#include "engine/lab/link_shaper.h"
 
 #include <QMetaObject>
 #include <QReadLocker>
@@ -117,6 +118,15 @@ void EngineClient::events(quint64 sinceSeq, QObject* context,
     QPointer<QObject> guard(context);
     QMetaObject::invokeMethod(core_, [this, sinceSeq, guard, done = std::move(done)] {
         deliverTo<QList<EventSnapshot>>(guard.data(), done, core_->eventsSince(sinceSeq));
+    });
+}
+
+void EngineClient::setLabLink(int index, double delayMs, double jitterMs, double lossPercent,
+                              double rateBytesPerSecond) {
+    const LinkSettings settings{delayMs, jitterMs, lossPercent, rateBytesPerSecond};
+    QMetaObject::invokeMethod(core_, [this, index, settings] {
+        if (core_->setLabLink(index, settings))
+            core_->publishSnapshotNow(); // the lab panel sees the new link without a tick's wait
     });
 }
 

@@ -61,6 +61,11 @@ public:
     // The logged events after `sinceSeq`, oldest first (the log keeps the newest 10,000).
     void events(quint64 sinceSeq, QObject* context,
                 std::function<void(const QList<EventSnapshot>&)> done);
+    // Lab mode: one lab link's impairment, live (rate in bytes/s, 0 = unlimited). Values out
+    // of range change nothing and are logged as a "lab" event naming the bad one; the next
+    // snapshot's labLinks show what holds.
+    void setLabLink(int index, double delayMs, double jitterMs, double lossPercent,
+                    double rateBytesPerSecond);
 
     // Called by EngineCore on the engine thread.
     void publish(const NodeSnapshot& snapshot, const QList<EventSnapshot>& newEvents);

@@ -6,6 +6,7 @@
 #include "engine/core/identity_store.h"
 #include "engine/core/multiaddr.h"
 #include "engine/health/health_monitor.h"
+#include "engine/lab/lab_controller.h"
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
 #include "engine/net/ping_service.h"
@@ -70,6 +71,15 @@ Result<void> EngineCore::start(EngineClient* client) {
     if (!config)
         return config.error();
     config_ = *config;
+    const bool labTurnsOnMonitoring =
+        options_.labPeers > 0 && !config_.connection.enableHealthMonitoring;
+    if (labTurnsOnMonitoring) {
+        // Lab mode is for watching links: probe them, often enough for the charts to move.
+        // In memory only; the config file is left as it is.
+        config_.connection.enableHealthMonitoring = true;
+        config_.connection.healthCheckInterval =
+            std::min(config_.connection.healthCheckInterval, ConnectionConfig::Seconds(2));
+    }
 
     HostOptions hostOptions;
     hostOptions.muxerInNoise = options_.muxerInNoise;
@@ -128,12 +138,32 @@ Result<void> EngineCore::start(EngineClient* client) {
         });
     }
 
+    if (options_.labPeers > 0) {
+        if (options_.labExecutable.isEmpty())
+            return makeError("lab mode needs the path of the peerscope executable");
+        lab_ = std::make_unique<LabController>(*host_, *pool_, options_.labExecutable,
+                                               options_.labPeers,
+                                               QDir(dataDir).filePath(QStringLiteral("lab")));
+        connect(lab_.get(), &LabController::labEvent, this,
+                [this](const QString& kind, const QString& peer, const QString& detail) {
+                    events_.append(kind, peer, 0, detail);
+                });
+        events_.append(QStringLiteral("lab"), {}, 0,
+                       QStringLiteral("lab mode: starting %1 local peers behind link proxies%2")
+                           .arg(options_.labPeers)
+                           .arg(labTurnsOnMonitoring
+                                    ? QStringLiteral("; health monitoring on for this run")
+                                    : QString()));
+        lab_->start();
+    }
+
     snapshotTimer_.start(options_.snapshotInterval);
     publishSnapshot();
     return {};
 }
 
 void EngineCore::stop() {
+    lab_.reset(); // its children are stopped while the host still runs
     snapshotTimer_.stop();
     api_.reset();
     monitor_.reset();
@@ -189,6 +219,17 @@ Result<void> EngineCore::setProtected(const QString& peerId, bool isProtected) {
     events_.append(isProtected ? QStringLiteral("protected") : QStringLiteral("unprotected"),
                    QString::fromStdString(peer->toBase58()), 0, {});
     return {};
+}
+
+Result<void> EngineCore::setLabLink(int index, const LinkSettings& settings) {
+    if (!lab_)
+        return makeError("not in lab mode");
+    Result<void> applied = lab_->setLink(index, settings);
+    if (!applied)
+        events_.append(QStringLiteral("lab"), {}, 0,
+                       QStringLiteral("link change refused: ") +
+                           QString::fromStdString(applied.errorMessage()));
+    return applied;
 }
 
 Result<void> EngineCore::probeNow(quint64 connectionId) {
@@ -297,6 +338,11 @@ NodeSnapshot EngineCore::makeSnapshot() const {
     snapshot.metricsPeerLabelLimit = config_.connection.metricsPeerLabelLimit;
     snapshot.config = config_;
     snapshot.configPath = configPath();
+    if (lab_)
+        for (const LabPeerStatus& lab : lab_->status())
+            snapshot.labLinks.push_back({lab.index, lab.peerId, lab.proxyPort, lab.state,
+                                         lab.link.delayMs, lab.link.jitterMs, lab.link.lossPercent,
+                                         lab.link.rateBytesPerSecond, lab.bytesUp, lab.bytesDown});
     snapshot.health.monitoring = config_.connection.enableHealthMonitoring;
     const RttHistogram& histogram = monitor_->rttHistogram();
     for (std::size_t i = 0; i < histogram.bounds.size(); ++i) {

@@ -19,6 +19,8 @@ class ControlApi;
 class EngineClient;
 class HealthMonitor;
 class Host;
+class LabController;
+struct LinkSettings;
 
 // Everything that runs on the engine thread: the Host, the control API and the snapshot tick.
 // Only Engine and EngineClient call into it, always on its own thread (queued invocations).
@@ -58,6 +60,9 @@ public:
     Result<void> applyConfig(const EngineConfig& config, bool persist);
     Result<void> setProtected(const QString& peerId, bool isProtected);
     Result<void> probeNow(quint64 connectionId);
+    // Lab mode: changes one lab link live; an error (also logged) when out of range, or when
+    // not in lab mode.
+    Result<void> setLabLink(int index, const LinkSettings& settings);
 
     // Async operations used by EngineClient and the control API (engine thread only).
     void dial(const QString& multiaddr, std::function<void(Result<ConnectionSnapshot>)> done);
@@ -77,6 +82,7 @@ private:
     std::unique_ptr<ConnectionPool> pool_;
     std::unique_ptr<HealthMonitor> monitor_;
     std::unique_ptr<ControlApi> api_;
+    std::unique_ptr<LabController> lab_; // lab mode only
     EngineClient* client_ = nullptr;
     QTimer snapshotTimer_;
     quint64 publishedEventSeq_ = 0; // the newest event already sent with a snapshot

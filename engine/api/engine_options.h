@@ -20,6 +20,10 @@ struct EngineOptions {
     QStringList dialAddrs;
     bool muxerInNoise = true;
     std::chrono::milliseconds snapshotInterval{250}; // 4 Hz
+    // Lab mode: this many local PeerScope children, each behind a link proxy (0 = off), run
+    // from this executable (app/ passes its own path).
+    int labPeers = 0;
+    QString labExecutable;
 };
 
 } // namespace peerscope

@@ -114,6 +114,18 @@ struct EventSnapshot {
     QString detail;
 };
 
+// One lab link (lab mode): a local PeerScope child reached through a userspace link proxy.
+struct LabLinkSnapshot {
+    int index = 0;
+    QString peerId;        // empty until the child has started
+    quint16 proxyPort = 0; // 0 until the proxy listens
+    QString state; // "starting", "connecting", "connected", "disconnected", "failed", "stopped"
+    double delayMs = 0, jitterMs = 0, lossPercent = 0;
+    double rateBytesPerSecond = 0; // 0 = unlimited
+    quint64 bytesUp = 0;           // this node -> the lab peer
+    quint64 bytesDown = 0;         // the lab peer -> this node
+};
+
 struct NodeSnapshot {
     QString peerId;
     QString agentVersion;
@@ -129,6 +141,8 @@ struct NodeSnapshot {
     int openStreams = 0;
     EngineConfig config; // the running configuration
     QString configPath;  // where "save" writes it
+    // Lab mode's links, by index; empty unless in lab mode.
+    QList<LabLinkSnapshot> labLinks;
     QDateTime takenAt;
 };
 
