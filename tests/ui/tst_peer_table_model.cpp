@@ -1,6 +1,8 @@
 #include "ui/models/peer_table_model.h"
 
 #include <QAbstractItemModelTester>
+#include <QBrush>
+#include <QColor>
 #include <QItemSelectionModel>
 #include <QLocale>
 #include <QSignalSpy>
@@ -113,7 +115,7 @@ private Q_SLOTS:
         QCOMPARE(cell(PeerTableModel::DirectionColumn).toString(), QStringLiteral("both"));
         QCOMPARE(cell(PeerTableModel::RemoteAddressColumn).toString(),
                  QStringLiteral("/ip4/127.0.0.1/tcp/40001"));
-        QCOMPARE(cell(PeerTableModel::RttColumn).toString(), QStringLiteral("2.50 ms"));
+        QCOMPARE(cell(PeerTableModel::RttColumn).toString(), QStringLiteral("2.5 ms"));
         QCOMPARE(cell(PeerTableModel::StreamsColumn).toInt(), 4);
         QCOMPARE(cell(PeerTableModel::BytesInColumn).toString(), QStringLiteral("3.0 MiB"));
         QCOMPARE(cell(PeerTableModel::BytesInColumn, PeerTableModel::SortRole).toULongLong(),
@@ -163,8 +165,9 @@ private Q_SLOTS:
         QCOMPARE(row, 1);
         QCOMPARE(topLeft, model_->index(row, PeerTableModel::RttColumn));
         QCOMPARE(bottomRight, model_->index(row, PeerTableModel::RttColumn));
+        // 1 decimal, and the trend arrow now that there are two measurements.
         QCOMPARE(model_->index(row, PeerTableModel::RttColumn).data().toString(),
-                 QStringLiteral("42.13 ms"));
+                 QStringLiteral("↑ 42.1 ms"));
         QCOMPARE(spies.inserted.count(), 0);
         QCOMPARE(spies.removed.count(), 0);
         QCOMPARE(spies.reset.count(), 0);
@@ -319,6 +322,252 @@ private Q_SLOTS:
         proxy.setFilterFixedString(QStringLiteral("TestPeer0003"));
         QCOMPARE(proxy.rowCount(), 1);
         QCOMPARE(proxy.index(0, 0).data(Qt::UserRole).toString(), peerIdFor(3));
+    }
+
+    void aggregatesOverConnections() {
+        PeerSnapshot peer = makePeer(1);
+        ConnectionSnapshot& first = peer.connections[0];
+        first.direction = QStringLiteral("inbound");
+        first.rttSmoothedMs = 30.0;
+        first.healthScore = 0.9;
+        first.rateIn.perSecond[0] = 1024;
+        first.rateOut.perSecond[0] = 100;
+        ConnectionSnapshot second = first;
+        second.id = 50;
+        second.direction = QStringLiteral("inbound");
+        second.rttSmoothedMs = 12.26;
+        second.healthScore = 0.4;
+        second.healthState = QStringLiteral("degraded");
+        second.rateIn.perSecond[0] = 2048;
+        second.rateOut.perSecond[0] = 0.5;
+        ConnectionSnapshot third = first;
+        third.id = 51;
+        third.direction = QStringLiteral("inbound");
+        third.rttSmoothedMs.reset(); // not probed yet: does not count for the best RTT
+        third.healthScore = 0.7;
+        third.rateIn.perSecond[0] = 0;
+        third.rateOut.perSecond[0] = 0;
+        peer.connections << second << third;
+        model_->applySnapshot(makeSnapshot({peer}));
+
+        const auto cell = [this](int column, int role = Qt::DisplayRole) {
+            return model_->index(0, column).data(role);
+        };
+        QCOMPARE(cell(PeerTableModel::DirectionColumn).toString(), QStringLiteral("inbound"));
+        QCOMPARE(cell(PeerTableModel::PathColumn).toString(), QStringLiteral("direct"));
+        // Best smoothed RTT wins over the last ping (2.5 ms).
+        QCOMPARE(cell(PeerTableModel::RttColumn).toString(), QStringLiteral("12.3 ms"));
+        QCOMPARE(cell(PeerTableModel::RttColumn, PeerTableModel::SortRole).toDouble(), 12.26);
+        QCOMPARE(cell(PeerTableModel::RttColumn, PeerTableModel::TrendRole).toInt(), 0);
+        // Lowest score, worst state.
+        QCOMPARE(cell(PeerTableModel::HealthColumn, PeerTableModel::HealthRole).toDouble(), 0.4);
+        QCOMPARE(cell(PeerTableModel::HealthColumn, PeerTableModel::SortRole).toDouble(), 0.4);
+        QCOMPARE(cell(PeerTableModel::HealthColumn).toString(), QStringLiteral("0.40"));
+        QVERIFY(!cell(PeerTableModel::StateColumn, PeerTableModel::HealthRole).isValid());
+        QCOMPARE(cell(PeerTableModel::StateColumn).toString(), QStringLiteral("degraded"));
+        QVERIFY(cell(PeerTableModel::PeerColumn, Qt::BackgroundRole).isValid());
+        // Rates: sums of the 1 s rates.
+        QCOMPARE(cell(PeerTableModel::RateInColumn).toString(), QStringLiteral("3.0 KiB/s"));
+        QCOMPARE(cell(PeerTableModel::RateInColumn, PeerTableModel::SortRole).toDouble(), 3072.0);
+        QCOMPARE(cell(PeerTableModel::RateOutColumn, PeerTableModel::SortRole).toDouble(), 100.5);
+        QCOMPARE(cell(PeerTableModel::RateOutColumn).toString(), QStringLiteral("101 bytes/s"));
+        QCOMPARE(cell(PeerTableModel::ConnectionsColumn).toInt(), 3);
+
+        // Every connection failed: the worst state, and the row is tinted.
+        for (ConnectionSnapshot& connection : peer.connections) {
+            connection.healthState = QStringLiteral("failed");
+            connection.healthScore = 0.0;
+        }
+        peer.connections[0].direction = QStringLiteral("outbound");
+        peer.connections[1].direction = QStringLiteral("outbound");
+        peer.connections[2].direction = QStringLiteral("outbound");
+        model_->applySnapshot(makeSnapshot({peer}));
+        QCOMPARE(cell(PeerTableModel::StateColumn).toString(), QStringLiteral("failed"));
+        QCOMPARE(cell(PeerTableModel::StateColumn, PeerTableModel::SortRole).toInt(),
+                 int(PeerTableModel::HealthState::Failed));
+        QCOMPARE(cell(PeerTableModel::DirectionColumn).toString(), QStringLiteral("outbound"));
+        const QColor failedTint =
+            cell(PeerTableModel::AgentColumn, Qt::BackgroundRole).value<QBrush>().color();
+        QVERIFY(failedTint.red() > failedTint.green());
+
+        // A healthy peer has no tint at all.
+        model_->applySnapshot(makeSnapshot({makePeer(1)}));
+        QVERIFY(!cell(PeerTableModel::AgentColumn, Qt::BackgroundRole).isValid());
+        QCOMPARE(cell(PeerTableModel::StateColumn).toString(), QStringLiteral("healthy"));
+    }
+
+    void pathIsRelayedOnlyWithoutDirectConnection() {
+        PeerSnapshot peer = makePeer(1);
+        peer.connections[0].remoteAddr =
+            QStringLiteral("/ip4/10.0.0.9/tcp/4001/p2p/12D3KooWRelay/p2p-circuit");
+        model_->applySnapshot(makeSnapshot({peer}));
+        const QModelIndex path = model_->index(0, PeerTableModel::PathColumn);
+        QCOMPARE(path.data().toString(), QStringLiteral("relayed"));
+        QVERIFY(path.data(Qt::ToolTipRole).toString().contains(QStringLiteral("relayed")));
+
+        Spies spies(model_.get());
+        // A direct connection joins (DCUtR): the peer has a direct path.
+        ConnectionSnapshot direct = makePeer(1).connections.first();
+        direct.id = 77;
+        peer.connections << direct;
+        model_->applySnapshot(makeSnapshot({peer}));
+        QCOMPARE(path.data().toString(), QStringLiteral("direct"));
+        QCOMPARE(spies.changed.count(), 1);
+        const auto topLeft = spies.changed.at(0).at(0).value<QModelIndex>();
+        const auto bottomRight = spies.changed.at(0).at(1).value<QModelIndex>();
+        QVERIFY(topLeft.column() <= PeerTableModel::PathColumn &&
+                bottomRight.column() >= PeerTableModel::PathColumn);
+        // The filter finds peers by path.
+        QSortFilterProxyModel proxy;
+        proxy.setSourceModel(model_.get());
+        proxy.setFilterRole(PeerTableModel::FilterRole);
+        proxy.setFilterKeyColumn(PeerTableModel::PathColumn);
+        proxy.setFilterFixedString(QStringLiteral("direct"));
+        QCOMPARE(proxy.rowCount(), 1);
+        proxy.setFilterFixedString(QStringLiteral("relayed"));
+        QCOMPARE(proxy.rowCount(), 0);
+    }
+
+    void rttTrendFollowsMeasurements() {
+        PeerSnapshot peer = makePeer(1);
+        const auto applyRtt = [&](double rtt) {
+            peer.connections[0].rttSmoothedMs = rtt;
+            model_->applySnapshot(makeSnapshot({peer}));
+        };
+        const auto rtt = [this](int role = Qt::DisplayRole) {
+            return model_->index(0, PeerTableModel::RttColumn).data(role);
+        };
+        applyRtt(20.0);
+        QCOMPARE(rtt().toString(), QStringLiteral("20.0 ms")); // one value: no arrow yet
+        QCOMPARE(rtt(PeerTableModel::TrendRole).toInt(), 0);
+        QVERIFY(!model_->index(0, PeerTableModel::PeerColumn)
+                     .data(PeerTableModel::TrendRole)
+                     .isValid());
+
+        Spies spies(model_.get());
+        applyRtt(20.0); // the same value again is not a new measurement
+        QCOMPARE(spies.changed.count(), 0);
+
+        applyRtt(20.4); // within jitter
+        QCOMPARE(rtt(PeerTableModel::TrendRole).toInt(), 0);
+        QCOMPARE(rtt().toString(), QStringLiteral("→ 20.4 ms"));
+        applyRtt(30.0);
+        QCOMPARE(rtt(PeerTableModel::TrendRole).toInt(), 1);
+        QCOMPARE(rtt().toString(), QStringLiteral("↑ 30.0 ms"));
+        applyRtt(31.0);
+        applyRtt(32.0);
+        applyRtt(10.0);
+        QCOMPARE(rtt(PeerTableModel::TrendRole).toInt(), -1);
+        QCOMPARE(rtt().toString(), QStringLiteral("↓ 10.0 ms"));
+        QVERIFY(rtt(Qt::ToolTipRole).toString().contains(QStringLiteral("32.0, 10.0 ms")));
+        // Only the RTT cell changed along the way.
+        for (const QList<QVariant>& signal : spies.changed) {
+            QCOMPARE(signal.at(0).value<QModelIndex>().column(), int(PeerTableModel::RttColumn));
+            QCOMPARE(signal.at(1).value<QModelIndex>().column(), int(PeerTableModel::RttColumn));
+        }
+        // The history is a few values: an old spike drops out and the trend settles.
+        for (int i = 0; i < 5; ++i)
+            applyRtt(10.0 + i * 0.1);
+        QCOMPARE(rtt(PeerTableModel::TrendRole).toInt(), 0);
+
+        // No value any more: no arrow, and the history starts over.
+        peer.connections[0].rttSmoothedMs.reset();
+        peer.lastPingRttMs.reset();
+        model_->applySnapshot(makeSnapshot({peer}));
+        QCOMPARE(rtt().toString(), QStringLiteral("—"));
+        applyRtt(50.0);
+        QCOMPARE(rtt().toString(), QStringLiteral("50.0 ms"));
+        // Below a millisecond: two decimals, so loopback does not read 0.0 ms.
+        applyRtt(0.062);
+        QCOMPARE(rtt().toString(), QStringLiteral("↓ 0.06 ms"));
+    }
+
+    void stateChangeRepaintsWholeRow() {
+        QList<PeerSnapshot> peers{makePeer(1), makePeer(2)};
+        model_->applySnapshot(makeSnapshot(peers));
+        Spies spies(model_.get());
+        peers[1].connections[0].healthState = QStringLiteral("degraded");
+        model_->applySnapshot(makeSnapshot(peers));
+        QCOMPARE(spies.changed.count(), 1);
+        QCOMPARE(spies.changed.at(0).at(0).value<QModelIndex>(), model_->index(1, 0));
+        QCOMPARE(spies.changed.at(0).at(1).value<QModelIndex>(),
+                 model_->index(1, PeerTableModel::ColumnCount - 1));
+    }
+
+    void adjacentChangedRowsShareOneSignal() {
+        QList<PeerSnapshot> peers{makePeer(1), makePeer(2), makePeer(3), makePeer(4), makePeer(5)};
+        model_->applySnapshot(makeSnapshot(peers));
+        Spies spies(model_.get());
+        // Rows 0-2 change different columns; row 3 does not change; row 4 changes.
+        peers[0].connections[0].rateIn.perSecond[0] = 10;
+        peers[1].connections[0].streams = 7;
+        peers[2].lastPingRttMs = 99.0;
+        peers[4].connections[0].bytesOut = 1;
+        model_->applySnapshot(makeSnapshot(peers));
+        QCOMPARE(spies.changed.count(), 2);
+        QCOMPARE(spies.changed.at(0).at(0).value<QModelIndex>(),
+                 model_->index(0, PeerTableModel::RttColumn));
+        QCOMPARE(spies.changed.at(0).at(1).value<QModelIndex>(),
+                 model_->index(2, PeerTableModel::StreamsColumn));
+        QCOMPARE(spies.changed.at(1).at(0).value<QModelIndex>(),
+                 model_->index(4, PeerTableModel::BytesOutColumn));
+        QCOMPARE(spies.changed.at(1).at(1).value<QModelIndex>(),
+                 model_->index(4, PeerTableModel::BytesOutColumn));
+    }
+
+    void reorderedSnapshotEmitsNothingAndKeepsSelection() {
+        QList<PeerSnapshot> peers{makePeer(1), makePeer(2), makePeer(3)};
+        model_->applySnapshot(makeSnapshot(peers));
+        QItemSelectionModel selection(model_.get());
+        selection.select(model_->index(1, 0),
+                         QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        Spies spies(model_.get());
+        model_->applySnapshot(makeSnapshot({peers[2], peers[0], peers[1]}));
+        QCOMPARE(spies.inserted.count(), 0);
+        QCOMPARE(spies.removed.count(), 0);
+        QCOMPARE(spies.changed.count(), 0);
+        QCOMPARE(spies.layout.count(), 0);
+        QCOMPARE(selection.selectedRows().size(), 1);
+        QCOMPARE(selection.selectedRows().first().data(PeerTableModel::PeerIdRole).toString(),
+                 peerIdFor(2));
+    }
+
+    void selectionSurvivesResortInProxy() {
+        // Sorted by receive rate: a rate change moves rows in the proxy; the selection follows
+        // its peer through inserts, changes, removals and the re-sort.
+        QList<PeerSnapshot> peers{makePeer(1), makePeer(2), makePeer(3)};
+        for (int i = 0; i < peers.size(); ++i)
+            peers[i].connections[0].rateIn.perSecond[0] = 100.0 * (i + 1);
+        model_->applySnapshot(makeSnapshot(peers));
+        QSortFilterProxyModel proxy;
+        QAbstractItemModelTester proxyTester(&proxy,
+                                             QAbstractItemModelTester::FailureReportingMode::Fatal);
+        proxy.setSourceModel(model_.get());
+        proxy.setSortRole(PeerTableModel::SortRole);
+        proxy.sort(PeerTableModel::RateInColumn, Qt::DescendingOrder);
+        QItemSelectionModel selection(&proxy);
+        QCOMPARE(proxy.index(2, 0).data(PeerTableModel::PeerIdRole).toString(), peerIdFor(1));
+        selection.select(proxy.index(2, 0),
+                         QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+
+        peers[0].connections[0].rateIn.perSecond[0] = 1e6; // peer 1 becomes the busiest
+        peers.removeAt(1);                                 // peer 2 leaves
+        PeerSnapshot newcomer = makePeer(0);
+        newcomer.connections[0].rateIn.perSecond[0] = 5e6;
+        peers << newcomer; // and a busier one arrives, before it in id order
+        model_->applySnapshot(makeSnapshot(peers));
+        QCOMPARE(proxy.rowCount(), 3);
+        QCOMPARE(proxy.index(1, 0).data(PeerTableModel::PeerIdRole).toString(), peerIdFor(1));
+        const QModelIndexList rows = selection.selectedRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().row(), 1);
+        QCOMPARE(rows.first().data(PeerTableModel::PeerIdRole).toString(), peerIdFor(1));
+    }
+
+    void duplicatePeerInSnapshotGetsOneRow() {
+        model_->applySnapshot(makeSnapshot({makePeer(1), makePeer(1)}));
+        QCOMPARE(model_->rowCount(), 1);
+        QCOMPARE(model_->rowOfPeer(peerIdFor(1)), 0);
     }
 
 private:

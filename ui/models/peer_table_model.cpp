@@ -1,8 +1,11 @@
 #include "ui/models/peer_table_model.h"
 
+#include <QBrush>
+#include <QColor>
 #include <QFontDatabase>
 #include <QLocale>
 #include <algorithm>
+#include <cmath>
 
 namespace peerscope {
 
@@ -10,8 +13,37 @@ namespace {
 
 const QString kNoValue = QStringLiteral("—");
 
+// A trend needs a change beyond jitter: 10 % of the recent mean, and at least half a
+// millisecond so sub-millisecond loopback RTTs do not flip arrows on every probe.
+constexpr double kTrendRelativeThreshold = 0.10;
+constexpr double kTrendAbsoluteThresholdMs = 0.5;
+
 bool lessById(const PeerSnapshot& peer, const QString& id) {
     return peer.peerId < id;
+}
+
+bool isRelayed(const ConnectionSnapshot& connection) {
+    return connection.remoteAddr.contains(QLatin1String("/p2p-circuit"));
+}
+
+PeerTableModel::HealthState healthStateOf(const QString& state) {
+    if (state == QLatin1String("failed"))
+        return PeerTableModel::HealthState::Failed;
+    if (state == QLatin1String("degraded"))
+        return PeerTableModel::HealthState::Degraded;
+    return PeerTableModel::HealthState::Healthy;
+}
+
+QString healthStateName(PeerTableModel::HealthState state) {
+    switch (state) {
+    case PeerTableModel::HealthState::Failed:
+        return QStringLiteral("failed");
+    case PeerTableModel::HealthState::Degraded:
+        return QStringLiteral("degraded");
+    case PeerTableModel::HealthState::Healthy:
+        break;
+    }
+    return QStringLiteral("healthy");
 }
 
 // The peer's oldest connection (lowest id): stable while it stays open.
@@ -27,43 +59,6 @@ QString remoteAddress(const PeerSnapshot& peer) {
     return first ? first->remoteAddr : QString();
 }
 
-QString direction(const PeerSnapshot& peer) {
-    bool in = false;
-    bool out = false;
-    for (const ConnectionSnapshot& connection : peer.connections) {
-        if (connection.direction == QLatin1String("inbound"))
-            in = true;
-        else
-            out = true;
-    }
-    if (in && out)
-        return QStringLiteral("both");
-    if (in)
-        return QStringLiteral("in");
-    return out ? QStringLiteral("out") : QString();
-}
-
-int streams(const PeerSnapshot& peer) {
-    int total = 0;
-    for (const ConnectionSnapshot& connection : peer.connections)
-        total += connection.streams;
-    return total;
-}
-
-quint64 bytesIn(const PeerSnapshot& peer) {
-    quint64 total = 0;
-    for (const ConnectionSnapshot& connection : peer.connections)
-        total += connection.bytesIn;
-    return total;
-}
-
-quint64 bytesOut(const PeerSnapshot& peer) {
-    quint64 total = 0;
-    for (const ConnectionSnapshot& connection : peer.connections)
-        total += connection.bytesOut;
-    return total;
-}
-
 QString allRemoteAddresses(const PeerSnapshot& peer) {
     QStringList lines;
     for (const ConnectionSnapshot& connection : peer.connections)
@@ -71,68 +66,104 @@ QString allRemoteAddresses(const PeerSnapshot& peer) {
     return lines.join(QLatin1Char('\n'));
 }
 
+bool sameAddresses(const PeerSnapshot& a, const PeerSnapshot& b) {
+    if (a.connections.size() != b.connections.size())
+        return false;
+    for (qsizetype i = 0; i < a.connections.size(); ++i) {
+        const ConnectionSnapshot& x = a.connections.at(i);
+        const ConnectionSnapshot& y = b.connections.at(i);
+        if (x.id != y.id || x.remoteAddr != y.remoteAddr || x.direction != y.direction)
+            return false;
+    }
+    return true;
+}
+
 QString humanBytes(quint64 bytes) {
     return QLocale().formattedDataSize(static_cast<qint64>(bytes), 1, QLocale::DataSizeIecFormat);
 }
 
-// The raw value behind a cell: what it sorts on.
-QVariant rawValue(const PeerSnapshot& peer, int column) {
-    switch (column) {
-    case PeerTableModel::PeerColumn:
-        return peer.peerId;
-    case PeerTableModel::AgentColumn:
-        return peer.agentVersion;
-    case PeerTableModel::ConnectionsColumn:
-        return static_cast<int>(peer.connections.size());
-    case PeerTableModel::DirectionColumn:
-        return direction(peer);
-    case PeerTableModel::RemoteAddressColumn:
-        return remoteAddress(peer);
-    case PeerTableModel::RttColumn:
-        // Invalid sorts after every valid value: unmeasured peers go last.
-        return peer.lastPingRttMs ? QVariant(*peer.lastPingRttMs) : QVariant();
-    case PeerTableModel::StreamsColumn:
-        return streams(peer);
-    case PeerTableModel::BytesInColumn:
-        return bytesIn(peer);
-    case PeerTableModel::BytesOutColumn:
-        return bytesOut(peer);
-    case PeerTableModel::ProtocolsColumn:
-        return static_cast<int>(peer.protocols.size());
-    default:
-        return {};
-    }
+QString humanRate(double bytesPerSecond) {
+    return QLocale().formattedDataSize(std::llround(std::max(bytesPerSecond, 0.0)), 1,
+                                       QLocale::DataSizeIecFormat) +
+           QStringLiteral("/s");
 }
 
-// Whether a cell (any of its roles) would look different.
-bool sameCell(const PeerSnapshot& a, const PeerSnapshot& b, int column) {
-    switch (column) {
-    case PeerTableModel::AgentColumn:
-        return a.agentVersion == b.agentVersion && a.protocolVersion == b.protocolVersion;
-    case PeerTableModel::RemoteAddressColumn:
-        return allRemoteAddresses(a) == allRemoteAddresses(b);
-    case PeerTableModel::ProtocolsColumn:
-        return a.protocols == b.protocols;
-    default:
-        return rawValue(a, column) == rawValue(b, column);
-    }
+// One decimal; two below a millisecond, where one would show loopback and LAN RTTs as 0.0.
+QString milliseconds(double ms) {
+    return QStringLiteral("%1 ms").arg(ms, 0, 'f', ms < 1.0 ? 2 : 1);
+}
+
+QString directionName(bool inbound, bool outbound) {
+    if (inbound && outbound)
+        return QStringLiteral("both");
+    if (inbound)
+        return QStringLiteral("inbound");
+    return outbound ? QStringLiteral("outbound") : QString();
+}
+
+QString trendArrow(int trend) {
+    if (trend > 0)
+        return QStringLiteral("↑");
+    if (trend < 0)
+        return QStringLiteral("↓");
+    return QStringLiteral("→");
 }
 
 bool isNumeric(int column) {
     switch (column) {
     case PeerTableModel::ConnectionsColumn:
     case PeerTableModel::RttColumn:
+    case PeerTableModel::HealthColumn:
+    case PeerTableModel::RateInColumn:
+    case PeerTableModel::RateOutColumn:
     case PeerTableModel::StreamsColumn:
+    case PeerTableModel::ProtocolsColumn:
     case PeerTableModel::BytesInColumn:
     case PeerTableModel::BytesOutColumn:
-    case PeerTableModel::ProtocolsColumn:
         return true;
     default:
         return false;
     }
 }
 
+constexpr quint32 bit(int column) {
+    return quint32(1) << column;
+}
+
+static_assert(PeerTableModel::ColumnCount <= 32, "changed columns are a 32-bit mask");
+
 } // namespace
+
+void PeerTableModel::RttHistory::record(const std::optional<double>& rttMs) {
+    if (!rttMs) {
+        count = 0;
+        return;
+    }
+    if (count > 0 && samples[count - 1] == *rttMs)
+        return;
+    if (count == kCapacity) {
+        std::move(samples.begin() + 1, samples.end(), samples.begin());
+        --count;
+    }
+    samples[count++] = *rttMs;
+}
+
+int PeerTableModel::RttHistory::trend() const {
+    if (count < 2)
+        return 0;
+    double previousSum = 0;
+    for (int i = 0; i < count - 1; ++i)
+        previousSum += samples[i];
+    const double previousMean = previousSum / (count - 1);
+    const double change = samples[count - 1] - previousMean;
+    const double threshold =
+        std::max(kTrendRelativeThreshold * previousMean, kTrendAbsoluteThresholdMs);
+    if (change > threshold)
+        return 1;
+    if (change < -threshold)
+        return -1;
+    return 0;
+}
 
 PeerTableModel::PeerTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
@@ -148,36 +179,153 @@ int PeerTableModel::rowOfPeer(const QString& peerId) const {
     return rowOfPeer_.value(peerId, -1);
 }
 
+PeerTableModel::PeerFigures PeerTableModel::figuresOf(const PeerSnapshot& peer) {
+    PeerFigures figures;
+    figures.connections = static_cast<int>(peer.connections.size());
+    bool first = true;
+    for (const ConnectionSnapshot& connection : peer.connections) {
+        if (connection.direction == QLatin1String("inbound"))
+            figures.inbound = true;
+        else
+            figures.outbound = true;
+        if (isRelayed(connection))
+            ++figures.relayedConnections;
+        if (connection.rttSmoothedMs &&
+            (!figures.rttMs || *connection.rttSmoothedMs < *figures.rttMs))
+            figures.rttMs = connection.rttSmoothedMs;
+        // The lowest score, not the mean: one failing connection of three is what the user
+        // should see, and it keeps the bar's colour in line with the State column (the worst).
+        figures.health =
+            first ? connection.healthScore : std::min(figures.health, connection.healthScore);
+        figures.state = std::max(figures.state, healthStateOf(connection.healthState));
+        figures.rateIn += connection.rateIn.perSecond[0];
+        figures.rateOut += connection.rateOut.perSecond[0];
+        figures.streams += connection.streams;
+        figures.bytesIn += connection.bytesIn;
+        figures.bytesOut += connection.bytesOut;
+        first = false;
+    }
+    figures.rttSmoothed = figures.rttMs.has_value();
+    if (!figures.rttMs)
+        figures.rttMs = peer.lastPingRttMs;
+    return figures;
+}
+
+quint32 PeerTableModel::changedColumns(const Row& before, const Row& after) {
+    const PeerFigures& a = before.figures;
+    const PeerFigures& b = after.figures;
+    // The state tints the whole row.
+    if (a.state != b.state)
+        return bit(ColumnCount) - 1;
+    quint32 changed = 0;
+    if (before.peer.agentVersion != after.peer.agentVersion ||
+        before.peer.protocolVersion != after.peer.protocolVersion)
+        changed |= bit(AgentColumn);
+    if (a.connections != b.connections)
+        changed |= bit(ConnectionsColumn);
+    if (a.inbound != b.inbound || a.outbound != b.outbound)
+        changed |= bit(DirectionColumn);
+    if (a.relayedConnections != b.relayedConnections || a.connections != b.connections)
+        changed |= bit(PathColumn);
+    if (a.rttMs != b.rttMs || a.rttSmoothed != b.rttSmoothed ||
+        before.rtt.trend() != after.rtt.trend() || (before.rtt.count < 2) != (after.rtt.count < 2))
+        changed |= bit(RttColumn);
+    if (a.health != b.health)
+        changed |= bit(HealthColumn);
+    if (a.rateIn != b.rateIn)
+        changed |= bit(RateInColumn);
+    if (a.rateOut != b.rateOut)
+        changed |= bit(RateOutColumn);
+    if (a.streams != b.streams)
+        changed |= bit(StreamsColumn);
+    if (before.peer.protocols != after.peer.protocols)
+        changed |= bit(ProtocolsColumn);
+    if (!sameAddresses(before.peer, after.peer))
+        changed |= bit(RemoteAddressColumn);
+    if (a.bytesIn != b.bytesIn)
+        changed |= bit(BytesInColumn);
+    if (a.bytesOut != b.bytesOut)
+        changed |= bit(BytesOutColumn);
+    return changed;
+}
+
 void PeerTableModel::applySnapshot(const NodeSnapshot& snapshot) {
     // Only peers with an open connection are shown; the engine also reports peers it merely
-    // knows about (identify records kept after a disconnect).
-    QHash<QString, const PeerSnapshot*> incoming;
-    incoming.reserve(snapshot.peers.size());
-    for (const PeerSnapshot& peer : snapshot.peers) {
-        if (!peer.connections.isEmpty())
-            incoming.insert(peer.peerId, &peer);
-    }
-
-    removeGonePeers(incoming);
-    updateKnownPeers(incoming);
-
+    // knows about (identify records kept after a disconnect). One hash lookup per peer pairs
+    // each incoming peer with its row; the rest are new.
+    QList<const PeerSnapshot*> incomingOfRow(rows_.size(), nullptr);
     QList<const PeerSnapshot*> fresh;
-    for (auto it = incoming.cbegin(); it != incoming.cend(); ++it) {
-        if (!rowOfPeer_.contains(it.key()))
-            fresh << it.value();
+    for (const PeerSnapshot& peer : snapshot.peers) {
+        if (peer.connections.isEmpty())
+            continue;
+        const int row = rowOfPeer_.value(peer.peerId, -1);
+        if (row >= 0)
+            incomingOfRow[row] = &peer;
+        else
+            fresh << &peer;
     }
+
+    // Updates first, while the row numbers are still the ones incomingOfRow uses.
+    updateKnownPeers(incomingOfRow);
+    removeGonePeers(incomingOfRow);
     if (!fresh.isEmpty())
         insertNewPeers(std::move(fresh));
 }
 
-void PeerTableModel::removeGonePeers(const QHash<QString, const PeerSnapshot*>& incoming) {
+void PeerTableModel::updateKnownPeers(const QList<const PeerSnapshot*>& incomingOfRow) {
+    // Adjacent changed rows share one dataChanged over the union of their changed columns:
+    // at 4 Hz most rows change their rates, and one signal per row would make a sorting proxy
+    // re-sort once per row.
+    int runFirstRow = -1;
+    int runLastRow = -1;
+    int runFirstColumn = ColumnCount;
+    int runLastColumn = -1;
+    const auto flush = [&] {
+        if (runFirstRow < 0)
+            return;
+        Q_EMIT dataChanged(index(runFirstRow, runFirstColumn), index(runLastRow, runLastColumn));
+        runFirstRow = -1;
+        runFirstColumn = ColumnCount;
+        runLastColumn = -1;
+    };
+
+    for (int row = 0; row < rows_.size(); ++row) {
+        const PeerSnapshot* incoming = incomingOfRow.at(row);
+        if (!incoming) {
+            flush(); // a row about to be removed breaks the run
+            continue;
+        }
+        Row& current = rows_[row];
+        Row next{*incoming, figuresOf(*incoming), current.rtt};
+        next.rtt.record(next.figures.rttMs);
+        const quint32 changed = changedColumns(current, next);
+        // Copy even when nothing visible changed: fields no column shows may have.
+        current = std::move(next);
+        if (changed == 0) {
+            flush();
+            continue;
+        }
+        if (runFirstRow < 0)
+            runFirstRow = row;
+        runLastRow = row;
+        for (int column = 0; column < ColumnCount; ++column) {
+            if (changed & bit(column)) {
+                runFirstColumn = std::min(runFirstColumn, column);
+                runLastColumn = std::max(runLastColumn, column);
+            }
+        }
+    }
+    flush();
+}
+
+void PeerTableModel::removeGonePeers(const QList<const PeerSnapshot*>& incomingOfRow) {
     bool removed = false;
     // From the back, one beginRemoveRows per contiguous run of gone rows.
     for (int last = static_cast<int>(rows_.size()) - 1; last >= 0; --last) {
-        if (incoming.contains(rows_.at(last).peerId))
+        if (incomingOfRow.at(last))
             continue;
         int first = last;
-        while (first > 0 && !incoming.contains(rows_.at(first - 1).peerId))
+        while (first > 0 && !incomingOfRow.at(first - 1))
             --first;
         beginRemoveRows({}, first, last);
         rows_.remove(first, last - first + 1);
@@ -189,65 +337,34 @@ void PeerTableModel::removeGonePeers(const QHash<QString, const PeerSnapshot*>& 
         rebuildIndex();
 }
 
-void PeerTableModel::updateKnownPeers(const QHash<QString, const PeerSnapshot*>& incoming) {
-    // Adjacent rows with the same changed column range share one dataChanged.
-    int pendingFirstRow = -1;
-    int pendingLastRow = -1;
-    int pendingFirstColumn = -1;
-    int pendingLastColumn = -1;
-    const auto flush = [&] {
-        if (pendingFirstRow < 0)
-            return;
-        Q_EMIT dataChanged(index(pendingFirstRow, pendingFirstColumn),
-                           index(pendingLastRow, pendingLastColumn));
-        pendingFirstRow = -1;
-    };
-
-    for (int row = 0; row < rows_.size(); ++row) {
-        const PeerSnapshot& next = *incoming.value(rows_.at(row).peerId);
-        int firstColumn = -1;
-        int lastColumn = -1;
-        for (int column = 0; column < ColumnCount; ++column) {
-            if (sameCell(rows_.at(row), next, column))
-                continue;
-            if (firstColumn < 0)
-                firstColumn = column;
-            lastColumn = column;
-        }
-        // Copy even when nothing visible changed: fields no column shows may have.
-        rows_[row] = next;
-        if (firstColumn < 0)
-            continue;
-        if (pendingFirstRow >= 0 && pendingLastRow == row - 1 &&
-            pendingFirstColumn == firstColumn && pendingLastColumn == lastColumn) {
-            pendingLastRow = row;
-            continue;
-        }
-        flush();
-        pendingFirstRow = pendingLastRow = row;
-        pendingFirstColumn = firstColumn;
-        pendingLastColumn = lastColumn;
-    }
-    flush();
-}
-
 void PeerTableModel::insertNewPeers(QList<const PeerSnapshot*> fresh) {
     std::sort(fresh.begin(), fresh.end(),
               [](const PeerSnapshot* a, const PeerSnapshot* b) { return a->peerId < b->peerId; });
+    // A peer listed twice in one snapshot gets one row.
+    fresh.erase(std::unique(fresh.begin(), fresh.end(),
+                            [](const PeerSnapshot* a, const PeerSnapshot* b) {
+                                return a->peerId == b->peerId;
+                            }),
+                fresh.end());
     // New peers that land between the same two existing rows go in with one beginInsertRows.
     int inserted = 0;
     for (qsizetype i = 0; i < fresh.size();) {
-        const auto at =
-            std::lower_bound(rows_.cbegin(), rows_.cend(), fresh.at(i)->peerId, lessById);
-        const auto next = at == rows_.cend() ? nullptr : &*at;
+        const auto at = std::lower_bound(
+            rows_.cbegin(), rows_.cend(), fresh.at(i)->peerId,
+            [](const Row& row, const QString& id) { return lessById(row.peer, id); });
+        const Row* next = at == rows_.cend() ? nullptr : &*at;
         qsizetype end = i + 1;
-        while (end < fresh.size() && (!next || fresh.at(end)->peerId < next->peerId))
+        while (end < fresh.size() && (!next || fresh.at(end)->peerId < next->peer.peerId))
             ++end;
         const int row = static_cast<int>(at - rows_.cbegin());
         const int count = static_cast<int>(end - i);
         beginInsertRows({}, row, row + count - 1);
-        for (int k = 0; k < count; ++k)
-            rows_.insert(row + k, *fresh.at(i + k));
+        for (int k = 0; k < count; ++k) {
+            const PeerSnapshot& peer = *fresh.at(i + k);
+            Row added{peer, figuresOf(peer), {}};
+            added.rtt.record(added.figures.rttMs);
+            rows_.insert(row + k, std::move(added));
+        }
         endInsertRows();
         inserted += count;
         i = end;
@@ -260,7 +377,7 @@ void PeerTableModel::rebuildIndex() {
     rowOfPeer_.clear();
     rowOfPeer_.reserve(rows_.size());
     for (int row = 0; row < rows_.size(); ++row)
-        rowOfPeer_.insert(rows_.at(row).peerId, row);
+        rowOfPeer_.insert(rows_.at(row).peer.peerId, row);
 }
 
 int PeerTableModel::rowCount(const QModelIndex& parent) const {
@@ -271,72 +388,214 @@ int PeerTableModel::columnCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
 
+// The raw value behind a cell: what it sorts on.
+QVariant PeerTableModel::rawValue(const Row& row, int column) {
+    const PeerSnapshot& peer = row.peer;
+    const PeerFigures& figures = row.figures;
+    switch (column) {
+    case PeerColumn:
+        return peer.peerId;
+    case AgentColumn:
+        return peer.agentVersion;
+    case ConnectionsColumn:
+        return figures.connections;
+    case DirectionColumn:
+        return directionName(figures.inbound, figures.outbound);
+    case PathColumn:
+        // Relayed only when no direct connection is left: after a DCUtR upgrade the direct
+        // connection carries the traffic while the relayed one winds down.
+        return figures.relayedConnections == figures.connections && figures.connections > 0
+                   ? QStringLiteral("relayed")
+                   : QStringLiteral("direct");
+    case RttColumn:
+        // Invalid sorts after every valid value: unmeasured peers go last.
+        return figures.rttMs ? QVariant(*figures.rttMs) : QVariant();
+    case HealthColumn:
+        return figures.health;
+    case StateColumn:
+        return static_cast<int>(figures.state);
+    case RateInColumn:
+        return figures.rateIn;
+    case RateOutColumn:
+        return figures.rateOut;
+    case StreamsColumn:
+        return figures.streams;
+    case ProtocolsColumn:
+        return static_cast<int>(peer.protocols.size());
+    case RemoteAddressColumn:
+        return remoteAddress(peer);
+    case BytesInColumn:
+        return figures.bytesIn;
+    case BytesOutColumn:
+        return figures.bytesOut;
+    default:
+        return {};
+    }
+}
+
+QVariant PeerTableModel::displayValue(const Row& row, int column) const {
+    const PeerSnapshot& peer = row.peer;
+    const PeerFigures& figures = row.figures;
+    switch (column) {
+    case PeerColumn:
+        return shortPeerId(peer.peerId);
+    case AgentColumn:
+        return peer.agentVersion.isEmpty() ? kNoValue : peer.agentVersion;
+    case DirectionColumn:
+    case RemoteAddressColumn: {
+        const QString text = rawValue(row, column).toString();
+        return text.isEmpty() ? kNoValue : text;
+    }
+    case RttColumn:
+        if (!figures.rttMs)
+            return kNoValue;
+        // The arrow goes first so the numbers stay right-aligned; none until there is a
+        // second measurement to compare with.
+        if (row.rtt.count < 2)
+            return milliseconds(*figures.rttMs);
+        return trendArrow(row.rtt.trend()) + QLatin1Char(' ') + milliseconds(*figures.rttMs);
+    case HealthColumn:
+        return QString::number(figures.health, 'f', 2);
+    case StateColumn:
+        return healthStateName(figures.state);
+    case RateInColumn:
+        return humanRate(figures.rateIn);
+    case RateOutColumn:
+        return humanRate(figures.rateOut);
+    case BytesInColumn:
+        return humanBytes(figures.bytesIn);
+    case BytesOutColumn:
+        return humanBytes(figures.bytesOut);
+    default:
+        return rawValue(row, column);
+    }
+}
+
+QVariant PeerTableModel::toolTip(const Row& row, int column) const {
+    const PeerSnapshot& peer = row.peer;
+    const PeerFigures& figures = row.figures;
+    switch (column) {
+    case PeerColumn:
+        return peer.peerId;
+    case AgentColumn:
+        if (peer.protocolVersion.isEmpty())
+            return peer.agentVersion;
+        return tr("%1\nProtocol version: %2").arg(peer.agentVersion, peer.protocolVersion);
+    case PathColumn: {
+        QStringList lines;
+        for (const ConnectionSnapshot& connection : peer.connections)
+            lines << tr("#%1 %2: %3")
+                         .arg(connection.id)
+                         .arg(isRelayed(connection) ? tr("relayed") : tr("direct"),
+                              connection.remoteAddr);
+        return lines.join(QLatin1Char('\n'));
+    }
+    case RttColumn: {
+        if (!figures.rttMs)
+            return tr("Not measured yet");
+        QString text = figures.rttSmoothed ? tr("Smoothed RTT, best of the peer's connections: %1")
+                                                 .arg(milliseconds(*figures.rttMs))
+                                           : tr("Last ping: %1").arg(milliseconds(*figures.rttMs));
+        if (row.rtt.count >= 2) {
+            QStringList recent;
+            for (int i = 0; i < row.rtt.count; ++i)
+                recent << QString::number(row.rtt.samples[i], 'f',
+                                          row.rtt.samples[i] < 1.0 ? 2 : 1);
+            text += tr("\nRecent, oldest first: %1 ms").arg(recent.join(QStringLiteral(", ")));
+        }
+        return text;
+    }
+    case HealthColumn:
+    case StateColumn: {
+        QStringList lines{tr("Lowest score of the peer's connections: %1")
+                              .arg(QString::number(figures.health, 'f', 2))};
+        for (const ConnectionSnapshot& connection : peer.connections)
+            lines << tr("#%1: %2 (%3)")
+                         .arg(connection.id)
+                         .arg(QString::number(connection.healthScore, 'f', 2),
+                              connection.healthState);
+        return lines.join(QLatin1Char('\n'));
+    }
+    case RateInColumn:
+    case RateOutColumn: {
+        double over[4] = {0, 0, 0, 0};
+        for (const ConnectionSnapshot& connection : peer.connections) {
+            const RateSnapshot& rate =
+                column == RateInColumn ? connection.rateIn : connection.rateOut;
+            for (int span = 0; span < 4; ++span)
+                over[span] += rate.perSecond[span];
+        }
+        return tr("1 s: %1\n10 s: %2\n60 s: %3\n300 s: %4")
+            .arg(humanRate(over[0]), humanRate(over[1]), humanRate(over[2]), humanRate(over[3]));
+    }
+    case ProtocolsColumn:
+        return peer.protocols.join(QLatin1Char('\n'));
+    case RemoteAddressColumn:
+        return allRemoteAddresses(peer);
+    case BytesInColumn:
+        return tr("%1 bytes").arg(QLocale().toString(figures.bytesIn));
+    case BytesOutColumn:
+        return tr("%1 bytes").arg(QLocale().toString(figures.bytesOut));
+    default:
+        return {};
+    }
+}
+
+QString PeerTableModel::filterText(const Row& row, int column) {
+    const PeerSnapshot& peer = row.peer;
+    switch (column) {
+    case PeerColumn:
+        return peer.peerId;
+    case AgentColumn:
+        return peer.agentVersion;
+    case DirectionColumn:
+    case PathColumn:
+        return rawValue(row, column).toString();
+    case StateColumn:
+        return healthStateName(row.figures.state);
+    case RemoteAddressColumn:
+        return allRemoteAddresses(peer);
+    case ProtocolsColumn:
+        return peer.protocols.join(QLatin1Char('\n'));
+    default:
+        return {};
+    }
+}
+
 QVariant PeerTableModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const PeerSnapshot& peer = rows_.at(index.row());
+    const Row& row = rows_.at(index.row());
     const int column = index.column();
 
     switch (role) {
     case Qt::DisplayRole:
-        switch (column) {
-        case PeerColumn:
-            return shortPeerId(peer.peerId);
-        case AgentColumn:
-            return peer.agentVersion.isEmpty() ? kNoValue : peer.agentVersion;
-        case DirectionColumn:
-        case RemoteAddressColumn: {
-            const QString text = rawValue(peer, column).toString();
-            return text.isEmpty() ? kNoValue : text;
-        }
-        case RttColumn:
-            return peer.lastPingRttMs ? QStringLiteral("%1 ms").arg(*peer.lastPingRttMs, 0, 'f', 2)
-                                      : kNoValue;
-        case BytesInColumn:
-            return humanBytes(bytesIn(peer));
-        case BytesOutColumn:
-            return humanBytes(bytesOut(peer));
-        default:
-            return rawValue(peer, column);
-        }
+        return displayValue(row, column);
     case Qt::ToolTipRole:
-        switch (column) {
-        case PeerColumn:
-            return peer.peerId;
-        case AgentColumn:
-            if (peer.protocolVersion.isEmpty())
-                return peer.agentVersion;
-            return tr("%1\nProtocol version: %2").arg(peer.agentVersion, peer.protocolVersion);
-        case RemoteAddressColumn:
-            return allRemoteAddresses(peer);
-        case ProtocolsColumn:
-            return peer.protocols.join(QLatin1Char('\n'));
-        case BytesInColumn:
-            return tr("%1 bytes").arg(QLocale().toString(bytesIn(peer)));
-        case BytesOutColumn:
-            return tr("%1 bytes").arg(QLocale().toString(bytesOut(peer)));
-        default:
-            return {};
-        }
+        return toolTip(row, column);
     case PeerIdRole:
-        return peer.peerId;
+        return row.peer.peerId;
     case SortRole:
-        return rawValue(peer, column);
-    case FilterRole:
-        switch (column) {
-        case PeerColumn:
-            return peer.peerId;
-        case AgentColumn:
-            return peer.agentVersion;
-        case DirectionColumn:
-            return direction(peer);
-        case RemoteAddressColumn:
-            return allRemoteAddresses(peer);
-        case ProtocolsColumn:
-            return peer.protocols.join(QLatin1Char('\n'));
-        default:
-            return {};
+        return rawValue(row, column);
+    case FilterRole: {
+        const QString text = filterText(row, column);
+        return text.isEmpty() ? QVariant() : QVariant(text);
+    }
+    case HealthRole:
+        return column == HealthColumn ? QVariant(row.figures.health) : QVariant();
+    case TrendRole:
+        return column == RttColumn ? QVariant(row.rtt.trend()) : QVariant();
+    case Qt::BackgroundRole:
+        // Translucent, so alternating row colours and the selection still show through.
+        switch (row.figures.state) {
+        case HealthState::Failed:
+            return QBrush(QColor(220, 50, 47, 56));
+        case HealthState::Degraded:
+            return QBrush(QColor(255, 191, 0, 48));
+        case HealthState::Healthy:
+            break;
         }
+        return {};
     case Qt::TextAlignmentRole:
         return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
                                  : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
@@ -366,22 +625,36 @@ QVariant PeerTableModel::headerData(int section, Qt::Orientation orientation, in
     case ConnectionsColumn:
         return tip ? tr("Open connections to this peer") : tr("Connections");
     case DirectionColumn:
-        return tip ? tr("Who opened the connections: in (the peer), out (this node) or both")
+        return tip ? tr("Who opened the connections: inbound (the peer), outbound (this node) "
+                        "or both")
                    : tr("Direction");
+    case PathColumn:
+        return tip ? tr("Direct, or relayed when every connection goes through a circuit relay")
+                   : tr("Path");
+    case RttColumn:
+        return tip ? tr("Best smoothed round-trip time of the peer's connections (else the last "
+                        "ping), with its trend: ↑ rising, ↓ falling, → steady")
+                   : tr("RTT");
+    case HealthColumn:
+        return tip ? tr("Lowest health score of the peer's connections, 0 to 1") : tr("Health");
+    case StateColumn:
+        return tip ? tr("Worst health state of the peer's connections") : tr("State");
+    case RateInColumn:
+        return tip ? tr("Receive rate over the last second, all connections") : tr("In");
+    case RateOutColumn:
+        return tip ? tr("Send rate over the last second, all connections") : tr("Out");
+    case StreamsColumn:
+        return tip ? tr("Open streams over all connections") : tr("Streams");
+    case ProtocolsColumn:
+        return tip ? tr("Protocols the peer supports (hover a cell for the list)")
+                   : tr("Protocols");
     case RemoteAddressColumn:
         return tip ? tr("Remote address of the oldest connection (hover for all)")
                    : tr("Remote address");
-    case RttColumn:
-        return tip ? tr("Round-trip time of the last ping") : tr("RTT");
-    case StreamsColumn:
-        return tip ? tr("Open streams over all connections") : tr("Streams");
     case BytesInColumn:
         return tip ? tr("Bytes received over the open connections") : tr("Bytes in");
     case BytesOutColumn:
         return tip ? tr("Bytes sent over the open connections") : tr("Bytes out");
-    case ProtocolsColumn:
-        return tip ? tr("Protocols the peer supports (hover a cell for the list)")
-                   : tr("Protocols");
     default:
         return {};
     }
