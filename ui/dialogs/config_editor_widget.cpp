@@ -1,0 +1,781 @@
+#include "ui/dialogs/config_editor_widget.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLocale>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+namespace peerscope {
+
+namespace {
+
+enum class FieldKind { Integer, Seconds, Number, Boolean, Strategy };
+
+// One form row: the engine's JSON name (which its messages use), how to show and edit it,
+// and how to read and write it in an EngineConfig. Every value travels as a double.
+struct FieldSpec {
+    const char* group = "";
+    const char* name = "";
+    const char* label = "";
+    const char* help = "";
+    FieldKind kind = FieldKind::Integer;
+    // The spin box keeps values within what the type allows (at least the validator's
+    // inclusive bound); "must be greater than 0" fields go down to 0 so the engine says why 0
+    // is refused. Cross-field rules are the validator's alone.
+    double minimum = 0;
+    double maximum = 0;
+    int decimals = 0;
+    double step = 1;
+    const char* suffix = "";
+    const char* minimumText = nullptr; // shown instead of the minimum ("never")
+    const char* section = "";
+    std::function<double(const EngineConfig&)> get;
+    std::function<void(EngineConfig&, double)> set;
+};
+
+double asNumber(int value) {
+    return value;
+}
+double asNumber(double value) {
+    return value;
+}
+double asNumber(bool value) {
+    return value ? 1 : 0;
+}
+double asNumber(std::chrono::duration<double> value) {
+    return value.count();
+}
+double asNumber(LoadBalancingStrategy value) {
+    return static_cast<int>(value);
+}
+
+void assign(int& out, double value) {
+    out = static_cast<int>(std::lround(value));
+}
+void assign(double& out, double value) {
+    out = value;
+}
+void assign(bool& out, double value) {
+    out = value != 0;
+}
+void assign(std::chrono::duration<double>& out, double value) {
+    out = std::chrono::duration<double>(value);
+}
+void assign(LoadBalancingStrategy& out, double value) {
+    out = static_cast<LoadBalancingStrategy>(static_cast<int>(value));
+}
+
+template <typename Value> FieldSpec connection(FieldSpec spec, Value ConnectionConfig::*member) {
+    spec.section = "connection";
+    spec.get = [member](const EngineConfig& c) { return asNumber(c.connection.*member); };
+    spec.set = [member](EngineConfig& c, double value) { assign(c.connection.*member, value); };
+    return spec;
+}
+
+template <typename Value> FieldSpec retry(FieldSpec spec, Value RetryConfig::*member) {
+    spec.section = "retry";
+    spec.get = [member](const EngineConfig& c) { return asNumber(c.retry.*member); };
+    spec.set = [member](EngineConfig& c, double value) { assign(c.retry.*member, value); };
+    return spec;
+}
+
+constexpr double kManyConnections = 1000000;
+constexpr double kLongSeconds = 31536000; // a year
+
+const std::vector<FieldSpec>& fieldSpecs() {
+    using C = ConnectionConfig;
+    using R = RetryConfig;
+    using K = FieldKind;
+    static const std::vector<FieldSpec> specs{
+        connection({.group = "Connection limits",
+                    .name = "max_connections_per_peer",
+                    .label = "Connections per peer, at most",
+                    .help = "The pool never keeps more connections than this to one peer.",
+                    .kind = K::Integer,
+                    .minimum = 1,
+                    .maximum = 1000},
+                   &C::maxConnectionsPerPeer),
+        connection({.group = "Connection limits",
+                    .name = "min_connections_per_peer",
+                    .label = "Connections per peer, at least",
+                    .help = "A peer you dialled is topped up to this many connections; 0 "
+                            "lets the pool drop it.",
+                    .kind = K::Integer,
+                    .minimum = 0,
+                    .maximum = 1000},
+                   &C::minConnectionsPerPeer),
+        connection({.group = "Connection limits",
+                    .name = "max_connections",
+                    .label = "Connections in total",
+                    .help = "Inbound and outbound together; more are refused.",
+                    .kind = K::Integer,
+                    .minimum = 1,
+                    .maximum = kManyConnections},
+                   &C::maxConnections),
+        connection({.group = "Connection limits",
+                    .name = "max_inbound_connections",
+                    .label = "Inbound connections",
+                    .help = "Connections other peers open to this node.",
+                    .kind = K::Integer,
+                    .minimum = 0,
+                    .maximum = kManyConnections},
+                   &C::maxInboundConnections),
+        connection({.group = "Connection limits",
+                    .name = "max_outbound_connections",
+                    .label = "Outbound connections",
+                    .help = "Connections this node opens.",
+                    .kind = K::Integer,
+                    .minimum = 0,
+                    .maximum = kManyConnections},
+                   &C::maxOutboundConnections),
+        connection({.group = "Trimming",
+                    .name = "high_water",
+                    .label = "Trim above",
+                    .help = "With more connections than this, the pool closes connections "
+                            "until the low-water mark is reached.",
+                    .kind = K::Integer,
+                    .minimum = 0,
+                    .maximum = kManyConnections,
+                    .suffix = " connections"},
+                   &C::highWater),
+        connection({.group = "Trimming",
+                    .name = "low_water",
+                    .label = "Trim down to",
+                    .help = "Trimming stops at this many connections; it must be below the "
+                            "high-water mark.",
+                    .kind = K::Integer,
+                    .minimum = 0,
+                    .maximum = kManyConnections,
+                    .suffix = " connections"},
+                   &C::lowWater),
+        connection({.group = "Trimming",
+                    .name = "grace_period",
+                    .label = "Grace period",
+                    .help = "A connection younger than this is never trimmed.",
+                    .kind = K::Seconds,
+                    .minimum = 0,
+                    .maximum = kLongSeconds,
+                    .decimals = 1,
+                    .step = 1,
+                    .suffix = " s"},
+                   &C::gracePeriod),
+        connection({.group = "Timeouts",
+                    .name = "connection_timeout",
+                    .label = "Connection timeout",
+                    .help = "How long one dial attempt (TCP, security and muxer handshakes) may "
+                            "take.",
+                    .kind = K::Seconds,
+                    .minimum = 0,
+                    .maximum = kLongSeconds,
+                    .decimals = 1,
+                    .step = 1,
+                    .suffix = " s"},
+                   &C::connectionTimeout),
+        connection({.group = "Timeouts",
+                    .name = "idle_timeout",
+                    .label = "Idle timeout",
+                    .help = "A connection without streams for this long is closed; 0 keeps idle "
+                            "connections open.",
+                    .kind = K::Seconds,
+                    .minimum = 0,
+                    .maximum = kLongSeconds,
+                    .decimals = 1,
+                    .step = 10,
+                    .suffix = " s",
+                    .minimumText = "never"},
+                   &C::idleTimeout),
+        connection({.group = "Load balancing",
+                    .name = "load_balancing_strategy",
+                    .label = "Strategy",
+                    .help = "How a new stream picks among a peer's connections: in turn, the "
+                            "one with the fewest streams, the healthiest or the fastest.",
+                    .kind = K::Strategy},
+                   &C::loadBalancingStrategy),
+        connection({.group = "Health monitoring",
+                    .name = "enable_health_monitoring",
+                    .label = "Probe connections",
+                    .help = "Ping every connection on a schedule to measure RTT and health.",
+                    .kind = K::Boolean},
+                   &C::enableHealthMonitoring),
+        connection({.group = "Health monitoring",
+                    .name = "health_check_interval",
+                    .label = "Probe interval",
+                    .help = "Time between two probes of one connection.",
+                    .kind = K::Seconds,
+                    .minimum = 0,
+                    .maximum = kLongSeconds,
+                    .decimals = 1,
+                    .step = 5,
+                    .suffix = " s"},
+                   &C::healthCheckInterval),
+        connection({.group = "Health monitoring",
+                    .name = "ping_timeout",
+                    .label = "Probe timeout",
+                    .help = "A probe without a reply in this time counts as failed.",
+                    .kind = K::Seconds,
+                    .minimum = 0,
+                    .maximum = kLongSeconds,
+                    .decimals = 2,
+                    .step = 0.5,
+                    .suffix = " s"},
+                   &C::pingTimeout),
+        connection({.group = "Health monitoring",
+                    .name = "adaptive_timeouts",
+                    .label = "Adaptive probe timeout",
+                    .help = "Time a probe out after the retransmission timeout derived from the "
+                            "measured RTT (like TCP's RTO) when that is shorter than the probe "
+                            "timeout.",
+                    .kind = K::Boolean},
+                   &C::adaptiveTimeouts),
+        connection({.group = "Health monitoring",
+                    .name = "unhealthy_checks_before_replace",
+                    .label = "Failed after",
+                    .help = "Unhealthy checks in a row after which a connection counts as "
+                            "failed and is replaced.",
+                    .kind = K::Integer,
+                    .minimum = 1,
+                    .maximum = 1000,
+                    .suffix = " checks"},
+                   &C::unhealthyChecksBeforeReplace),
+        connection({.group = "Health monitoring",
+                    .name = "max_failed_streams",
+                    .label = "Failed streams for zero stability",
+                    .help = "The stability score falls with each failed stream and is 0 at this "
+                            "many.",
+                    .kind = K::Integer,
+                    .minimum = 1,
+                    .maximum = 1000000,
+                    .suffix = " streams"},
+                   &C::maxFailedStreams),
+        connection({.group = "Health scoring",
+                    .name = "min_health_threshold",
+                    .label = "Healthy from score",
+                    .help = "A connection scoring below this (0..1) is unhealthy.",
+                    .kind = K::Number,
+                    .minimum = 0,
+                    .maximum = 1,
+                    .decimals = 2,
+                    .step = 0.05},
+                   &C::minHealthThreshold),
+        connection({.group = "Health scoring",
+                    .name = "latency_weight",
+                    .label = "Latency weight",
+                    .help = "Weight of the latency score in the health score. The three weights "
+                            "are relative; their sum must be above 0.",
+                    .kind = K::Number,
+                    .minimum = 0,
+                    .maximum = 1000,
+                    .decimals = 2,
+                    .step = 0.05},
+                   &C::latencyWeight),
+        connection({.group = "Health scoring",
+                    .name = "success_rate_weight",
+                    .label = "Success rate weight",
+                    .help = "Weight of the probe success rate in the health score.",
+                    .kind = K::Number,
+                    .minimum = 0,
+                    .maximum = 1000,
+                    .decimals = 2,
+                    .step = 0.05},
+                   &C::successRateWeight),
+        connection({.group = "Health scoring",
+                    .name = "stability_weight",
+                    .label = "Stability weight",
+                    .help = "Weight of stability (few failed streams, little jitter, no failed "
+                            "probes in a row) in the health score.",
+                    .kind = K::Number,
+                    .minimum = 0,
+                    .maximum = 1000,
+                    .decimals = 2,
+                    .step = 0.05},
+                   &C::stabilityWeight),
+        connection({.group = "Health scoring",
+                    .name = "max_ping_latency_ms",
+                    .label = "Worst latency",
+                    .help = "At or above this smoothed RTT the latency score is 0.",
+                    .kind = K::Number,
+                    .minimum = 0,
+                    .maximum = 3600000,
+                    .decimals = 1,
+                    .step = 50,
+                    .suffix = " ms"},
+                   &C::maxPingLatencyMs),
+        connection({.group = "Health scoring",
+                    .name = "min_ping_success_rate",
+                    .label = "Probe success rate, at least",
+                    .help = "A connection whose probes succeed less often than this (0..1) is "
+                            "unhealthy.",
+                    .kind = K::Number,
+                    .minimum = 0,
+                    .maximum = 1,
+                    .decimals = 2,
+                    .step = 0.05},
+                   &C::minPingSuccessRate),
+        retry({.group = "Dial retries",
+               .name = "max_retries",
+               .label = "Retries",
+               .help = "Attempts after the first failed dial; 0 dials once.",
+               .kind = K::Integer,
+               .minimum = 0,
+               .maximum = 1000},
+              &R::maxRetries),
+        retry({.group = "Dial retries",
+               .name = "initial_delay",
+               .label = "First delay",
+               .help = "The wait before the first retry; each further wait is multiplied by the "
+                       "backoff factor.",
+               .kind = K::Seconds,
+               .minimum = 0,
+               .maximum = kLongSeconds,
+               .decimals = 3,
+               .step = 0.05,
+               .suffix = " s"},
+              &R::initialDelay),
+        retry({.group = "Dial retries",
+               .name = "max_delay",
+               .label = "Longest delay",
+               .help = "No wait between retries is longer than this.",
+               .kind = K::Seconds,
+               .minimum = 0,
+               .maximum = kLongSeconds,
+               .decimals = 1,
+               .step = 1,
+               .suffix = " s"},
+              &R::maxDelay),
+        retry({.group = "Dial retries",
+               .name = "backoff_multiplier",
+               .label = "Backoff factor",
+               .help = "Each wait is this many times the one before (1 = constant).",
+               .kind = K::Number,
+               .minimum = 1,
+               .maximum = 100,
+               .decimals = 2,
+               .step = 0.25,
+               .suffix = " ×"},
+              &R::backoffMultiplier),
+        retry({.group = "Dial retries",
+               .name = "jitter_factor",
+               .label = "Jitter",
+               .help = "Each wait varies randomly by up to this fraction either way (0..1), so "
+                       "many dialers do not retry in step.",
+               .kind = K::Number,
+               .minimum = 0,
+               .maximum = 1,
+               .decimals = 2,
+               .step = 0.05},
+              &R::jitterFactor),
+        connection({.group = "Metrics",
+                    .name = "metrics_peer_label_limit",
+                    .label = "Peers with own metrics label",
+                    .help = "In /metrics, this many peers get their own peer label; the rest are "
+                            "summed up as \"other\".",
+                    .kind = K::Integer,
+                    .minimum = 0,
+                    .maximum = 100000,
+                    .suffix = " peers"},
+                   &C::metricsPeerLabelLimit),
+    };
+    return specs;
+}
+
+QString strategyTitle(const std::string& name) {
+    if (name == "round_robin")
+        return ConfigEditorWidget::tr("Round robin");
+    if (name == "least_loaded")
+        return ConfigEditorWidget::tr("Least loaded (fewest streams)");
+    if (name == "health_based")
+        return ConfigEditorWidget::tr("Health based (best score)");
+    if (name == "latency_based")
+        return ConfigEditorWidget::tr("Latency based (lowest RTT)");
+    return QString::fromStdString(name);
+}
+
+// The value as the form shows it, for tooltips ("Default: 30 s").
+QString valueText(const FieldSpec& spec, double value) {
+    switch (spec.kind) {
+    case FieldKind::Boolean:
+        return value != 0 ? ConfigEditorWidget::tr("on") : ConfigEditorWidget::tr("off");
+    case FieldKind::Strategy:
+        return QString::fromLatin1(
+            loadBalancingStrategyName(static_cast<LoadBalancingStrategy>(int(value))));
+    case FieldKind::Integer:
+    case FieldKind::Seconds:
+    case FieldKind::Number:
+        break;
+    }
+    if (spec.minimumText != nullptr && value == spec.minimum)
+        return QString::fromUtf8(spec.minimumText);
+    return QLocale().toString(value, 'g', 10) + QString::fromUtf8(spec.suffix);
+}
+
+QColor errorColor() {
+    return QColor(0xc0, 0x1c, 0x28);
+}
+
+} // namespace
+
+struct ConfigEditorWidget::FieldRow {
+    const FieldSpec* spec = nullptr;
+    QLabel* label = nullptr;
+    QWidget* editor = nullptr;
+    QLabel* error = nullptr;
+    QRegularExpression mention; // the field's name as a whole word in a message
+};
+
+ConfigEditorWidget::ConfigEditorWidget(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("configEditor"));
+
+    pathLabel_ = new QLabel;
+    pathLabel_->setObjectName(QStringLiteral("configPathLabel"));
+    pathLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    pathLabel_->setWordWrap(true);
+
+    auto* scroll = new QScrollArea;
+    scroll->setObjectName(QStringLiteral("configFormScrollArea"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(createForm());
+
+    QPalette errorPalette = palette();
+    errorPalette.setColor(QPalette::WindowText, errorColor());
+    messagesLabel_ = new QLabel;
+    messagesLabel_->setObjectName(QStringLiteral("validationMessagesLabel"));
+    messagesLabel_->setPalette(errorPalette);
+    messagesLabel_->setWordWrap(true);
+    messagesLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    messagesLabel_->setTextFormat(Qt::PlainText);
+
+    differingLabel_ = new QLabel;
+    differingLabel_->setObjectName(QStringLiteral("differingFromDefaultsLabel"));
+    differingLabel_->setWordWrap(true);
+    differingLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    differingLabel_->setTextFormat(Qt::PlainText);
+
+    statusLabel_ = new QLabel;
+    statusLabel_->setObjectName(QStringLiteral("applyStatusLabel"));
+    statusLabel_->setWordWrap(true);
+    statusLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    statusLabel_->setTextFormat(Qt::PlainText);
+
+    defaultsButton_ = new QPushButton(tr("Restore &Defaults"));
+    defaultsButton_->setObjectName(QStringLiteral("restoreDefaultsButton"));
+    defaultsButton_->setToolTip(
+        tr("Fill the form with the built-in defaults; nothing changes until you apply"));
+    revertButton_ = new QPushButton(tr("&Revert"));
+    revertButton_->setObjectName(QStringLiteral("revertButton"));
+    revertButton_->setToolTip(tr("Discard your edits: back to the running configuration"));
+    saveButton_ = new QPushButton(tr("&Save to File"));
+    saveButton_->setObjectName(QStringLiteral("saveButton"));
+    applyButton_ = new QPushButton(tr("&Apply"));
+    applyButton_->setObjectName(QStringLiteral("applyButton"));
+    applyButton_->setToolTip(tr("Use these settings now, until the engine restarts. Open "
+                                "connections stay; new decisions follow the new values."));
+    applyButton_->setDefault(true);
+    connect(defaultsButton_, &QPushButton::clicked, this, &ConfigEditorWidget::restoreDefaults);
+    connect(revertButton_, &QPushButton::clicked, this, &ConfigEditorWidget::revert);
+    connect(saveButton_, &QPushButton::clicked, this, [this] { requestApply(true); });
+    connect(applyButton_, &QPushButton::clicked, this, [this] { requestApply(false); });
+
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(defaultsButton_);
+    buttons->addStretch(1);
+    buttons->addWidget(revertButton_);
+    buttons->addWidget(saveButton_);
+    buttons->addWidget(applyButton_);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(pathLabel_);
+    layout->addWidget(scroll, 1);
+    layout->addWidget(messagesLabel_);
+    layout->addWidget(differingLabel_);
+    layout->addWidget(statusLabel_);
+    layout->addLayout(buttons);
+
+    loadForm(edited_);
+    refresh();
+}
+
+ConfigEditorWidget::~ConfigEditorWidget() = default;
+
+QWidget* ConfigEditorWidget::createForm() {
+    auto* form = new QWidget;
+    auto* layout = new QVBoxLayout(form);
+    QGroupBox* group = nullptr;
+    QFormLayout* groupLayout = nullptr;
+    const EngineConfig defaults;
+    rows_.reserve(fieldSpecs().size());
+    for (const FieldSpec& spec : fieldSpecs()) {
+        if (group == nullptr || group->title() != tr(spec.group)) {
+            group = new QGroupBox(tr(spec.group));
+            groupLayout = new QFormLayout(group);
+            groupLayout->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
+            layout->addWidget(group);
+        }
+        FieldRow& row = rows_.emplace_back();
+        row.spec = &spec;
+        row.mention = QRegularExpression(
+            QStringLiteral("(^|[^a-z_])%1($|[^a-z_])").arg(QLatin1String(spec.name)));
+        row.label = new QLabel(tr(spec.label));
+        row.editor = createEditor(row);
+        row.editor->setObjectName(QLatin1String(spec.name));
+        row.label->setBuddy(row.editor);
+        const QString tooltip = tr("<p><b>%1.%2</b></p><p>%3</p><p>Default: %4</p>")
+                                    .arg(QLatin1String(spec.section), QLatin1String(spec.name),
+                                         tr(spec.help).toHtmlEscaped(),
+                                         valueText(spec, spec.get(defaults)).toHtmlEscaped());
+        row.label->setToolTip(tooltip);
+        row.editor->setToolTip(tooltip);
+
+        row.error = new QLabel;
+        row.error->setObjectName(QLatin1String(spec.name) + QStringLiteral("Error"));
+        QPalette errorPalette = row.error->palette();
+        errorPalette.setColor(QPalette::WindowText, errorColor());
+        row.error->setPalette(errorPalette);
+        row.error->setTextFormat(Qt::PlainText); // one line: wrapping in a form row clips it
+        row.error->hide();
+
+        auto* field = new QWidget;
+        auto* fieldLayout = new QVBoxLayout(field);
+        fieldLayout->setContentsMargins(0, 0, 0, 0);
+        fieldLayout->setSpacing(2);
+        fieldLayout->addWidget(row.editor, 0, Qt::AlignLeft);
+        fieldLayout->addWidget(row.error);
+        groupLayout->addRow(row.label, field);
+    }
+    // One label column width for all groups, so the editors line up down the page.
+    int labelWidth = 0;
+    for (const FieldRow& row : rows_) {
+        QFont bold = row.label->font();
+        bold.setBold(true);
+        labelWidth = std::max(labelWidth, QFontMetrics(bold).horizontalAdvance(
+                                              tr(row.spec->label) + QStringLiteral(" ●")));
+    }
+    for (const FieldRow& row : rows_)
+        row.label->setMinimumWidth(labelWidth);
+
+    auto* legend = new QLabel(tr("Bold: differs from the default.  ●: edited, not applied yet."));
+    legend->setEnabled(false); // greyed out: a hint, not a value
+    layout->addWidget(legend);
+    layout->addStretch(1);
+    return form;
+}
+
+QWidget* ConfigEditorWidget::createEditor(FieldRow& row) {
+    const FieldSpec& spec = *row.spec;
+    const std::size_t index = rows_.size() - 1;
+    auto edited = [this, index](double value) { fieldEdited(rows_[index], value); };
+    switch (spec.kind) {
+    case FieldKind::Integer: {
+        auto* box = new QSpinBox;
+        box->setRange(int(spec.minimum), int(spec.maximum));
+        box->setSingleStep(int(spec.step));
+        box->setSuffix(QString::fromUtf8(spec.suffix));
+        box->setAccelerated(true);
+        connect(box, &QSpinBox::valueChanged, this, [edited](int value) { edited(value); });
+        return box;
+    }
+    case FieldKind::Seconds:
+    case FieldKind::Number: {
+        auto* box = new QDoubleSpinBox;
+        box->setDecimals(spec.decimals);
+        box->setRange(spec.minimum, spec.maximum);
+        box->setSingleStep(spec.step);
+        box->setSuffix(QString::fromUtf8(spec.suffix));
+        box->setAccelerated(true);
+        if (spec.minimumText != nullptr)
+            box->setSpecialValueText(tr(spec.minimumText));
+        connect(box, &QDoubleSpinBox::valueChanged, this, edited);
+        return box;
+    }
+    case FieldKind::Boolean: {
+        auto* box = new QCheckBox(tr("Enabled"));
+        connect(box, &QCheckBox::toggled, this, [edited](bool on) { edited(on ? 1 : 0); });
+        return box;
+    }
+    case FieldKind::Strategy: {
+        auto* box = new QComboBox;
+        for (const std::string& name : loadBalancingStrategyNames())
+            box->addItem(strategyTitle(name),
+                         static_cast<int>(*loadBalancingStrategyFromName(name)));
+        connect(box, &QComboBox::currentIndexChanged, this,
+                [box, edited](int index) { edited(box->itemData(index).toInt()); });
+        return box;
+    }
+    }
+    return new QWidget;
+}
+
+void ConfigEditorWidget::fieldEdited(const FieldRow& row, double value) {
+    row.spec->set(edited_, value);
+    refresh();
+}
+
+void ConfigEditorWidget::loadForm(const EngineConfig& config) {
+    for (FieldRow& row : rows_) {
+        const double value = row.spec->get(config);
+        // Filling the form is not an edit: edited_ is set by the caller, exactly (a spin box
+        // rounds to its decimals).
+        const QSignalBlocker blocker(row.editor);
+        if (auto* spin = qobject_cast<QSpinBox*>(row.editor))
+            spin->setValue(static_cast<int>(std::lround(value)));
+        else if (auto* doubleSpin = qobject_cast<QDoubleSpinBox*>(row.editor))
+            doubleSpin->setValue(value);
+        else if (auto* check = qobject_cast<QCheckBox*>(row.editor))
+            check->setChecked(value != 0);
+        else if (auto* combo = qobject_cast<QComboBox*>(row.editor))
+            combo->setCurrentIndex(combo->findData(static_cast<int>(value)));
+    }
+}
+
+void ConfigEditorWidget::setRunningConfig(const EngineConfig& config, const QString& configPath) {
+    if (config == running_ && configPath == configPath_)
+        return; // the 4 Hz snapshots mostly repeat themselves
+    const bool follow = !hasUnappliedEdits() && !pending_;
+    running_ = config;
+    configPath_ = configPath;
+    if (follow) {
+        edited_ = config;
+        loadForm(edited_);
+    }
+    refresh();
+}
+
+QStringList ConfigEditorWidget::validationMessages() const {
+    QStringList messages;
+    for (const std::string& message : edited_.validate())
+        messages << QString::fromStdString(message);
+    return messages;
+}
+
+void ConfigEditorWidget::refresh() {
+    const QStringList messages = validationMessages();
+    const EngineConfig defaults;
+    for (FieldRow& row : rows_) {
+        QStringList mine;
+        for (const QString& message : messages)
+            if (row.mention.match(message).hasMatch())
+                mine << message;
+        row.error->setText(mine.join(QLatin1Char('\n')));
+        row.error->setVisible(!mine.isEmpty());
+
+        const double value = row.spec->get(edited_);
+        QFont font = row.label->font();
+        font.setBold(value != row.spec->get(defaults));
+        row.label->setFont(font);
+        const bool unapplied = value != row.spec->get(running_);
+        row.label->setText(unapplied ? tr(row.spec->label) + QStringLiteral(" ●")
+                                     : tr(row.spec->label));
+    }
+
+    messagesLabel_->setVisible(!messages.isEmpty());
+    if (!messages.isEmpty()) {
+        QStringList lines{messages.size() == 1
+                              ? tr("Cannot apply, 1 value is not valid:")
+                              : tr("Cannot apply, %1 values are not valid:").arg(messages.size())};
+        for (const QString& message : messages)
+            lines << QStringLiteral("• ") + message;
+        messagesLabel_->setText(lines.join(QLatin1Char('\n')));
+    }
+
+    QStringList differing;
+    for (const std::string& field : edited_.differingFromDefaults())
+        differing << QString::fromStdString(field);
+    differingLabel_->setText(
+        differing.isEmpty()
+            ? tr("All values are the defaults.")
+            : tr("Differs from the defaults: %1").arg(differing.join(QStringLiteral(", "))));
+
+    pathLabel_->setText(configPath_.isEmpty()
+                            ? tr("Running configuration (no config file known yet)")
+                            : tr("Running configuration · Save writes %1").arg(configPath_));
+    saveButton_->setToolTip(configPath_.isEmpty()
+                                ? tr("Apply, and write the settings to the config file")
+                                : tr("Apply, and write the settings to %1").arg(configPath_));
+
+    const bool valid = messages.isEmpty();
+    const bool idle = !pending_;
+    applyButton_->setEnabled(valid && idle && hasUnappliedEdits());
+    saveButton_->setEnabled(valid && idle);
+    revertButton_->setEnabled(idle && hasUnappliedEdits());
+    defaultsButton_->setEnabled(idle && edited_ != defaults);
+
+    QPalette statusPalette = palette();
+    if (resultIsError_ && idle)
+        statusPalette.setColor(QPalette::WindowText, errorColor());
+    statusLabel_->setPalette(statusPalette);
+    const QString status = statusText();
+    statusLabel_->setText(status);
+    statusLabel_->setVisible(!status.isEmpty());
+}
+
+QString ConfigEditorWidget::statusText() const {
+    if (pending_)
+        return pendingPersist_ ? tr("Saving…") : tr("Applying…");
+    if (resultIsError_)
+        return resultText_;
+    if (hasUnappliedEdits()) {
+        int count = 0;
+        for (const FieldRow& row : rows_)
+            count += row.spec->get(edited_) != row.spec->get(running_) ? 1 : 0;
+        return count == 1 ? tr("1 edited value is not applied yet.")
+                          : tr("%1 edited values are not applied yet.").arg(count);
+    }
+    return resultText_;
+}
+
+void ConfigEditorWidget::requestApply(bool persist) {
+    if (pending_ || !edited_.validate().empty())
+        return;
+    pending_ = edited_;
+    pendingPersist_ = persist;
+    resultText_.clear();
+    resultIsError_ = false;
+    refresh();
+    Q_EMIT applyRequested(edited_, persist);
+}
+
+void ConfigEditorWidget::showApplyResult(const QString& error) {
+    const bool persisted = pendingPersist_;
+    if (error.isEmpty()) {
+        // The next snapshot says so too; until then the form should not read as unapplied.
+        if (pending_)
+            running_ = *pending_;
+        resultIsError_ = false;
+        resultText_ = !persisted              ? tr("Applied.")
+                      : configPath_.isEmpty() ? tr("Applied and saved.")
+                                              : tr("Applied and saved to %1.").arg(configPath_);
+    } else {
+        resultIsError_ = true;
+        resultText_ = (persisted ? tr("Not saved: %1") : tr("Not applied: %1")).arg(error);
+    }
+    pending_.reset();
+    refresh();
+}
+
+void ConfigEditorWidget::revert() {
+    edited_ = running_;
+    loadForm(edited_);
+    resultText_.clear();
+    resultIsError_ = false;
+    refresh();
+}
+
+void ConfigEditorWidget::restoreDefaults() {
+    edited_ = EngineConfig{};
+    loadForm(edited_);
+    refresh();
+}
+
+} // namespace peerscope
