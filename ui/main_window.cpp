@@ -1,8 +1,20 @@
 #include "ui/main_window.h"
 
 #include "engine/api/engine_client.h"
+#include "ui/charts/bandwidth_chart_view.h"
+#include "ui/charts/history_store.h"
+#include "ui/dialogs/config_editor_widget.h"
+#include "ui/dialogs/dial_dialog.h"
+#include "ui/dialogs/export_dialog.h"
+#include "ui/models/event_log_model.h"
 #include "ui/models/peer_table_model.h"
 #include "ui/node_overview_widget.h"
+#include "ui/report/report_charts.h"
+#include "ui/tray_notifier.h"
+#include "ui/views/event_log_view.h"
+#include "ui/views/health_bar_delegate.h"
+#include "ui/views/lab_panel.h"
+#include "ui/views/peer_detail_widget.h"
 
 #include <QAction>
 #include <QApplication>
@@ -22,6 +34,7 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -37,7 +50,8 @@ constexpr int kPingCount = 3;
 constexpr qint64 kRateWindowMs = 1000;
 
 const QString kSettingsGroup = QStringLiteral("MainWindow");
-const QString kDialSettingsKey = QStringLiteral("dial/lastAddress");
+// v2: the peer table's columns moved when path, health, state and rates joined it.
+const QString kPeerHeaderKey = QStringLiteral("peerTableHeader/v2");
 
 // Plain English plurals: the app ships no translations yet, so tr()'s %n forms would show "(s)".
 QString countText(int count, const char* one, const char* many) {
@@ -62,11 +76,12 @@ QString humanRate(double bytesPerSecond) {
 } // namespace
 
 MainWindow::MainWindow(EngineClient* client, QWidget* parent)
-    : QMainWindow(parent), client_(client), model_(new PeerTableModel(this)),
-      proxy_(new QSortFilterProxyModel(this)) {
+    : QMainWindow(parent), client_(client), history_(std::make_unique<HistoryStore>()),
+      model_(new PeerTableModel(this)), proxy_(new QSortFilterProxyModel(this)),
+      eventModel_(new EventLogModel(EventLogModel::kDefaultCapacity, this)) {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowTitle(QStringLiteral("PeerScope"));
-    setWindowIcon(QIcon::fromTheme(QStringLiteral("network-workgroup")));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/peerscope.svg")));
 
     proxy_->setSourceModel(model_);
     proxy_->setSortRole(PeerTableModel::SortRole);
@@ -77,23 +92,68 @@ MainWindow::MainWindow(EngineClient* client, QWidget* parent)
 
     createActions();
     createMenus();
-    createCentralWidget();
+    createTabs();
     createStatusBar();
     setDefaultColumnWidths();
     restoreSettings();
 
-    if (client_) {
-        // Emitted on the engine thread: queued, so the model is only touched here.
-        connect(client_, &EngineClient::snapshotUpdated, this, &MainWindow::applySnapshot,
-                Qt::QueuedConnection);
-        // Show what the engine has right away rather than after the next tick.
-        applySnapshot(client_->snapshot());
-    }
+    tray_ = new TrayNotifier(this, this);
+    connect(tray_, &TrayNotifier::quitRequested, this, &QWidget::close);
+    // Without a tray the notification still reaches the person, in the status bar.
+    connect(tray_, &TrayNotifier::notified, this,
+            [this](const QString& title, const QString& text) {
+                if (!tray_->hasIcon())
+                    showMessage(title + QStringLiteral(": ") + text);
+            });
+
+    connectEngine();
     updateActions();
     updateEmptyState();
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::connectEngine() {
+    if (!client_)
+        return;
+    // Emitted on the engine thread: queued, so models are only touched here.
+    connect(client_, &EngineClient::snapshotUpdated, this, &MainWindow::applySnapshot,
+            Qt::QueuedConnection);
+    connect(client_, &EngineClient::eventsAppended, this, &MainWindow::applyEvents,
+            Qt::QueuedConnection);
+    // The backlog, for events from before the window existed; the log ignores repeats.
+    client_->events(0, this, [this](const QList<EventSnapshot>& events) { applyEvents(events); });
+    connect(configEditor_, &ConfigEditorWidget::applyRequested, this,
+            [this](const EngineConfig& config, bool persist) {
+                client_->applyConfig(config, persist, configEditor_, [this](const QString& error) {
+                    configEditor_->showApplyResult(error);
+                    showMessage(
+                        error.isEmpty()
+                            ? tr("Connection settings applied")
+                            : tr("Settings refused: %1").arg(QString(error).replace('\n', "; ")));
+                });
+            });
+    connect(detail_, &PeerDetailWidget::pingNowRequested, this, [this](quint64 id) {
+        client_->probeNow(id);
+        showMessage(tr("Probing connection %1…").arg(id));
+    });
+    connect(detail_, &PeerDetailWidget::closeConnectionRequested, this, [this](quint64 id) {
+        client_->closeConnection(id);
+        showMessage(tr("Closing connection %1…").arg(id));
+    });
+    connect(detail_, &PeerDetailWidget::disconnectRequested, this, [this](const QString& peer) {
+        client_->disconnectPeer(peer);
+        showMessage(tr("Disconnecting %1…").arg(PeerTableModel::shortPeerId(peer)));
+    });
+    connect(detail_, &PeerDetailWidget::protectRequested, this,
+            [this](const QString& peer, bool isProtected) {
+                client_->setProtected(peer, isProtected);
+                showMessage((isProtected ? tr("Protecting %1") : tr("Unprotecting %1"))
+                                .arg(PeerTableModel::shortPeerId(peer)));
+            });
+    // Show what the engine has right away rather than after the next tick.
+    applySnapshot(client_->snapshot());
+}
 
 void MainWindow::createActions() {
     dialAction_ =
@@ -102,6 +162,13 @@ void MainWindow::createActions() {
     dialAction_->setShortcut(tr("Ctrl+D"));
     dialAction_->setToolTip(tr("Connect to a peer by multiaddr"));
     connect(dialAction_, &QAction::triggered, this, &MainWindow::openDialDialog);
+
+    exportAction_ = new QAction(QIcon::fromTheme(QStringLiteral("document-save-as")),
+                                tr("&Export Report…"), this);
+    exportAction_->setObjectName(QStringLiteral("exportAction"));
+    exportAction_->setShortcut(tr("Ctrl+E"));
+    exportAction_->setToolTip(tr("Save the current metrics as JSON, CSV, Prometheus text or PDF"));
+    connect(exportAction_, &QAction::triggered, this, &MainWindow::openExportDialog);
 
     pingAction_ = new QAction(QIcon::fromTheme(QStringLiteral("view-refresh")), tr("&Ping"), this);
     pingAction_->setObjectName(QStringLiteral("pingAction"));
@@ -115,6 +182,13 @@ void MainWindow::createActions() {
     disconnectAction_->setShortcut(QKeySequence::Delete);
     disconnectAction_->setToolTip(tr("Close every connection to the selected peer"));
     connect(disconnectAction_, &QAction::triggered, this, &MainWindow::disconnectSelectedPeer);
+
+    protectAction_ = new QAction(tr("P&rotect"), this);
+    protectAction_->setObjectName(QStringLiteral("protectAction"));
+    protectAction_->setCheckable(true);
+    protectAction_->setToolTip(
+        tr("A protected peer is never trimmed, and its failure and recovery are notified"));
+    connect(protectAction_, &QAction::triggered, this, &MainWindow::toggleProtectSelectedPeer);
 
     copyPeerIdAction_ =
         new QAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("Copy Peer &ID"), this);
@@ -143,14 +217,25 @@ void MainWindow::createActions() {
 void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(dialAction_);
+    file->addAction(exportAction_);
     file->addSeparator();
     file->addAction(quitAction_);
 
     QMenu* peer = menuBar()->addMenu(tr("&Peer"));
     peer->addAction(pingAction_);
     peer->addAction(disconnectAction_);
+    peer->addAction(protectAction_);
     peer->addSeparator();
     peer->addAction(copyPeerIdAction_);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    const QStringList names{tr("&Overview"), tr("&Peers"), tr("&Events"), tr("&Config"),
+                            tr("&Lab")};
+    for (int tab = 0; tab < TabCount; ++tab) {
+        QAction* action = view->addAction(names[tab]);
+        action->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + tab)));
+        connect(action, &QAction::triggered, this, [this, tab] { showTab(Tab(tab)); });
+    }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(aboutAction_);
@@ -160,21 +245,51 @@ void MainWindow::createMenus() {
     toolBar->setMovable(false);
     toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     toolBar->addAction(dialAction_);
+    toolBar->addAction(exportAction_);
     toolBar->addSeparator();
     toolBar->addAction(pingAction_);
     toolBar->addAction(disconnectAction_);
+    toolBar->addAction(protectAction_);
 }
 
-void MainWindow::createCentralWidget() {
+void MainWindow::createTabs() {
+    tabs_ = new QTabWidget;
+    tabs_->setObjectName(QStringLiteral("mainTabs"));
+    tabs_->setDocumentMode(true);
+    tabs_->addTab(createOverviewTab(), tr("Overview"));
+    tabs_->addTab(createPeersTab(), tr("Peers"));
+
+    eventView_ = new EventLogView(eventModel_);
+    eventView_->setObjectName(QStringLiteral("eventLogView"));
+    tabs_->addTab(eventView_, tr("Events"));
+
+    configEditor_ = new ConfigEditorWidget;
+    configEditor_->setObjectName(QStringLiteral("configEditor"));
+    tabs_->addTab(configEditor_, tr("Config"));
+
+    labPanel_ = new LabPanel(client_.data());
+    labPanel_->setObjectName(QStringLiteral("labPanel"));
+    tabs_->addTab(labPanel_, tr("Lab"));
+    setCentralWidget(tabs_);
+}
+
+QWidget* MainWindow::createOverviewTab() {
     overview_ = new NodeOverviewWidget;
     connect(overview_, &NodeOverviewWidget::peerIdCopied, this,
             [this] { showMessage(tr("Peer ID copied to the clipboard")); });
+    globalChart_ = new BandwidthChartView(*history_);
+    globalChart_->setObjectName(QStringLiteral("globalBandwidthChart"));
+    globalChart_->showGlobal();
+    globalChart_->setMinimumHeight(220);
 
-    auto* title = new QLabel(tr("Connected peers"));
-    QFont titleFont = title->font();
-    titleFont.setBold(true);
-    title->setFont(titleFont);
+    auto* page = new QWidget;
+    auto* layout = new QVBoxLayout(page);
+    layout->addWidget(overview_, 0);
+    layout->addWidget(globalChart_, 1);
+    return page;
+}
 
+QWidget* MainWindow::createPeersTab() {
     filterEdit_ = new QLineEdit;
     filterEdit_->setObjectName(QStringLiteral("peerFilterEdit"));
     filterEdit_->setPlaceholderText(tr("Filter by peer ID, agent, address or protocol"));
@@ -189,6 +304,8 @@ void MainWindow::createCentralWidget() {
     table_ = new QTableView;
     table_->setObjectName(QStringLiteral("peerTable"));
     table_->setModel(proxy_);
+    table_->setItemDelegateForColumn(PeerTableModel::HealthColumn,
+                                     new HealthBarDelegate(PeerTableModel::HealthRole, table_));
     table_->setSortingEnabled(true);
     table_->sortByColumn(PeerTableModel::PeerColumn, Qt::AscendingOrder);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -203,10 +320,33 @@ void MainWindow::createCentralWidget() {
     table_->horizontalHeader()->setHighlightSections(false);
     table_->horizontalHeader()->setSectionsMovable(true);
     table_->horizontalHeader()->setStretchLastSection(true);
+    // Shown in the detail pane; a right click on the header brings them back.
+    for (int column : {PeerTableModel::RemoteAddressColumn, PeerTableModel::BytesInColumn,
+                       PeerTableModel::BytesOutColumn})
+        table_->setColumnHidden(column, true);
+    table_->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(table_->horizontalHeader(), &QWidget::customContextMenuRequested, this,
+            [this](const QPoint& position) {
+                auto* menu = new QMenu(this);
+                menu->setAttribute(Qt::WA_DeleteOnClose);
+                for (int column = 0; column < PeerTableModel::ColumnCount; ++column) {
+                    QAction* action =
+                        menu->addAction(model_->headerData(column, Qt::Horizontal).toString());
+                    action->setCheckable(true);
+                    action->setChecked(!table_->isColumnHidden(column));
+                    action->setEnabled(column != PeerTableModel::PeerColumn);
+                    connect(action, &QAction::toggled, this, [this, column](bool shown) {
+                        table_->setColumnHidden(column, !shown);
+                    });
+                }
+                menu->popup(table_->horizontalHeader()->mapToGlobal(position));
+            });
     table_->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(table_, &QWidget::customContextMenuRequested, this, &MainWindow::showTableMenu);
-    connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
-            &MainWindow::updateActions);
+    connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateActions();
+        updateSelectedPeer();
+    });
     // Keyboard users get the actions on the table itself, too.
     table_->addAction(pingAction_);
     table_->addAction(disconnectAction_);
@@ -223,29 +363,34 @@ void MainWindow::createCentralWidget() {
     connect(proxy_, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateEmptyState);
     connect(proxy_, &QAbstractItemModel::modelReset, this, &MainWindow::updateEmptyState);
 
+    auto* title = new QLabel(tr("Connected peers"));
+    QFont titleFont = title->font();
+    titleFont.setBold(true);
+    title->setFont(titleFont);
     auto* titleRow = new QHBoxLayout;
     titleRow->addWidget(title);
     titleRow->addStretch(1);
     titleRow->addWidget(filterEdit_);
 
-    auto* peersPanel = new QWidget;
-    auto* peersLayout = new QVBoxLayout(peersPanel);
-    peersLayout->setContentsMargins(0, 0, 0, 0);
-    peersLayout->addLayout(titleRow);
-    peersLayout->addWidget(table_, 1);
+    auto* tablePanel = new QWidget;
+    auto* tableLayout = new QVBoxLayout(tablePanel);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    tableLayout->addLayout(titleRow);
+    tableLayout->addWidget(table_, 1);
 
-    splitter_ = new QSplitter(Qt::Vertical);
-    splitter_->setObjectName(QStringLiteral("mainSplitter"));
-    splitter_->setChildrenCollapsible(false);
-    splitter_->addWidget(overview_);
-    splitter_->addWidget(peersPanel);
-    splitter_->setStretchFactor(0, 0);
-    splitter_->setStretchFactor(1, 1);
+    detail_ = new PeerDetailWidget(*history_);
+    detail_->setObjectName(QStringLiteral("peerDetail"));
+    connect(detail_, &PeerDetailWidget::multiaddrCopied, this,
+            [this](const QString& addr) { showMessage(tr("Copied %1").arg(addr)); });
 
-    auto* central = new QWidget;
-    auto* layout = new QVBoxLayout(central);
-    layout->addWidget(splitter_);
-    setCentralWidget(central);
+    peersSplitter_ = new QSplitter(Qt::Vertical);
+    peersSplitter_->setObjectName(QStringLiteral("peersSplitter"));
+    peersSplitter_->setChildrenCollapsible(false);
+    peersSplitter_->addWidget(tablePanel);
+    peersSplitter_->addWidget(detail_);
+    peersSplitter_->setStretchFactor(0, 1);
+    peersSplitter_->setStretchFactor(1, 1);
+    return peersSplitter_;
 }
 
 void MainWindow::createStatusBar() {
@@ -276,21 +421,25 @@ void MainWindow::setDefaultColumnWidths() {
     fit(PeerTableModel::PeerColumn, QStringLiteral("12D3…abcdef"), fixed);
     fit(PeerTableModel::AgentColumn, QStringLiteral("js-libp2p/3.0.0 UserAgent=v22"), metrics);
     fit(PeerTableModel::ConnectionsColumn, QStringLiteral("99"), metrics);
-    fit(PeerTableModel::DirectionColumn, QStringLiteral("both"), metrics);
+    fit(PeerTableModel::DirectionColumn, QStringLiteral("outbound"), metrics);
+    fit(PeerTableModel::PathColumn, QStringLiteral("relayed"), metrics);
+    fit(PeerTableModel::RttColumn, QStringLiteral("↑ 9999.9 ms"), metrics);
+    fit(PeerTableModel::HealthColumn, QStringLiteral("0.00 ██████"), metrics);
+    fit(PeerTableModel::StateColumn, QStringLiteral("degraded"), metrics);
+    fit(PeerTableModel::RateInColumn, QStringLiteral("1023.9 KiB/s"), metrics);
+    fit(PeerTableModel::RateOutColumn, QStringLiteral("1023.9 KiB/s"), metrics);
+    fit(PeerTableModel::StreamsColumn, QStringLiteral("999"), metrics);
+    fit(PeerTableModel::ProtocolsColumn, QStringLiteral("99"), metrics);
     fit(PeerTableModel::RemoteAddressColumn, QStringLiteral("/ip4/255.255.255.255/tcp/65535"),
         metrics);
-    fit(PeerTableModel::RttColumn, QStringLiteral("9999.99 ms"), metrics);
-    fit(PeerTableModel::StreamsColumn, QStringLiteral("999"), metrics);
     fit(PeerTableModel::BytesInColumn, QStringLiteral("1023.9 MiB"), metrics);
     fit(PeerTableModel::BytesOutColumn, QStringLiteral("1023.9 MiB"), metrics);
-    fit(PeerTableModel::ProtocolsColumn, QStringLiteral("99"), metrics);
 
     int tableWidth = 0;
     for (int column = 0; column < PeerTableModel::ColumnCount; ++column)
-        tableWidth += table_->columnWidth(column);
-    resize(std::max(tableWidth + 60, 1000), 720);
-    // The overview at its natural height; the table gets the rest.
-    splitter_->setSizes({overview_->minimumSizeHint().height(), 10000});
+        if (!table_->isColumnHidden(column))
+            tableWidth += table_->columnWidth(column);
+    resize(std::max(tableWidth + 60, 1100), 800);
 }
 
 void MainWindow::restoreSettings() {
@@ -302,12 +451,16 @@ void MainWindow::restoreSettings() {
     if (const QByteArray state = settings.value(QStringLiteral("windowState")).toByteArray();
         !state.isEmpty())
         restoreState(state);
-    if (const QByteArray sizes = settings.value(QStringLiteral("splitter")).toByteArray();
+    if (const QByteArray sizes = settings.value(QStringLiteral("peersSplitter")).toByteArray();
         !sizes.isEmpty())
-        splitter_->restoreState(sizes);
-    if (const QByteArray header = settings.value(QStringLiteral("peerTableHeader")).toByteArray();
-        !header.isEmpty())
+        peersSplitter_->restoreState(sizes);
+    if (const QByteArray header = settings.value(kPeerHeaderKey).toByteArray(); !header.isEmpty())
         table_->horizontalHeader()->restoreState(header);
+    if (const QByteArray header = settings.value(QStringLiteral("eventTableHeader")).toByteArray();
+        !header.isEmpty())
+        eventView_->table()->horizontalHeader()->restoreState(header);
+    tabs_->setCurrentIndex(std::clamp(settings.value(QStringLiteral("tab")).toInt(), 0,
+                                      static_cast<int>(TabCount) - 1));
     settings.endGroup();
 }
 
@@ -316,9 +469,20 @@ void MainWindow::saveSettings() const {
     settings.beginGroup(kSettingsGroup);
     settings.setValue(QStringLiteral("geometry"), saveGeometry());
     settings.setValue(QStringLiteral("windowState"), saveState());
-    settings.setValue(QStringLiteral("splitter"), splitter_->saveState());
-    settings.setValue(QStringLiteral("peerTableHeader"), table_->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("peersSplitter"), peersSplitter_->saveState());
+    settings.setValue(kPeerHeaderKey, table_->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("eventTableHeader"),
+                      eventView_->table()->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("tab"), tabs_->currentIndex());
     settings.endGroup();
+}
+
+void MainWindow::showTab(Tab tab) {
+    tabs_->setCurrentIndex(tab);
+}
+
+QWidget* MainWindow::tabWidget(Tab tab) const {
+    return tabs_->widget(tab);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -333,17 +497,28 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
 }
 
 void MainWindow::applySnapshot(const NodeSnapshot& snapshot) {
-    overview_->applySnapshot(snapshot);
+    latest_ = snapshot;
+    // The history and the peer table always follow (they are what the charts and sorting
+    // read); the views below only redraw while they are on screen.
+    history_->apply(snapshot);
     model_->applySnapshot(snapshot);
+    overview_->applySnapshot(snapshot);
+    if (globalChart_->isVisible())
+        globalChart_->refresh();
+    detail_->applySnapshot(snapshot); // a no-op while hidden
+    configEditor_->setRunningConfig(snapshot.config, snapshot.configPath);
+    if (labPanel_->isVisible())
+        labPanel_->applySnapshot(snapshot);
+    tray_->applySnapshot(snapshot);
 
-    int peers = 0;
-    int connections = 0;
-    for (const PeerSnapshot& peer : snapshot.peers) {
-        peers += peer.connections.isEmpty() ? 0 : 1;
-        connections += static_cast<int>(peer.connections.size());
-    }
-    countsLabel_->setText(countsText(peers, connections));
+    countsLabel_->setText(countsText(snapshot.health.peers, snapshot.health.connections));
     updateRates(snapshot);
+    updateActions();
+}
+
+void MainWindow::applyEvents(const QList<EventSnapshot>& events) {
+    eventModel_->append(events);
+    detail_->appendEvents(events);
 }
 
 void MainWindow::updateRates(const NodeSnapshot& snapshot) {
@@ -373,12 +548,17 @@ QString MainWindow::selectedPeerId() const {
 }
 
 void MainWindow::updateActions() {
-    const bool hasPeer = !selectedPeerId().isEmpty();
+    const QString peerId = selectedPeerId();
+    const bool hasPeer = !peerId.isEmpty();
     const bool hasEngine = !client_.isNull();
     dialAction_->setEnabled(hasEngine);
+    exportAction_->setEnabled(hasEngine);
     pingAction_->setEnabled(hasEngine && hasPeer);
     disconnectAction_->setEnabled(hasEngine && hasPeer);
     copyPeerIdAction_->setEnabled(hasPeer);
+    protectAction_->setEnabled(hasEngine && hasPeer);
+    const int row = hasPeer ? model_->rowOfPeer(peerId) : -1;
+    protectAction_->setChecked(row >= 0 && model_->peerAt(row).isProtected);
 }
 
 void MainWindow::updateEmptyState() {
@@ -396,42 +576,48 @@ void MainWindow::updateEmptyState() {
     updateActions();
 }
 
+void MainWindow::selectPeer(const QString& peerId) {
+    const int row = peerId.isEmpty() ? -1 : model_->rowOfPeer(peerId);
+    if (row < 0) {
+        table_->clearSelection();
+        return;
+    }
+    table_->selectRow(proxy_->mapFromSource(model_->index(row, 0)).row());
+}
+
+void MainWindow::updateSelectedPeer() {
+    const QString peerId = selectedPeerId();
+    if (peerId != detail_->peerId())
+        detail_->showPeer(peerId);
+}
+
 void MainWindow::openDialDialog() {
-    auto* dialog = new QInputDialog(this);
+    if (!client_)
+        return;
+    auto* dialog = new DialDialog(client_, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setObjectName(QStringLiteral("dialDialog"));
-    dialog->setWindowTitle(tr("Dial Peer"));
-    dialog->setInputMode(QInputDialog::TextInput);
-    dialog->setLabelText(tr("Multiaddr of the peer, ending in /p2p/<peer ID>:"));
-    dialog->setOkButtonText(tr("Dial"));
-    dialog->setTextValue(QSettings().value(kDialSettingsKey).toString());
-    if (auto* edit = dialog->findChild<QLineEdit*>()) {
-        edit->setPlaceholderText(QStringLiteral("/ip4/192.0.2.1/tcp/4001/p2p/12D3KooW…"));
-        edit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-        edit->setClearButtonEnabled(true);
-        // Wide enough for a typical /ip4/…/tcp/…/p2p/<52-char id> address. On the edit, not
-        // the dialog: QInputDialog's layout constraint overrides the dialog's own size.
-        edit->setMinimumWidth(QFontMetrics(edit->font()).horizontalAdvance(QLatin1Char('x')) * 96);
-    }
-    connect(dialog, &QInputDialog::textValueSelected, this, &MainWindow::dial);
+    connect(dialog, &DialDialog::dialFinished, this,
+            [this](const QString& address, const DialOutcome& outcome) {
+                if (!outcome.ok) {
+                    showMessage(tr("Dial %1 failed: %2").arg(address, outcome.error));
+                    return;
+                }
+                showMessage(tr("Connected to %1 via %2")
+                                .arg(PeerTableModel::shortPeerId(outcome.connection.peerId),
+                                     outcome.connection.remoteAddr));
+            });
     dialog->open(); // window-modal, no nested event loop
 }
 
-void MainWindow::dial(const QString& multiaddr) {
-    const QString address = multiaddr.trimmed();
-    if (address.isEmpty() || !client_)
+void MainWindow::openExportDialog() {
+    if (!client_)
         return;
-    QSettings().setValue(kDialSettingsKey, address);
-    showMessage(tr("Dialing %1…").arg(address));
-    client_->dial(address, this, [this, address](const DialOutcome& outcome) {
-        if (!outcome.ok) {
-            showMessage(tr("Dial %1 failed: %2").arg(address, outcome.error));
-            return;
-        }
-        showMessage(tr("Connected to %1 via %2")
-                        .arg(PeerTableModel::shortPeerId(outcome.connection.peerId),
-                             outcome.connection.remoteAddr));
-    });
+    auto* dialog = new ExportDialog(client_, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setObjectName(QStringLiteral("exportDialog"));
+    dialog->setCharts(reportChartsFrom(*history_, latest_));
+    dialog->open();
 }
 
 void MainWindow::pingSelectedPeer() {
@@ -467,6 +653,17 @@ void MainWindow::disconnectSelectedPeer() {
     showMessage(tr("Disconnecting %1…").arg(PeerTableModel::shortPeerId(peerId)));
 }
 
+void MainWindow::toggleProtectSelectedPeer() {
+    const QString peerId = selectedPeerId();
+    if (peerId.isEmpty() || !client_)
+        return;
+    const int row = model_->rowOfPeer(peerId);
+    const bool protect = row < 0 || !model_->peerAt(row).isProtected;
+    client_->setProtected(peerId, protect);
+    showMessage((protect ? tr("Protecting %1") : tr("Unprotecting %1"))
+                    .arg(PeerTableModel::shortPeerId(peerId)));
+}
+
 void MainWindow::copySelectedPeerId() {
     const QString peerId = selectedPeerId();
     if (peerId.isEmpty())
@@ -485,6 +682,7 @@ void MainWindow::showTableMenu(const QPoint& position) {
     menu->setAttribute(Qt::WA_DeleteOnClose);
     menu->addAction(pingAction_);
     menu->addAction(disconnectAction_);
+    menu->addAction(protectAction_);
     menu->addSeparator();
     menu->addAction(copyPeerIdAction_);
     menu->popup(table_->viewport()->mapToGlobal(position)); // popup(), not exec(): no nested loop

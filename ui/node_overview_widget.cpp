@@ -7,6 +7,7 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QHostAddress>
 #include <QLabel>
 #include <QListWidget>
 #include <QLocale>
@@ -46,7 +47,11 @@ NodeOverviewWidget::NodeOverviewWidget(QWidget* parent)
       connectionsLabel_(makeValueLabel(QStringLiteral("connectionsTotalLabel"))),
       streamsLabel_(makeValueLabel(QStringLiteral("streamsTotalLabel"))),
       bytesInLabel_(makeValueLabel(QStringLiteral("bytesInTotalLabel"))),
-      bytesOutLabel_(makeValueLabel(QStringLiteral("bytesOutTotalLabel"))) {
+      bytesOutLabel_(makeValueLabel(QStringLiteral("bytesOutTotalLabel"))),
+      reachabilityLabel_(makeValueLabel(QStringLiteral("reachabilityLabel"))),
+      byStateLabel_(makeValueLabel(QStringLiteral("connectionsByStateLabel"))),
+      byPathLabel_(makeValueLabel(QStringLiteral("connectionsByPathLabel"))),
+      averageHealthLabel_(makeValueLabel(QStringLiteral("averageHealthLabel"))) {
     peerIdLabel_->setObjectName(QStringLiteral("peerIdLabel"));
     peerIdLabel_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     peerIdLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
@@ -87,10 +92,20 @@ NodeOverviewWidget::NodeOverviewWidget(QWidget* parent)
     totalsForm->addRow(tr("Sent:"), bytesOutLabel_);
     totalsBox->setMinimumWidth(totalsBox->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 30);
 
+    auto* healthBox = new QGroupBox(tr("Health"));
+    auto* healthForm = new QFormLayout(healthBox);
+    healthForm->addRow(tr("Reachability:"), reachabilityLabel_);
+    healthForm->addRow(tr("By state:"), byStateLabel_);
+    healthForm->addRow(tr("By path:"), byPathLabel_);
+    healthForm->addRow(tr("Average health:"), averageHealthLabel_);
+    reachabilityLabel_->setWordWrap(true);
+    healthBox->setMinimumWidth(healthBox->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 34);
+
     auto* addressRow = new QHBoxLayout;
     addressRow->addWidget(listenBox, 5);
     addressRow->addWidget(observedBox, 3);
     addressRow->addWidget(totalsBox, 0);
+    addressRow->addWidget(healthBox, 0);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -177,6 +192,56 @@ void NodeOverviewWidget::applySnapshot(const NodeSnapshot& snapshot) {
     setTextIfChanged(streamsLabel_, locale.toString(snapshot.openStreams));
     setTextIfChanged(bytesInLabel_, humanBytes(snapshot.counters.bytesIn));
     setTextIfChanged(bytesOutLabel_, humanBytes(snapshot.counters.bytesOut));
+
+    int direct = 0, relayed = 0;
+    for (const PeerSnapshot& peer : snapshot.peers)
+        for (const ConnectionSnapshot& connection : peer.connections)
+            ++(connection.remoteAddr.contains(QLatin1String("/p2p-circuit")) ? relayed : direct);
+    const HealthSummary& health = snapshot.health;
+    setTextIfChanged(byStateLabel_, tr("%1 healthy · %2 degraded · %3 failed")
+                                        .arg(health.healthy)
+                                        .arg(health.degraded)
+                                        .arg(health.failed));
+    setTextIfChanged(byPathLabel_, tr("%1 direct · %2 relayed").arg(direct).arg(relayed));
+    setTextIfChanged(
+        averageHealthLabel_,
+        health.monitoring
+            ? locale.toString(health.averageHealth, 'f', 2)
+            : tr("%1 (monitoring off)").arg(locale.toString(health.averageHealth, 'f', 2)));
+    setTextIfChanged(reachabilityLabel_, reachabilityText(snapshot));
+}
+
+QString NodeOverviewWidget::reachabilityText(const NodeSnapshot& snapshot) {
+    const auto hostOf = [](const QString& addr) {
+        const QStringList parts = addr.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+        return parts.size() >= 2 &&
+                       (parts[0] == QLatin1String("ip4") || parts[0] == QLatin1String("ip6"))
+                   ? QHostAddress(parts[1])
+                   : QHostAddress();
+    };
+    // QHostAddress::isGlobal() counts RFC 1918, CGNAT and IPv6 unique local space as global.
+    const auto isPublic = [](const QHostAddress& address) {
+        if (address.isNull() || !address.isGlobal() || address.isUniqueLocalUnicast())
+            return false;
+        for (const char* range : {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"})
+            if (address.isInSubnet(QHostAddress::parseSubnet(QLatin1String(range))))
+                return false;
+        return true;
+    };
+    for (const QString& addr : snapshot.observedAddrs)
+        if (isPublic(hostOf(addr)))
+            return tr("public: peers see this node at a public address (not verified by AutoNAT)");
+    bool onlyLoopback = !snapshot.listenAddrs.isEmpty();
+    for (const QString& addr : snapshot.listenAddrs) {
+        const QHostAddress host = hostOf(addr);
+        if (isPublic(host))
+            return tr("public: listening on a public address");
+        if (!host.isLoopback())
+            onlyLoopback = false;
+    }
+    if (onlyLoopback)
+        return tr("this machine only (listening on loopback)");
+    return tr("local network: no public address seen");
 }
 
 void NodeOverviewWidget::copyPeerId() {

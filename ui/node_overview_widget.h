@@ -22,6 +22,9 @@ public:
     ~NodeOverviewWidget() override;
 
     void applySnapshot(const NodeSnapshot& snapshot);
+    // What can be said of being reachable without AutoNAT: from where the node listens and
+    // the addresses peers report seeing (unverified).
+    static QString reachabilityText(const NodeSnapshot& snapshot);
     QString peerId() const { return peerId_; }
 
 Q_SIGNALS:
@@ -44,6 +47,10 @@ private:
     QLabel* streamsLabel_;
     QLabel* bytesInLabel_;
     QLabel* bytesOutLabel_;
+    QLabel* reachabilityLabel_;
+    QLabel* byStateLabel_;
+    QLabel* byPathLabel_;
+    QLabel* averageHealthLabel_;
     QStringList listenAddrs_;
     QStringList observedAddrs_;
     bool addressesShown_ = false;

@@ -1,16 +1,20 @@
 #include "engine/api/engine.h"
 #include "engine/api/engine_client.h"
+#include "ui/dialogs/dial_dialog.h"
 #include "ui/main_window.h"
+#include "ui/models/connection_table_model.h"
 #include "ui/models/peer_table_model.h"
+#include "ui/views/event_log_view.h"
+#include "ui/views/peer_detail_widget.h"
 
 #include <QAction>
 #include <QDir>
-#include <QHeaderView>
-#include <QInputDialog>
 #include <QFile>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStatusBar>
@@ -87,6 +91,7 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QCOMPARE(window.windowTitle(), QStringLiteral("PeerScope"));
+        window.showTab(MainWindow::PeersTab);
 
         auto* peerIdLabel = window.findChild<QLabel*>(QStringLiteral("peerIdLabel"));
         QVERIFY(peerIdLabel);
@@ -119,19 +124,21 @@ private Q_SLOTS:
         QCOMPARE(peerCell.data(Qt::ToolTipRole).toString(), idB);
         QCOMPARE(peerCell.data().toString(), PeerTableModel::shortPeerId(idB));
         QCOMPARE(table->model()->index(0, PeerTableModel::DirectionColumn).data().toString(),
-                 QStringLiteral("in"));
+                 QStringLiteral("inbound"));
 
         // Dial… from the window: A dials B back through the dialog; now both directions.
         auto* dialAction = window.findChild<QAction*>(QStringLiteral("dialAction"));
         QVERIFY(dialAction && dialAction->isEnabled());
         dialAction->trigger();
-        QInputDialog* dialog = nullptr;
-        QTRY_VERIFY((dialog = window.findChild<QInputDialog*>(QStringLiteral("dialDialog"))) &&
+        DialDialog* dialog = nullptr;
+        QTRY_VERIFY((dialog = window.findChild<DialDialog*>(QStringLiteral("dialDialog"))) &&
                     dialog->isVisible());
-        dialog->setTextValue(firstLoopbackAddr(*engineB_));
+        dialog->setAddress(firstLoopbackAddr(*engineB_));
         QVERIFY(QTest::qWaitForWindowExposed(dialog));
         saveScreenshot(dialog, QStringLiteral("dial_dialog.png"));
-        dialog->accept();
+        auto* dialButton = dialog->findChild<QPushButton*>(QStringLiteral("dialButton"));
+        QVERIFY(dialButton && dialButton->isEnabled());
+        dialButton->click();
         QTRY_VERIFY_WITH_TIMEOUT(
             window.statusBar()->currentMessage().startsWith(QStringLiteral("Connected to")),
             kTimeoutMs);
@@ -142,7 +149,7 @@ private Q_SLOTS:
             table->model()->index(0, PeerTableModel::ConnectionsColumn).data().toInt(), 3,
             kTimeoutMs);
         QCOMPARE(table->model()->index(0, PeerTableModel::DirectionColumn).data().toString(),
-                 QStringLiteral("in"));
+                 QStringLiteral("inbound"));
 
         // Ping the selected peer: RTT in the status bar, then in the table.
         auto* pingAction = window.findChild<QAction*>(QStringLiteral("pingAction"));
@@ -161,6 +168,32 @@ private Q_SLOTS:
                                  kTimeoutMs);
         // Selection survives the live updates.
         QCOMPARE(table->selectionModel()->selectedRows().size(), 1);
+        // The detail pane shows the selected peer's three connections.
+        auto* detail = window.findChild<PeerDetailWidget*>(QStringLiteral("peerDetail"));
+        QVERIFY(detail);
+        QCOMPARE(detail->peerId(), idB);
+        QTRY_COMPARE_WITH_TIMEOUT(detail->connectionModel()->rowCount(), 3, kTimeoutMs);
+        saveScreenshot(&window, QStringLiteral("peers_tab.png"));
+
+        // Every tab renders; the event log has the connections' "opened"... events.
+        for (int tab = 0; tab < MainWindow::TabCount; ++tab) {
+            window.showTab(MainWindow::Tab(tab));
+            QVERIFY(window.tabWidget(MainWindow::Tab(tab))->isVisible());
+        }
+        window.showTab(MainWindow::EventsTab);
+        auto* events = window.findChild<EventLogView*>(QStringLiteral("eventLogView"));
+        QVERIFY(events);
+        QTRY_VERIFY_WITH_TIMEOUT(events->table()->model()->rowCount() > 0, kTimeoutMs);
+        saveScreenshot(&window, QStringLiteral("events_tab.png"));
+        window.showTab(MainWindow::ConfigTab);
+        saveScreenshot(&window, QStringLiteral("config_tab.png"));
+        window.showTab(MainWindow::OverviewTab);
+        auto* byState = window.findChild<QLabel*>(QStringLiteral("connectionsByStateLabel"));
+        QVERIFY(byState);
+        QTRY_COMPARE_WITH_TIMEOUT(byState->text(),
+                                  QStringLiteral("3 healthy · 0 degraded · 0 failed"), kTimeoutMs);
+        saveScreenshot(&window, QStringLiteral("overview_tab.png"));
+        window.showTab(MainWindow::PeersTab);
 
         auto* statusCounts = window.findChild<QLabel*>(QStringLiteral("statusCountsLabel"));
         QVERIFY(statusCounts);
