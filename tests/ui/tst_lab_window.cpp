@@ -1,0 +1,273 @@
+// The desktop app in lab mode, in a real window on a real X server (Xvfb, started here on a
+// display of its own): three lab peers behind link proxies show up in the peer table with
+// RTTs that match their links' delays, each view is saved as a screenshot (build artifacts),
+// and the real `peerscope --lab 3` binary opens its window and leaves no lab process behind
+// when it is told to stop.
+#include "engine/api/engine.h"
+#include "engine/api/engine_client.h"
+#include "ui/main_window.h"
+#include "ui/models/peer_table_model.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QImage>
+#include <QProcess>
+#include <QScreen>
+#include <QSettings>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace peerscope;
+
+namespace {
+
+constexpr int kLabPeers = 3;
+constexpr int kTimeoutMs = 60000;
+
+QString binary() {
+    return QStringLiteral(PEERSCOPE_BINARY_DIR "/app/peerscope");
+}
+
+QString artifactsDir() {
+    return QStringLiteral(PEERSCOPE_BINARY_DIR "/artifacts/lab");
+}
+
+// Pids of processes whose command line mentions `marker` (the test's own data dir).
+QList<int> processesMentioning(const QString& marker) {
+    QList<int> out;
+    for (const QString& entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        bool isPid = false;
+        const int pid = entry.toInt(&isPid);
+        if (!isPid || pid == getpid())
+            continue;
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+        if (cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().contains(marker.toUtf8()))
+            out << pid;
+    }
+    return out;
+}
+
+// True when an image is more than one flat colour: something was drawn.
+bool hasContent(const QImage& image) {
+    if (image.isNull())
+        return false;
+    const QRgb first = image.pixel(0, 0);
+    for (int y = 0; y < image.height(); y += 7)
+        for (int x = 0; x < image.width(); x += 7)
+            if (image.pixel(x, y) != first)
+                return true;
+    return false;
+}
+
+} // namespace
+
+class TestLabWindow final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        QCOMPARE(QGuiApplication::platformName(), QStringLiteral("xcb"));
+        QVERIFY(QFile::exists(binary()));
+        QVERIFY(settingsDir_.isValid());
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir_.path());
+        QVERIFY(QDir().mkpath(artifactsDir()));
+    }
+
+    void labPeersShowTheirLinksDelays() {
+        QTemporaryDir dataDir;
+        EngineOptions options;
+        options.dataDir = dataDir.path();
+        options.configPath = dataDir.filePath(QStringLiteral("config.json"));
+        options.listenAddrs = {QStringLiteral("/ip4/127.0.0.1/tcp/0")};
+        options.apiEndpoint = std::nullopt;
+        options.labPeers = kLabPeers;
+        options.labExecutable = binary();
+        auto engine = std::make_unique<Engine>(options);
+        const Result<void> started = engine->start();
+        QVERIFY2(started.ok(), started.ok() ? "" : started.errorMessage().c_str());
+
+        {
+            MainWindow window(engine->client());
+            window.resize(1500, 950);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            window.showTab(MainWindow::PeersTab);
+            auto* table = window.findChild<QTableView*>(QStringLiteral("peerTable"));
+            QVERIFY(table);
+            QAbstractItemModel* model = table->model();
+
+            // Every lab peer in the table, each with a measured RTT.
+            auto rttOf = [&](const QString& peerId) -> std::optional<double> {
+                for (int row = 0; row < model->rowCount(); ++row) {
+                    const QModelIndex peer = model->index(row, PeerTableModel::PeerColumn);
+                    if (peer.data(PeerTableModel::PeerIdRole).toString() != peerId)
+                        continue;
+                    const QVariant rtt =
+                        model->index(row, PeerTableModel::RttColumn).data(PeerTableModel::SortRole);
+                    if (rtt.isValid())
+                        return rtt.toDouble();
+                }
+                return std::nullopt;
+            };
+            auto allMeasured = [&] {
+                const NodeSnapshot snapshot = engine->client()->snapshot();
+                if (snapshot.labLinks.size() != kLabPeers || model->rowCount() != kLabPeers)
+                    return false;
+                for (const LabLinkSnapshot& link : snapshot.labLinks)
+                    if (link.peerId.isEmpty() || !rttOf(link.peerId))
+                        return false;
+                return true;
+            };
+            QTRY_VERIFY_WITH_TIMEOUT(allMeasured(), kTimeoutMs);
+            // A few probe rounds, so the smoothed RTTs have settled on the links.
+            QTest::qWait(5000);
+
+            for (const LabLinkSnapshot& link : engine->client()->snapshot().labLinks) {
+                const std::optional<double> rtt = rttOf(link.peerId);
+                QVERIFY(rtt);
+                // A ping crosses the link twice; jitter moves each way, loopback adds little.
+                const double expected = 2 * link.delayMs;
+                const double tolerance = 2 * link.jitterMs + std::max(5.0, 0.15 * expected);
+                qInfo("lab link %d: delay %.0f ms, jitter %.0f ms -> table RTT %.2f ms "
+                      "(expected %.0f +- %.1f)",
+                      link.index, link.delayMs, link.jitterMs, *rtt, expected, tolerance);
+                QVERIFY2(std::abs(*rtt - expected) <= tolerance,
+                         qPrintable(QStringLiteral("link %1: RTT %2 ms, expected %3 +- %4")
+                                        .arg(link.index)
+                                        .arg(*rtt)
+                                        .arg(expected)
+                                        .arg(tolerance)));
+            }
+
+            // A screenshot of every view, from the X server's own pixels.
+            table->selectRow(0);
+            const QStringList names{QStringLiteral("overview"), QStringLiteral("peers"),
+                                    QStringLiteral("events"), QStringLiteral("config"),
+                                    QStringLiteral("lab")};
+            for (int tab = 0; tab < MainWindow::TabCount; ++tab) {
+                window.showTab(MainWindow::Tab(tab));
+                QTest::qWait(1200); // a few ticks: charts and tables redraw
+                const QImage shot = window.screen()->grabWindow(window.winId()).toImage();
+                QVERIFY2(hasContent(shot), qPrintable(names[tab]));
+                const QString path = artifactsDir() + QStringLiteral("/lab_%1.png").arg(names[tab]);
+                QVERIFY(shot.save(path));
+                qInfo("screenshot: %s", qPrintable(path));
+            }
+        }
+        engine.reset(); // stops the lab children
+        QTRY_VERIFY_WITH_TIMEOUT(processesMentioning(dataDir.path()).isEmpty(), 10000);
+    }
+
+    void realBinaryOpensItsWindowAndStopsItsLab() {
+        QTemporaryDir dataDir;
+        QProcess app;
+        app.setProcessChannelMode(QProcess::SeparateChannels);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("xcb"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), dataDir.filePath(QStringLiteral("config")));
+        app.setProcessEnvironment(env);
+        app.start(binary(),
+                  {QStringLiteral("--lab"), QString::number(kLabPeers), QStringLiteral("--listen"),
+                   QStringLiteral("/ip4/127.0.0.1/tcp/0"), QStringLiteral("--api"),
+                   QStringLiteral("off"), QStringLiteral("--data-dir"), dataDir.path()});
+        QVERIFY(app.waitForStarted(10000));
+        auto cleanup = qScopeGuard([&] {
+            if (app.state() != QProcess::NotRunning) {
+                app.kill();
+                app.waitForFinished(5000);
+            }
+        });
+        QByteArray out;
+        QTRY_VERIFY_WITH_TIMEOUT((out += app.readAllStandardOutput()).contains("listening "),
+                                 kTimeoutMs);
+        // The window is on the X server, and the lab's children are running.
+        auto windowShown = [] {
+            QProcess tree;
+            tree.start(QStringLiteral("xwininfo"),
+                       {QStringLiteral("-root"), QStringLiteral("-tree")});
+            return tree.waitForFinished(5000) &&
+                   tree.readAllStandardOutput().contains("\"PeerScope\"");
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(windowShown(), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(processesMentioning(dataDir.path()).size() >= kLabPeers + 1,
+                                 kTimeoutMs);
+
+        ::kill(static_cast<pid_t>(app.processId()), SIGTERM);
+        QVERIFY(app.waitForFinished(15000));
+        QCOMPARE(app.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(app.exitCode(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(processesMentioning(dataDir.path()).isEmpty(), 10000);
+    }
+
+private:
+    QTemporaryDir settingsDir_;
+};
+
+namespace {
+
+// An X server of the test's own, on a free display; stopped when the test ends however it ends.
+class XvfbServer final {
+public:
+    bool start() {
+        int fds[2];
+        if (pipe(fds) != 0)
+            return false;
+        pid_ = fork();
+        if (pid_ == 0) {
+            ::close(fds[0]);
+            const std::string fd = std::to_string(fds[1]);
+            execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", "1600x1000x24",
+                   "-nolisten", "tcp", "-noreset", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        ::close(fds[1]);
+        if (pid_ < 0)
+            return false;
+        // Xvfb writes the display number once it accepts clients.
+        std::string number;
+        char c = 0;
+        while (::read(fds[0], &c, 1) == 1 && c != '\n')
+            number += c;
+        ::close(fds[0]);
+        if (number.empty())
+            return false;
+        display_ = ":" + number;
+        return true;
+    }
+    const std::string& display() const { return display_; }
+    ~XvfbServer() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGTERM);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
+
+private:
+    pid_t pid_ = -1;
+    std::string display_;
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+    XvfbServer xvfb;
+    if (!xvfb.start()) {
+        std::fprintf(stderr, "Xvfb did not start (is the xvfb package installed?)\n");
+        return 1;
+    }
+    setenv("DISPLAY", xvfb.display().c_str(), 1);
+    setenv("QT_QPA_PLATFORM", "xcb", 1); // ctest sets offscreen for the other ui tests
+    QApplication app(argc, argv);
+    TestLabWindow test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_lab_window.moc"
