@@ -1,6 +1,7 @@
 // peerscope: the GUI (default) or the headless engine (--headless).
 #include "command_line.h"
 #include "engine/api/engine.h"
+#include "export_command.h"
 #include "signal_watcher.h"
 
 #include <QCoreApplication>
@@ -48,6 +49,9 @@ int main(int argc, char** argv) {
     QStringList arguments;
     for (int i = 0; i < argc; ++i)
         arguments << QString::fromLocal8Bit(argv[i]);
+    // `peerscope export ...` talks to a running node's API; it starts no engine.
+    if (arguments.size() > 1 && arguments.at(1) == QLatin1String("export"))
+        return runExportCommand(arguments);
 
     std::unique_ptr<QCoreApplication> app;
     // --help names the executable from the application object.

@@ -23,17 +23,60 @@ namespace {
 
 enum class FieldKind { Integer, Seconds, Number, Boolean, Strategy };
 
+constexpr double kManyConnections = 1000000;
+constexpr double kLongSeconds = 31536000; // a year
+
 // One form row: the engine's JSON name (which its messages use), how to show and edit it,
 // and how to read and write it in an EngineConfig. Every value travels as a double.
 struct FieldSpec {
-    const char* group = "";
-    const char* name = "";
-    const char* label = "";
-    const char* help = "";
-    FieldKind kind = FieldKind::Integer;
+    FieldSpec(const char* group, const char* name, const char* label, const char* help)
+        : group(group), name(name), label(label), help(help) {}
+
     // The spin box keeps values within what the type allows (at least the validator's
     // inclusive bound); "must be greater than 0" fields go down to 0 so the engine says why 0
     // is refused. Cross-field rules are the validator's alone.
+    FieldSpec& integer(double from, double to, const char* unit = "") {
+        kind = FieldKind::Integer;
+        minimum = from;
+        maximum = to;
+        suffix = unit;
+        return *this;
+    }
+    FieldSpec& seconds(double from, int places, double singleStep,
+                       const char* textAtMinimum = nullptr) {
+        kind = FieldKind::Seconds;
+        minimum = from;
+        maximum = kLongSeconds;
+        decimals = places;
+        step = singleStep;
+        suffix = " s";
+        minimumText = textAtMinimum;
+        return *this;
+    }
+    FieldSpec& number(double from, double to, int places, double singleStep,
+                      const char* unit = "") {
+        kind = FieldKind::Number;
+        minimum = from;
+        maximum = to;
+        decimals = places;
+        step = singleStep;
+        suffix = unit;
+        return *this;
+    }
+    FieldSpec& boolean() {
+        kind = FieldKind::Boolean;
+        return *this;
+    }
+    FieldSpec& strategy() {
+        kind = FieldKind::Strategy;
+        return *this;
+    }
+
+    const char* group;
+    const char* name;
+    const char* label;
+    const char* help;
+    FieldKind kind = FieldKind::Integer;
     double minimum = 0;
     double maximum = 0;
     int decimals = 0;
@@ -91,300 +134,145 @@ template <typename Value> FieldSpec retry(FieldSpec spec, Value RetryConfig::*me
     return spec;
 }
 
-constexpr double kManyConnections = 1000000;
-constexpr double kLongSeconds = 31536000; // a year
-
 const std::vector<FieldSpec>& fieldSpecs() {
     using C = ConnectionConfig;
     using R = RetryConfig;
-    using K = FieldKind;
     static const std::vector<FieldSpec> specs{
-        connection({.group = "Connection limits",
-                    .name = "max_connections_per_peer",
-                    .label = "Connections per peer, at most",
-                    .help = "The pool never keeps more connections than this to one peer.",
-                    .kind = K::Integer,
-                    .minimum = 1,
-                    .maximum = 1000},
+        connection(FieldSpec("Connection limits", "max_connections_per_peer",
+                             "Connections per peer, at most",
+                             "The pool never keeps more connections than this to one peer.")
+                       .integer(1, 1000),
                    &C::maxConnectionsPerPeer),
-        connection({.group = "Connection limits",
-                    .name = "min_connections_per_peer",
-                    .label = "Connections per peer, at least",
-                    .help = "A peer you dialled is topped up to this many connections; 0 "
-                            "lets the pool drop it.",
-                    .kind = K::Integer,
-                    .minimum = 0,
-                    .maximum = 1000},
+        connection(FieldSpec("Connection limits", "min_connections_per_peer",
+                             "Connections per peer, at least",
+                             "A peer you dialled is topped up to this many connections; 0 lets the "
+                             "pool drop it.")
+                       .integer(0, 1000),
                    &C::minConnectionsPerPeer),
-        connection({.group = "Connection limits",
-                    .name = "max_connections",
-                    .label = "Connections in total",
-                    .help = "Inbound and outbound together; more are refused.",
-                    .kind = K::Integer,
-                    .minimum = 1,
-                    .maximum = kManyConnections},
+        connection(FieldSpec("Connection limits", "max_connections", "Connections in total",
+                             "Inbound and outbound together; more are refused.")
+                       .integer(1, kManyConnections),
                    &C::maxConnections),
-        connection({.group = "Connection limits",
-                    .name = "max_inbound_connections",
-                    .label = "Inbound connections",
-                    .help = "Connections other peers open to this node.",
-                    .kind = K::Integer,
-                    .minimum = 0,
-                    .maximum = kManyConnections},
+        connection(FieldSpec("Connection limits", "max_inbound_connections", "Inbound connections",
+                             "Connections other peers open to this node.")
+                       .integer(0, kManyConnections),
                    &C::maxInboundConnections),
-        connection({.group = "Connection limits",
-                    .name = "max_outbound_connections",
-                    .label = "Outbound connections",
-                    .help = "Connections this node opens.",
-                    .kind = K::Integer,
-                    .minimum = 0,
-                    .maximum = kManyConnections},
+        connection(FieldSpec("Connection limits", "max_outbound_connections",
+                             "Outbound connections", "Connections this node opens.")
+                       .integer(0, kManyConnections),
                    &C::maxOutboundConnections),
-        connection({.group = "Trimming",
-                    .name = "high_water",
-                    .label = "Trim above",
-                    .help = "With more connections than this, the pool closes connections "
-                            "until the low-water mark is reached.",
-                    .kind = K::Integer,
-                    .minimum = 0,
-                    .maximum = kManyConnections,
-                    .suffix = " connections"},
+        connection(FieldSpec("Trimming", "high_water", "Trim above",
+                             "With more connections than this, the pool closes connections until "
+                             "the low-water mark is reached.")
+                       .integer(0, kManyConnections, " connections"),
                    &C::highWater),
-        connection({.group = "Trimming",
-                    .name = "low_water",
-                    .label = "Trim down to",
-                    .help = "Trimming stops at this many connections; it must be below the "
-                            "high-water mark.",
-                    .kind = K::Integer,
-                    .minimum = 0,
-                    .maximum = kManyConnections,
-                    .suffix = " connections"},
-                   &C::lowWater),
-        connection({.group = "Trimming",
-                    .name = "grace_period",
-                    .label = "Grace period",
-                    .help = "A connection younger than this is never trimmed.",
-                    .kind = K::Seconds,
-                    .minimum = 0,
-                    .maximum = kLongSeconds,
-                    .decimals = 1,
-                    .step = 1,
-                    .suffix = " s"},
+        connection(
+            FieldSpec(
+                "Trimming", "low_water", "Trim down to",
+                "Trimming stops at this many connections; it must be below the high-water mark.")
+                .integer(0, kManyConnections, " connections"),
+            &C::lowWater),
+        connection(FieldSpec("Trimming", "grace_period", "Grace period",
+                             "A connection younger than this is never trimmed.")
+                       .seconds(0, 1, 1),
                    &C::gracePeriod),
-        connection({.group = "Timeouts",
-                    .name = "connection_timeout",
-                    .label = "Connection timeout",
-                    .help = "How long one dial attempt (TCP, security and muxer handshakes) may "
-                            "take.",
-                    .kind = K::Seconds,
-                    .minimum = 0,
-                    .maximum = kLongSeconds,
-                    .decimals = 1,
-                    .step = 1,
-                    .suffix = " s"},
-                   &C::connectionTimeout),
-        connection({.group = "Timeouts",
-                    .name = "idle_timeout",
-                    .label = "Idle timeout",
-                    .help = "A connection without streams for this long is closed; 0 keeps idle "
-                            "connections open.",
-                    .kind = K::Seconds,
-                    .minimum = 0,
-                    .maximum = kLongSeconds,
-                    .decimals = 1,
-                    .step = 10,
-                    .suffix = " s",
-                    .minimumText = "never"},
+        connection(
+            FieldSpec("Timeouts", "connection_timeout", "Connection timeout",
+                      "How long one dial attempt (TCP, security and muxer handshakes) may take.")
+                .seconds(0, 1, 1),
+            &C::connectionTimeout),
+        connection(FieldSpec("Timeouts", "idle_timeout", "Idle timeout",
+                             "A connection without streams for this long is closed; 0 keeps idle "
+                             "connections open.")
+                       .seconds(0, 1, 10, "never"),
                    &C::idleTimeout),
-        connection({.group = "Load balancing",
-                    .name = "load_balancing_strategy",
-                    .label = "Strategy",
-                    .help = "How a new stream picks among a peer's connections: in turn, the "
-                            "one with the fewest streams, the healthiest or the fastest.",
-                    .kind = K::Strategy},
+        connection(FieldSpec("Load balancing", "load_balancing_strategy", "Strategy",
+                             "How a new stream picks among a peer's connections: in turn, the one "
+                             "with the fewest streams, the healthiest or the fastest.")
+                       .strategy(),
                    &C::loadBalancingStrategy),
-        connection({.group = "Health monitoring",
-                    .name = "enable_health_monitoring",
-                    .label = "Probe connections",
-                    .help = "Ping every connection on a schedule to measure RTT and health.",
-                    .kind = K::Boolean},
+        connection(FieldSpec("Health monitoring", "enable_health_monitoring", "Probe connections",
+                             "Ping every connection on a schedule to measure RTT and health.")
+                       .boolean(),
                    &C::enableHealthMonitoring),
-        connection({.group = "Health monitoring",
-                    .name = "health_check_interval",
-                    .label = "Probe interval",
-                    .help = "Time between two probes of one connection.",
-                    .kind = K::Seconds,
-                    .minimum = 0,
-                    .maximum = kLongSeconds,
-                    .decimals = 1,
-                    .step = 5,
-                    .suffix = " s"},
+        connection(FieldSpec("Health monitoring", "health_check_interval", "Probe interval",
+                             "Time between two probes of one connection.")
+                       .seconds(0, 1, 5),
                    &C::healthCheckInterval),
-        connection({.group = "Health monitoring",
-                    .name = "ping_timeout",
-                    .label = "Probe timeout",
-                    .help = "A probe without a reply in this time counts as failed.",
-                    .kind = K::Seconds,
-                    .minimum = 0,
-                    .maximum = kLongSeconds,
-                    .decimals = 2,
-                    .step = 0.5,
-                    .suffix = " s"},
+        connection(FieldSpec("Health monitoring", "ping_timeout", "Probe timeout",
+                             "A probe without a reply in this time counts as failed.")
+                       .seconds(0, 2, 0.5),
                    &C::pingTimeout),
-        connection({.group = "Health monitoring",
-                    .name = "adaptive_timeouts",
-                    .label = "Adaptive probe timeout",
-                    .help = "Time a probe out after the retransmission timeout derived from the "
-                            "measured RTT (like TCP's RTO) when that is shorter than the probe "
-                            "timeout.",
-                    .kind = K::Boolean},
-                   &C::adaptiveTimeouts),
-        connection({.group = "Health monitoring",
-                    .name = "unhealthy_checks_before_replace",
-                    .label = "Failed after",
-                    .help = "Unhealthy checks in a row after which a connection counts as "
-                            "failed and is replaced.",
-                    .kind = K::Integer,
-                    .minimum = 1,
-                    .maximum = 1000,
-                    .suffix = " checks"},
+        connection(
+            FieldSpec("Health monitoring", "adaptive_timeouts", "Adaptive probe timeout",
+                      "Time a probe out after the retransmission timeout derived from the measured "
+                      "RTT (like TCP's RTO) when that is shorter than the probe timeout.")
+                .boolean(),
+            &C::adaptiveTimeouts),
+        connection(FieldSpec("Health monitoring", "unhealthy_checks_before_replace", "Failed after",
+                             "Unhealthy checks in a row after which a connection counts as failed "
+                             "and is replaced.")
+                       .integer(1, 1000, " checks"),
                    &C::unhealthyChecksBeforeReplace),
-        connection({.group = "Health monitoring",
-                    .name = "max_failed_streams",
-                    .label = "Failed streams for zero stability",
-                    .help = "The stability score falls with each failed stream and is 0 at this "
-                            "many.",
-                    .kind = K::Integer,
-                    .minimum = 1,
-                    .maximum = 1000000,
-                    .suffix = " streams"},
-                   &C::maxFailedStreams),
-        connection({.group = "Health scoring",
-                    .name = "min_health_threshold",
-                    .label = "Healthy from score",
-                    .help = "A connection scoring below this (0..1) is unhealthy.",
-                    .kind = K::Number,
-                    .minimum = 0,
-                    .maximum = 1,
-                    .decimals = 2,
-                    .step = 0.05},
+        connection(
+            FieldSpec("Health monitoring", "max_failed_streams",
+                      "Failed streams for zero stability",
+                      "The stability score falls with each failed stream and is 0 at this many.")
+                .integer(1, 1000000, " streams"),
+            &C::maxFailedStreams),
+        connection(FieldSpec("Health scoring", "min_health_threshold", "Healthy from score",
+                             "A connection scoring below this (0..1) is unhealthy.")
+                       .number(0, 1, 2, 0.05),
                    &C::minHealthThreshold),
-        connection({.group = "Health scoring",
-                    .name = "latency_weight",
-                    .label = "Latency weight",
-                    .help = "Weight of the latency score in the health score. The three weights "
-                            "are relative; their sum must be above 0.",
-                    .kind = K::Number,
-                    .minimum = 0,
-                    .maximum = 1000,
-                    .decimals = 2,
-                    .step = 0.05},
+        connection(FieldSpec("Health scoring", "latency_weight", "Latency weight",
+                             "Weight of the latency score in the health score. The three weights "
+                             "are relative; their sum must be above 0.")
+                       .number(0, 1000, 2, 0.05),
                    &C::latencyWeight),
-        connection({.group = "Health scoring",
-                    .name = "success_rate_weight",
-                    .label = "Success rate weight",
-                    .help = "Weight of the probe success rate in the health score.",
-                    .kind = K::Number,
-                    .minimum = 0,
-                    .maximum = 1000,
-                    .decimals = 2,
-                    .step = 0.05},
+        connection(FieldSpec("Health scoring", "success_rate_weight", "Success rate weight",
+                             "Weight of the probe success rate in the health score.")
+                       .number(0, 1000, 2, 0.05),
                    &C::successRateWeight),
-        connection({.group = "Health scoring",
-                    .name = "stability_weight",
-                    .label = "Stability weight",
-                    .help = "Weight of stability (few failed streams, little jitter, no failed "
-                            "probes in a row) in the health score.",
-                    .kind = K::Number,
-                    .minimum = 0,
-                    .maximum = 1000,
-                    .decimals = 2,
-                    .step = 0.05},
+        connection(FieldSpec("Health scoring", "stability_weight", "Stability weight",
+                             "Weight of stability (few failed streams, little jitter, no failed "
+                             "probes in a row) in the health score.")
+                       .number(0, 1000, 2, 0.05),
                    &C::stabilityWeight),
-        connection({.group = "Health scoring",
-                    .name = "max_ping_latency_ms",
-                    .label = "Worst latency",
-                    .help = "At or above this smoothed RTT the latency score is 0.",
-                    .kind = K::Number,
-                    .minimum = 0,
-                    .maximum = 3600000,
-                    .decimals = 1,
-                    .step = 50,
-                    .suffix = " ms"},
+        connection(FieldSpec("Health scoring", "max_ping_latency_ms", "Worst latency",
+                             "At or above this smoothed RTT the latency score is 0.")
+                       .number(0, 3600000, 1, 50, " ms"),
                    &C::maxPingLatencyMs),
-        connection({.group = "Health scoring",
-                    .name = "min_ping_success_rate",
-                    .label = "Probe success rate, at least",
-                    .help = "A connection whose probes succeed less often than this (0..1) is "
-                            "unhealthy.",
-                    .kind = K::Number,
-                    .minimum = 0,
-                    .maximum = 1,
-                    .decimals = 2,
-                    .step = 0.05},
-                   &C::minPingSuccessRate),
-        retry({.group = "Dial retries",
-               .name = "max_retries",
-               .label = "Retries",
-               .help = "Attempts after the first failed dial; 0 dials once.",
-               .kind = K::Integer,
-               .minimum = 0,
-               .maximum = 1000},
+        connection(
+            FieldSpec("Health scoring", "min_ping_success_rate", "Probe success rate, at least",
+                      "A connection whose probes succeed less often than this (0..1) is unhealthy.")
+                .number(0, 1, 2, 0.05),
+            &C::minPingSuccessRate),
+        retry(FieldSpec("Dial retries", "max_retries", "Retries",
+                        "Attempts after the first failed dial; 0 dials once.")
+                  .integer(0, 1000),
               &R::maxRetries),
-        retry({.group = "Dial retries",
-               .name = "initial_delay",
-               .label = "First delay",
-               .help = "The wait before the first retry; each further wait is multiplied by the "
-                       "backoff factor.",
-               .kind = K::Seconds,
-               .minimum = 0,
-               .maximum = kLongSeconds,
-               .decimals = 3,
-               .step = 0.05,
-               .suffix = " s"},
+        retry(FieldSpec("Dial retries", "initial_delay", "First delay",
+                        "The wait before the first retry; each further wait is multiplied by the "
+                        "backoff factor.")
+                  .seconds(0, 3, 0.05),
               &R::initialDelay),
-        retry({.group = "Dial retries",
-               .name = "max_delay",
-               .label = "Longest delay",
-               .help = "No wait between retries is longer than this.",
-               .kind = K::Seconds,
-               .minimum = 0,
-               .maximum = kLongSeconds,
-               .decimals = 1,
-               .step = 1,
-               .suffix = " s"},
+        retry(FieldSpec("Dial retries", "max_delay", "Longest delay",
+                        "No wait between retries is longer than this.")
+                  .seconds(0, 1, 1),
               &R::maxDelay),
-        retry({.group = "Dial retries",
-               .name = "backoff_multiplier",
-               .label = "Backoff factor",
-               .help = "Each wait is this many times the one before (1 = constant).",
-               .kind = K::Number,
-               .minimum = 1,
-               .maximum = 100,
-               .decimals = 2,
-               .step = 0.25,
-               .suffix = " ×"},
+        retry(FieldSpec("Dial retries", "backoff_multiplier", "Backoff factor",
+                        "Each wait is this many times the one before (1 = constant).")
+                  .number(1, 100, 2, 0.25, " ×"),
               &R::backoffMultiplier),
-        retry({.group = "Dial retries",
-               .name = "jitter_factor",
-               .label = "Jitter",
-               .help = "Each wait varies randomly by up to this fraction either way (0..1), so "
-                       "many dialers do not retry in step.",
-               .kind = K::Number,
-               .minimum = 0,
-               .maximum = 1,
-               .decimals = 2,
-               .step = 0.05},
+        retry(FieldSpec("Dial retries", "jitter_factor", "Jitter",
+                        "Each wait varies randomly by up to this fraction either way (0..1), so "
+                        "many dialers do not retry in step.")
+                  .number(0, 1, 2, 0.05),
               &R::jitterFactor),
-        connection({.group = "Metrics",
-                    .name = "metrics_peer_label_limit",
-                    .label = "Peers with own metrics label",
-                    .help = "In /metrics, this many peers get their own peer label; the rest are "
-                            "summed up as \"other\".",
-                    .kind = K::Integer,
-                    .minimum = 0,
-                    .maximum = 100000,
-                    .suffix = " peers"},
+        connection(FieldSpec("Metrics", "metrics_peer_label_limit", "Peers with own metrics label",
+                             "In /metrics, this many peers get their own peer label; the rest are "
+                             "summed up as \"other\".")
+                       .integer(0, 100000, " peers"),
                    &C::metricsPeerLabelLimit),
     };
     return specs;

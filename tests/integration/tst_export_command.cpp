@@ -1,0 +1,219 @@
+// `peerscope export` as a script runs it, against a real headless node's control API: every
+// format written and parseable, and clear failures (2 bad usage, 1 node/API/file problems).
+// Needs the app built first (tests/CMakeLists.txt: add_dependencies(tst_export_command peerscope)).
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+
+constexpr int kRunTimeoutMs = 30000;
+
+QString binary() {
+    return QStringLiteral(PEERSCOPE_BINARY_DIR "/app/peerscope");
+}
+
+struct Run {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Run run(const QString& program, const QStringList& arguments, const QByteArray& input = {}) {
+    QProcess process;
+    process.start(program, arguments);
+    Run result;
+    if (!process.waitForStarted(kRunTimeoutMs))
+        return result;
+    if (!input.isEmpty())
+        process.write(input);
+    process.closeWriteChannel();
+    if (!process.waitForFinished(kRunTimeoutMs)) {
+        process.kill();
+        process.waitForFinished(3000);
+        return result;
+    }
+    if (process.exitStatus() == QProcess::NormalExit)
+        result.exitCode = process.exitCode();
+    result.out = QString::fromUtf8(process.readAllStandardOutput());
+    result.err = QString::fromUtf8(process.readAllStandardError());
+    return result;
+}
+
+Run exportRun(const QStringList& arguments) {
+    return run(binary(), QStringList{QStringLiteral("export")} + arguments);
+}
+
+QByteArray readAll(const QString& path) {
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestExportCommand final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY2(QFile::exists(binary()), qPrintable(binary() + " is not built"));
+        QVERIFY(nodeDir_.isValid());
+        QVERIFY(outDir_.isValid());
+        node_.start(binary(),
+                    {"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0",
+                     "--data-dir", nodeDir_.path(), "--config", nodeDir_.filePath("config.json")});
+        QVERIFY(node_.waitForStarted(5000));
+        QByteArray buffer;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                buffer += node_.readAllStandardOutput();
+                return buffer.contains("api http://") && buffer.endsWith('\n');
+            },
+            10000));
+        const QRegularExpressionMatch api =
+            QRegularExpression(QStringLiteral(R"(api http://(127\.0\.0\.1:\d+))"))
+                .match(QString::fromUtf8(buffer));
+        QVERIFY2(api.hasMatch(), buffer.constData());
+        api_ = api.captured(1);
+        const QRegularExpressionMatch id = QRegularExpression(QStringLiteral("/p2p/(12D3KooW\\w+)"))
+                                               .match(QString::fromUtf8(buffer));
+        QVERIFY(id.hasMatch());
+        peerId_ = id.captured(1);
+    }
+
+    void cleanupTestCase() {
+        node_.terminate();
+        node_.waitForFinished(5000);
+    }
+
+    void writesEveryFormat_data() {
+        QTest::addColumn<QString>("format");
+        for (const char* format : {"json", "csv", "prometheus", "pdf"})
+            QTest::newRow(format) << QString::fromLatin1(format);
+    }
+
+    void writesEveryFormat() {
+        QFETCH(QString, format);
+        const QString out = outDir_.filePath(QStringLiteral("report.") + format);
+        const Run exported = exportRun(
+            {"--format", format, "--out", out, "--api", api_, "--data-dir", nodeDir_.path()});
+        QVERIFY2(exported.exitCode == 0, qPrintable(exported.err));
+        QVERIFY(exported.out.isEmpty()); // quiet on success, for scripts
+        const QByteArray bytes = readAll(out);
+        QVERIFY(!bytes.isEmpty());
+        if (format == QLatin1String("json")) {
+            const QJsonObject report = QJsonDocument::fromJson(bytes).object();
+            QCOMPARE(report.value(QStringLiteral("peerId")).toString(), peerId_);
+            for (const char* key :
+                 {"agentVersion", "takenAt", "listenAddrs", "health", "pool", "peers"})
+                QVERIFY2(report.contains(QLatin1String(key)), key);
+        } else if (format == QLatin1String("csv")) {
+            QVERIFY(bytes.startsWith("peer_id,connection_id,"));
+            QCOMPARE(bytes.count("\r\n"), 1); // the header; no peers
+        } else if (format == QLatin1String("prometheus")) {
+            const Run check = run(QStringLiteral("promtool"), {"check", "metrics"}, bytes);
+            QVERIFY2(check.exitCode == 0, qPrintable(check.out + check.err));
+        } else {
+            QVERIFY(bytes.startsWith("%PDF-"));
+            const Run info = run(QStringLiteral("pdfinfo"), {out});
+            QCOMPARE(info.exitCode, 0);
+            QVERIFY(
+                QRegularExpression(QStringLiteral(R"(Pages:\s+[1-9])")).match(info.out).hasMatch());
+            const Run text = run(QStringLiteral("pdftotext"), {out, "-"});
+            QVERIFY2(text.out.contains(peerId_), qPrintable(text.out));
+        }
+    }
+
+    void tokenFileCanBeGiven() {
+        const QString out = outDir_.filePath(QStringLiteral("by-token-file.json"));
+        const Run exported = exportRun({"--format", "json", "--out", out, "--api", api_,
+                                        "--token-file", nodeDir_.filePath("api-token")});
+        QVERIFY2(exported.exitCode == 0, qPrintable(exported.err));
+        QVERIFY(QFile::exists(out));
+    }
+
+    void badUsageExitsWithTwo_data() {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown format") << QStringList{"--format", "xml", "--out", "x"}
+                                        << "--format xml: expected json, csv, prometheus or pdf";
+        QTest::newRow("no format") << QStringList{"--out", "x"} << "--format is required";
+        QTest::newRow("no out") << QStringList{"--format", "json"} << "--out is required";
+        QTest::newRow("out dir missing")
+            << QStringList{"--format", "json", "--out", "/nonexistent/dir/x.json"}
+            << "--out /nonexistent/dir/x.json: the directory /nonexistent/dir does not exist";
+        QTest::newRow("api port") << QStringList{"--format", "json",  "--out",
+                                                 "x",        "--api", "127.0.0.1:99999"}
+                                  << "--api 127.0.0.1:99999: port 99999 out of range 1-65535";
+        QTest::newRow("api shape")
+            << QStringList{"--format", "json", "--out", "x", "--api", "localhost"}
+            << "--api localhost: expected HOST:PORT";
+        QTest::newRow("timeout") << QStringList{"--format", "json", "--out", "x", "--timeout", "0"}
+                                 << "--timeout 0: expected a number of seconds";
+        QTest::newRow("stray argument") << QStringList{"--format", "json", "--out", "x", "extra"}
+                                        << "unexpected argument \"extra\"";
+        QTest::newRow("unknown option")
+            << QStringList{"--format", "json", "--frobnicate"} << "frobnicate";
+    }
+
+    void badUsageExitsWithTwo() {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        const Run exported = exportRun(arguments);
+        QCOMPARE(exported.exitCode, 2);
+        QVERIFY2(exported.err.contains(message), qPrintable(exported.err));
+        QVERIFY(!QFile::exists(QStringLiteral("x")));
+    }
+
+    void apiProblemsExitWithOne() {
+        const QString out = outDir_.filePath(QStringLiteral("never.json"));
+        // A wrong token: the API's 401 and its message.
+        const QString badToken = outDir_.filePath(QStringLiteral("bad-token"));
+        QFile token(badToken);
+        QVERIFY(token.open(QIODevice::WriteOnly));
+        token.write("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n");
+        token.close();
+        Run exported =
+            exportRun({"--format", "csv", "--out", out, "--api", api_, "--token-file", badToken});
+        QCOMPARE(exported.exitCode, 1);
+        QVERIFY2(exported.err.contains(QLatin1String("HTTP 401 missing or wrong bearer token")),
+                 qPrintable(exported.err));
+        // No token file.
+        exported = exportRun({"--format", "json", "--out", out, "--api", api_, "--data-dir",
+                              outDir_.filePath(QStringLiteral("nowhere"))});
+        QCOMPARE(exported.exitCode, 1);
+        QVERIFY2(exported.err.contains(QLatin1String("cannot read the API token")),
+                 qPrintable(exported.err));
+        // Nothing listening.
+        exported = exportRun({"--format", "pdf", "--out", out, "--api", "127.0.0.1:1", "--data-dir",
+                              nodeDir_.path()});
+        QCOMPARE(exported.exitCode, 1);
+        QVERIFY2(exported.err.contains(QLatin1String("cannot reach the PeerScope API at "
+                                                     "http://127.0.0.1:1")),
+                 qPrintable(exported.err));
+        QVERIFY(!QFile::exists(out));
+    }
+
+    void help() {
+        const Run shown = exportRun({"--help"});
+        QCOMPARE(shown.exitCode, 0);
+        QVERIFY(shown.out.startsWith(QLatin1String("Usage: peerscope export")));
+        for (const char* option :
+             {"--format", "--out", "--api", "--data-dir", "--token-file", "--timeout"})
+            QVERIFY2(shown.out.contains(QLatin1String(option)), option);
+    }
+
+private:
+    QTemporaryDir nodeDir_;
+    QTemporaryDir outDir_;
+    QProcess node_;
+    QString api_;
+    QString peerId_;
+};
+
+QTEST_GUILESS_MAIN(TestExportCommand)
+#include "tst_export_command.moc"
