@@ -14,6 +14,7 @@
 #include "engine/health/event_log.h"
 #include "engine/health/health_monitor.h"
 #include "engine/net/connection.h"
+#include "engine/net/epoll_event_dispatcher.h"
 #include "engine/net/host.h"
 #include "engine/pool/connection_pool.h"
 #include "event_waiter.h"
@@ -250,6 +251,9 @@ void scale(int peers) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // As the engine thread does: epoll, not Qt's poll() over every socket on each wakeup.
+    if (qEnvironmentVariable("PEERSCOPE_EVENT_DISPATCHER") != "qt")
+        QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
     QCoreApplication app(argc, argv);
     const int peers = argc > 1 ? std::max(1, std::atoi(argv[1])) : 1000;
     const QString only = argc > 2 ? QString::fromLatin1(argv[2]) : QString();

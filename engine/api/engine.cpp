@@ -2,9 +2,9 @@
 
 #include "engine/api/engine_client.h"
 #include "engine/api/engine_core.h"
+#include "engine/net/epoll_event_dispatcher.h"
 
 #include <QMetaObject>
-
 #include <openssl/crypto.h>
 
 namespace peerscope {
@@ -27,6 +27,15 @@ Result<void> Engine::start() {
     core_ = new EngineCore(options_);
     client_ = std::make_unique<EngineClient>(core_);
     core_->moveToThread(&thread_);
+    // epoll instead of Qt's poll()-based dispatchers: a wakeup then costs what is ready, not
+    // every open socket. PEERSCOPE_EVENT_DISPATCHER=qt keeps Qt's own (to compare, or to debug).
+    if (!thread_.eventDispatcher() && qEnvironmentVariable("PEERSCOPE_EVENT_DISPATCHER") != "qt") {
+        auto* dispatcher = new EpollEventDispatcher;
+        if (dispatcher->isValid())
+            thread_.setEventDispatcher(dispatcher);
+        else
+            delete dispatcher;
+    }
     thread_.start();
     Result<void> started;
     EngineClient* client = client_.get();
