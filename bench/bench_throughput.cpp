@@ -5,6 +5,7 @@
 #include "engine/core/clock.h"
 #include "engine/core/keys.h"
 #include "engine/net/connection.h"
+#include "engine/net/epoll_event_dispatcher.h"
 #include "engine/net/host.h"
 #include "engine/net/perf_service.h"
 #include "event_waiter.h"
@@ -48,6 +49,9 @@ double iperf3GBps() {
 } // namespace
 
 int main(int argc, char** argv) {
+    // As the engine thread does: epoll, not Qt's poll() over every socket on each wakeup.
+    if (qEnvironmentVariable("PEERSCOPE_EVENT_DISPATCHER") != "qt")
+        QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
     QCoreApplication app(argc, argv);
     const std::uint64_t mebibytes = argc > 1 ? std::max(1, std::atoi(argv[1])) : 2048;
     SteadyClock clock;

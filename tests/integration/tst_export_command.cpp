@@ -92,8 +92,11 @@ private Q_SLOTS:
 
     void writesEveryFormat_data() {
         QTest::addColumn<QString>("format");
-        for (const char* format : {"json", "csv", "prometheus", "pdf"})
+        for (const char* format : {"json", "csv", "prometheus"})
             QTest::newRow(format) << QString::fromLatin1(format);
+#ifdef PEERSCOPE_WITH_UI // the PDF is drawn by the UI library; the sanitizer build has none
+        QTest::newRow("pdf") << QStringLiteral("pdf");
+#endif
     }
 
     void writesEveryFormat() {
@@ -189,8 +192,8 @@ private Q_SLOTS:
         QVERIFY2(exported.err.contains(QLatin1String("cannot read the API token")),
                  qPrintable(exported.err));
         // Nothing listening.
-        exported = exportRun({"--format", "pdf", "--out", out, "--api", "127.0.0.1:1", "--data-dir",
-                              nodeDir_.path()});
+        exported = exportRun({"--format", "json", "--out", out, "--api", "127.0.0.1:1",
+                              "--data-dir", nodeDir_.path()});
         QCOMPARE(exported.exitCode, 1);
         QVERIFY2(exported.err.contains(QLatin1String("cannot reach the PeerScope API at "
                                                      "http://127.0.0.1:1")),
