@@ -100,8 +100,13 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
         QStringLiteral("Lab mode: start N local PeerScope peers (1-50), each behind a link proxy "
                        "with its own delay, jitter, loss and rate, and connect to them."),
         QStringLiteral("N"));
+    const QCommandLineOption tick(
+        QStringLiteral("tick"),
+        QStringLiteral("How often the engine publishes a snapshot to the window, per second "
+                       "(1-20). Default: 4"),
+        QStringLiteral("hz"));
     parser.addOptions(
-        {headless, listen, dial, identity, dataDir, config, api, noMuxerInNoise, lab});
+        {headless, listen, dial, identity, dataDir, config, api, noMuxerInNoise, lab, tick});
 
     if (!parser.parse(arguments)) {
         parsed.unknownOption = !parser.unknownOptionNames().isEmpty();
@@ -149,6 +154,15 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
             return fail(
                 QStringLiteral("--lab %1: expected a number of lab peers from 1 to 50").arg(value));
         result.engine.labPeers = peers;
+    }
+    if (parser.isSet(tick)) {
+        const QString value = parser.value(tick);
+        bool isNumber = false;
+        const int hz = value.toInt(&isNumber);
+        if (!isNumber || hz < 1 || hz > 20)
+            return fail(
+                QStringLiteral("--tick %1: expected snapshots per second from 1 to 20").arg(value));
+        result.engine.snapshotInterval = std::chrono::milliseconds(1000 / hz);
     }
     if (parser.isSet(api)) {
         const QString value = parser.value(api);

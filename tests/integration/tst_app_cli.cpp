@@ -172,6 +172,10 @@ private Q_SLOTS:
         QTest::newRow("api bad port") << QStringList{"--headless", "--api", "127.0.0.1:70000"}
                                       << "--api 127.0.0.1:70000: port 70000 out of range 0-65535";
         QTest::newRow("missing value") << QStringList{"--headless", "--listen"} << "--listen";
+        QTest::newRow("tick zero") << QStringList{"--headless", "--tick", "0"}
+                                   << "--tick 0: expected snapshots per second from 1 to 20";
+        QTest::newRow("tick words") << QStringList{"--headless", "--tick", "fast"}
+                                    << "--tick fast: expected snapshots per second from 1 to 20";
         QTest::newRow("empty data dir")
             << QStringList{"--headless", "--data-dir", ""} << "--data-dir: the path is empty";
         QTest::newRow("empty config path")
