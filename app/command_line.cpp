@@ -1,5 +1,6 @@
 #include "command_line.h"
 
+#include "api_endpoint.h"
 #include "engine/core/multiaddr.h"
 
 #include <QCommandLineParser>
@@ -19,32 +20,6 @@ QString multiaddrError(const QString& option, const QStringList& values) {
             return QStringLiteral("--%1 %2: %3")
                 .arg(option, value, QString::fromStdString(parsed.errorMessage()));
     }
-    return {};
-}
-
-// "HOST:PORT" with an IP literal (IPv6 in brackets) or localhost; empty when valid.
-QString apiEndpointError(const QString& value) {
-    static const QRegularExpression pattern(QStringLiteral(R"(^(\[[^\]]*\]|[^:\[\]]+):(\d+)$)"));
-    const QRegularExpressionMatch match = pattern.match(value);
-    if (!match.hasMatch())
-        return QStringLiteral(
-                   "--api %1: expected HOST:PORT (e.g. 127.0.0.1:5080 or [::1]:5080) or off")
-            .arg(value);
-    QString host = match.captured(1);
-    const bool bracketed = host.startsWith(QLatin1Char('['));
-    if (bracketed)
-        host = host.mid(1, host.size() - 2);
-    QHostAddress address;
-    if (host != QLatin1String("localhost") &&
-        (!address.setAddress(host) ||
-         bracketed != (address.protocol() == QAbstractSocket::IPv6Protocol)))
-        return QStringLiteral("--api %1: \"%2\" is not an %3 address")
-            .arg(value, host, bracketed ? QStringLiteral("IPv6") : QStringLiteral("IP"));
-    bool ok = false;
-    const uint port = match.captured(2).toUInt(&ok);
-    if (!ok || port > 65535 || match.capturedLength(2) > 5)
-        return QStringLiteral("--api %1: port %2 out of range 0-65535")
-            .arg(value, match.captured(2));
     return {};
 }
 
@@ -169,7 +144,8 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
         if (value == QLatin1String("off")) {
             result.engine.apiEndpoint.reset();
         } else {
-            if (QString error = apiEndpointError(value); !error.isEmpty())
+            if (QString error = parseApiEndpoint(value, 0, nullptr, QStringLiteral("off"));
+                !error.isEmpty())
                 return fail(error);
             result.engine.apiEndpoint = value;
         }

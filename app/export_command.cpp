@@ -1,5 +1,7 @@
 #include "export_command.h"
 
+#include "api_endpoint.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
@@ -69,30 +71,13 @@ QString defaultDataDir() {
         .filePath(QStringLiteral("peerscope"));
 }
 
-// "HOST:PORT" with an IP literal (IPv6 in brackets) or localhost, as `peerscope --api` takes it.
-QString parseApiEndpoint(const QString& value, ExportRequest* request) {
-    static const QRegularExpression pattern(QStringLiteral(R"(^(\[[^\]]*\]|[^:\[\]]+):(\d+)$)"));
-    const QRegularExpressionMatch match = pattern.match(value);
-    if (!match.hasMatch())
-        return QStringLiteral("--api %1: expected HOST:PORT (e.g. 127.0.0.1:5080 or [::1]:5080)")
-            .arg(value);
-    QString host = match.captured(1);
-    const bool bracketed = host.startsWith(QLatin1Char('['));
-    if (bracketed)
-        host = host.mid(1, host.size() - 2);
-    QHostAddress address;
-    if (host != QLatin1String("localhost") &&
-        (!address.setAddress(host) ||
-         bracketed != (address.protocol() == QAbstractSocket::IPv6Protocol)))
-        return QStringLiteral("--api %1: \"%2\" is not an %3 address")
-            .arg(value, host, bracketed ? QStringLiteral("IPv6") : QStringLiteral("IP"));
-    bool ok = false;
-    const uint port = match.captured(2).toUInt(&ok);
-    if (!ok || port == 0 || port > 65535 || match.capturedLength(2) > 5)
-        return QStringLiteral("--api %1: port %2 out of range 1-65535")
-            .arg(value, match.captured(2));
-    request->apiHost = bracketed ? QStringLiteral("[%1]").arg(host) : host;
-    request->apiPort = static_cast<quint16>(port);
+// The node's API address; port 0 would mean "any", which cannot be connected to.
+QString readApiOption(const QString& value, ExportRequest* request) {
+    ApiEndpoint endpoint;
+    if (QString error = parseApiEndpoint(value, 1, &endpoint); !error.isEmpty())
+        return error;
+    request->apiHost = endpoint.host;
+    request->apiPort = endpoint.port;
     return {};
 }
 
@@ -179,7 +164,7 @@ ParsedExport parseExportArguments(const QStringList& arguments) {
 
     request.apiHost = QStringLiteral("127.0.0.1");
     if (parser.isSet(api))
-        if (QString error = parseApiEndpoint(parser.value(api), &request); !error.isEmpty())
+        if (QString error = readApiOption(parser.value(api), &request); !error.isEmpty())
             return fail(error);
     for (const QCommandLineOption& pathOption : {dataDir, tokenFile})
         if (parser.isSet(pathOption) && parser.value(pathOption).isEmpty())
