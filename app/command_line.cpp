@@ -4,8 +4,6 @@
 #include "engine/core/multiaddr.h"
 
 #include <QCommandLineParser>
-#include <QHostAddress>
-#include <QRegularExpression>
 #include <cstdio>
 
 namespace peerscope {
