@@ -3,6 +3,7 @@
 // visible as events. Real engines on loopback.
 #include "engine/api/engine.h"
 #include "engine/api/engine_client.h"
+#include "support/loopback_engine.h"
 
 #include <QFile>
 #include <QSignalSpy>
@@ -16,15 +17,6 @@ using namespace peerscope;
 namespace {
 
 constexpr int kTimeoutMs = 10000;
-
-EngineOptions loopbackOptions(const QTemporaryDir& dir) {
-    EngineOptions options;
-    options.dataDir = dir.path();
-    options.configPath = dir.filePath(QStringLiteral("config.json"));
-    options.listenAddrs = {QStringLiteral("/ip4/127.0.0.1/tcp/0")};
-    options.apiEndpoint = std::nullopt;
-    return options;
-}
 
 // Every event the client has emitted so far, flattened.
 QList<EventSnapshot> collected(const QSignalSpy& spy) {
@@ -50,8 +42,8 @@ private Q_SLOTS:
     void init() {
         dirA_ = std::make_unique<QTemporaryDir>();
         dirB_ = std::make_unique<QTemporaryDir>();
-        a_ = std::make_unique<Engine>(loopbackOptions(*dirA_));
-        b_ = std::make_unique<Engine>(loopbackOptions(*dirB_));
+        a_ = std::make_unique<Engine>(test::loopbackOptions(*dirA_));
+        b_ = std::make_unique<Engine>(test::loopbackOptions(*dirB_));
         QVERIFY(a_->start().ok());
         QVERIFY(b_->start().ok());
     }

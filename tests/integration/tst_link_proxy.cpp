@@ -10,6 +10,7 @@
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
 #include "engine/net/perf_service.h"
+#include "support/loopback_engine.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -32,15 +33,6 @@ constexpr int kTimeoutMs = 15000;
 // Loopback and the engines add well under a millisecond, but this machine is shared: leave
 // room for scheduling delays on top of the configured link delay.
 constexpr double kMarginMs = 60;
-
-EngineOptions loopbackOptions(const QTemporaryDir& dir) {
-    EngineOptions options;
-    options.dataDir = dir.path();
-    options.configPath = dir.filePath(QStringLiteral("config.json"));
-    options.listenAddrs = {QStringLiteral("/ip4/127.0.0.1/tcp/0")};
-    options.apiEndpoint = std::nullopt;
-    return options;
-}
 
 // Waits in a real event loop: the proxy lives on this thread, and QTest::qWaitFor sleeps
 // 10 ms between rounds of events, which would add up to 10 ms to every hop through it.
@@ -117,8 +109,8 @@ private Q_SLOTS:
     void init() {
         dirA_ = std::make_unique<QTemporaryDir>();
         dirB_ = std::make_unique<QTemporaryDir>();
-        a_ = std::make_unique<Engine>(loopbackOptions(*dirA_));
-        b_ = std::make_unique<Engine>(loopbackOptions(*dirB_));
+        a_ = std::make_unique<Engine>(test::loopbackOptions(*dirA_));
+        b_ = std::make_unique<Engine>(test::loopbackOptions(*dirB_));
         QVERIFY(a_->start().ok());
         QVERIFY(b_->start().ok());
         peerB_ = b_->client()->snapshot().peerId;

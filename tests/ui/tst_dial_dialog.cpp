@@ -3,6 +3,7 @@
 #include "engine/core/keys.h"
 #include "engine/core/multiaddr.h"
 #include "engine/core/peer_id.h"
+#include "support/loopback_engine.h"
 #include "ui/dialogs/dial_dialog.h"
 
 #include <QLabel>
@@ -22,22 +23,6 @@ using namespace peerscope;
 namespace {
 
 constexpr int kTimeoutMs = 15000;
-
-EngineOptions loopbackOptions(const QTemporaryDir& dataDir) {
-    EngineOptions options;
-    options.dataDir = dataDir.path();
-    options.configPath = dataDir.filePath(QStringLiteral("config.json")); // not the user's
-    options.listenAddrs = {QStringLiteral("/ip4/127.0.0.1/tcp/0")};
-    options.apiEndpoint = std::nullopt;
-    return options;
-}
-
-QString loopbackAddr(const Engine& engine) {
-    for (const QString& addr : engine.announcedAddrs())
-        if (addr.startsWith(QLatin1String("/ip4/127.0.0.1/")))
-            return addr;
-    return engine.announcedAddrs().value(0);
-}
 
 // A loopback port nothing listens on. Below the ephemeral range: a dial to a free port in
 // that range can be given the same port as its own source and connect to itself.
@@ -88,8 +73,8 @@ private Q_SLOTS:
 
         for (auto* dir : {&dirA_, &dirB_})
             QVERIFY(dir->isValid());
-        engineA_ = std::make_unique<Engine>(loopbackOptions(dirA_));
-        engineB_ = std::make_unique<Engine>(loopbackOptions(dirB_));
+        engineA_ = std::make_unique<Engine>(test::loopbackOptions(dirA_));
+        engineB_ = std::make_unique<Engine>(test::loopbackOptions(dirB_));
         const Result<void> startedA = engineA_->start();
         QVERIFY2(startedA.ok(), startedA.ok() ? "" : startedA.errorMessage().c_str());
         const Result<void> startedB = engineB_->start();
@@ -223,7 +208,7 @@ private Q_SLOTS:
         QVERIFY(dialog.isVisible());
         QVERIFY(!dialog.isDialling());
 
-        const QString address = loopbackAddr(*engineB_);
+        const QString address = test::loopbackAddr(*engineB_);
         QVERIFY(address.contains(idB_));
         edit->setText(address);
         QVERIFY(dial->isEnabled());

@@ -1,5 +1,6 @@
 #include "engine/api/engine.h"
 #include "engine/api/engine_client.h"
+#include "support/loopback_engine.h"
 #include "ui/dialogs/dial_dialog.h"
 #include "ui/main_window.h"
 #include "ui/models/connection_table_model.h"
@@ -29,23 +30,6 @@ namespace {
 
 constexpr int kTimeoutMs = 10000;
 
-EngineOptions loopbackOptions(const QTemporaryDir& dataDir) {
-    EngineOptions options;
-    options.dataDir = dataDir.path();
-    options.configPath = dataDir.filePath(QStringLiteral("config.json")); // not the user's
-    options.listenAddrs = {QStringLiteral("/ip4/127.0.0.1/tcp/0")};
-    options.apiEndpoint = std::nullopt;
-    return options;
-}
-
-QString firstLoopbackAddr(const Engine& engine) {
-    for (const QString& addr : engine.announcedAddrs()) {
-        if (addr.startsWith(QLatin1String("/ip4/127.0.0.1/")))
-            return addr;
-    }
-    return engine.announcedAddrs().value(0);
-}
-
 } // namespace
 
 class TestMainWindow final : public QObject {
@@ -68,8 +52,8 @@ private Q_SLOTS:
         QVERIFY(configB.open(QIODevice::WriteOnly));
         configB.write(R"({"connection": {"min_connections_per_peer": 0}})");
         configB.close();
-        engineA_ = std::make_unique<Engine>(loopbackOptions(dirA_));
-        engineB_ = std::make_unique<Engine>(loopbackOptions(dirB_));
+        engineA_ = std::make_unique<Engine>(test::loopbackOptions(dirA_));
+        engineB_ = std::make_unique<Engine>(test::loopbackOptions(dirB_));
         const Result<void> startedA = engineA_->start();
         QVERIFY2(startedA.ok(), startedA.ok() ? "" : startedA.errorMessage().c_str());
         const Result<void> startedB = engineB_->start();
@@ -111,7 +95,7 @@ private Q_SLOTS:
         // B dials A: A's window gets B as an inbound peer on a following tick.
         bool dialed = false;
         QString dialError;
-        engineB_->client()->dial(firstLoopbackAddr(*engineA_), this,
+        engineB_->client()->dial(test::loopbackAddr(*engineA_), this,
                                  [&](const DialOutcome& outcome) {
                                      dialed = outcome.ok;
                                      dialError = outcome.error;
@@ -133,7 +117,7 @@ private Q_SLOTS:
         DialDialog* dialog = nullptr;
         QTRY_VERIFY((dialog = window.findChild<DialDialog*>(QStringLiteral("dialDialog"))) &&
                     dialog->isVisible());
-        dialog->setAddress(firstLoopbackAddr(*engineB_));
+        dialog->setAddress(test::loopbackAddr(*engineB_));
         QVERIFY(QTest::qWaitForWindowExposed(dialog));
         saveScreenshot(dialog, QStringLiteral("dial_dialog.png"));
         auto* dialButton = dialog->findChild<QPushButton*>(QStringLiteral("dialButton"));
