@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QEvent>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -13,6 +14,7 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace peerscope {
 
@@ -30,6 +32,33 @@ void setTextIfChanged(QLabel* label, const QString& text) {
     // setText() re-lays out and clears a selection the user may be making.
     if (label->text() != text)
         label->setText(text);
+}
+
+// For the figures that change on every tick (byte totals): the label gets a fixed size that
+// only ever grows to fit. setText() on a label that may resize asks every layout up to the
+// window to recompute, and the tab widget then repaints the whole page, group box frames and
+// all; a fixed-size label only repaints itself.
+void setValueText(QLabel* label, const QString& text) {
+    if (label->text() == text)
+        return;
+    label->setText(text);
+    const bool fixed = label->minimumSize() == label->maximumSize();
+    // Most values fit the room the label has already: measuring the text is much cheaper than
+    // the label's size hint (a text document: the label is selectable).
+    constexpr int kSlack = 2;
+    if (fixed &&
+        label->fontMetrics().horizontalAdvance(text) + kSlack <= label->contentsRect().width())
+        return;
+    const QSize hint = label->sizeHint();
+    if (!fixed || hint.width() > label->width() || hint.height() != label->height())
+        label->setFixedSize(std::max(hint.width(), fixed ? label->width() : 0), hint.height());
+}
+
+bool isRelayed(const ConnectionSnapshot& connection) {
+    // Counted for every connection on every tick: the single-character scan rules out almost
+    // every direct address before the substring search.
+    const QStringView address(connection.remoteAddr);
+    return address.contains(u'-') && address.contains(u"/p2p-circuit");
 }
 
 QString humanBytes(quint64 bytes) {
@@ -170,45 +199,68 @@ void NodeOverviewWidget::applySnapshot(const NodeSnapshot& snapshot) {
     setTextIfChanged(agentLabel_,
                      snapshot.agentVersion.isEmpty() ? QStringLiteral("—") : snapshot.agentVersion);
 
+    bool addressesChanged = !addressesShown_;
     if (!addressesShown_ || snapshot.listenAddrs != listenAddrs_) {
         listenAddrs_ = snapshot.listenAddrs;
         setAddresses(listenList_, listenAddrs_, tr("Not listening"));
+        addressesChanged = true;
     }
     if (!addressesShown_ || snapshot.observedAddrs != observedAddrs_) {
         observedAddrs_ = snapshot.observedAddrs;
         setAddresses(observedList_, observedAddrs_, tr("None reported yet"));
+        addressesChanged = true;
     }
     addressesShown_ = true;
 
-    int connections = 0;
-    for (const PeerSnapshot& peer : snapshot.peers)
-        connections += static_cast<int>(peer.connections.size());
+    // One pass over the peers for every count below.
     int peers = 0;
-    for (const PeerSnapshot& peer : snapshot.peers)
-        peers += peer.connections.isEmpty() ? 0 : 1;
-    const QLocale locale;
-    setTextIfChanged(peersLabel_, locale.toString(peers));
-    setTextIfChanged(connectionsLabel_, locale.toString(connections));
-    setTextIfChanged(streamsLabel_, locale.toString(snapshot.openStreams));
-    setTextIfChanged(bytesInLabel_, humanBytes(snapshot.counters.bytesIn));
-    setTextIfChanged(bytesOutLabel_, humanBytes(snapshot.counters.bytesOut));
-
-    int direct = 0, relayed = 0;
-    for (const PeerSnapshot& peer : snapshot.peers)
+    int connections = 0;
+    int relayed = 0;
+    for (const PeerSnapshot& peer : snapshot.peers) {
+        if (peer.connections.isEmpty())
+            continue;
+        ++peers;
+        connections += static_cast<int>(peer.connections.size());
         for (const ConnectionSnapshot& connection : peer.connections)
-            ++(connection.remoteAddr.contains(QLatin1String("/p2p-circuit")) ? relayed : direct);
+            relayed += isRelayed(connection) ? 1 : 0;
+    }
+    const int direct = connections - relayed;
+    const QLocale locale;
+    setValueText(peersLabel_, locale.toString(peers));
+    setValueText(connectionsLabel_, locale.toString(connections));
+    setValueText(streamsLabel_, locale.toString(snapshot.openStreams));
+    setValueText(bytesInLabel_, humanBytes(snapshot.counters.bytesIn));
+    setValueText(bytesOutLabel_, humanBytes(snapshot.counters.bytesOut));
+
     const HealthSummary& health = snapshot.health;
-    setTextIfChanged(byStateLabel_, tr("%1 healthy · %2 degraded · %3 failed")
-                                        .arg(health.healthy)
-                                        .arg(health.degraded)
-                                        .arg(health.failed));
-    setTextIfChanged(byPathLabel_, tr("%1 direct · %2 relayed").arg(direct).arg(relayed));
-    setTextIfChanged(
+    setValueText(byStateLabel_, tr("%1 healthy · %2 degraded · %3 failed")
+                                    .arg(health.healthy)
+                                    .arg(health.degraded)
+                                    .arg(health.failed));
+    setValueText(byPathLabel_, tr("%1 direct · %2 relayed").arg(direct).arg(relayed));
+    setValueText(
         averageHealthLabel_,
         health.monitoring
             ? locale.toString(health.averageHealth, 'f', 2)
             : tr("%1 (monitoring off)").arg(locale.toString(health.averageHealth, 'f', 2)));
-    setTextIfChanged(reachabilityLabel_, reachabilityText(snapshot));
+    // It only reads the addresses (parsing each one): worked out again when they change.
+    if (addressesChanged)
+        setTextIfChanged(reachabilityLabel_, reachabilityText(snapshot));
+}
+
+void NodeOverviewWidget::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    // The fixed sizes of the value labels were measured in the old font: let them fit again.
+    if (event->type() != QEvent::FontChange && event->type() != QEvent::StyleChange)
+        return;
+    for (QLabel* label : {peersLabel_, connectionsLabel_, streamsLabel_, bytesInLabel_,
+                          bytesOutLabel_, byStateLabel_, byPathLabel_, averageHealthLabel_}) {
+        label->setMinimumSize(0, 0);
+        label->setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX);
+        const QString text = label->text();
+        label->clear();
+        setValueText(label, text);
+    }
 }
 
 QString NodeOverviewWidget::reachabilityText(const NodeSnapshot& snapshot) {

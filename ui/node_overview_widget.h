@@ -30,6 +30,9 @@ public:
 Q_SIGNALS:
     void peerIdCopied(const QString& peerId);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void copyPeerId();
     static QListWidget* makeAddressList(const QString& objectName);

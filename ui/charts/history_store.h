@@ -3,19 +3,22 @@
 #include "engine/api/snapshot.h"
 #include "ui/charts/series_history.h"
 
-#include <QHash>
 #include <QString>
 #include <cstddef>
+#include <unordered_map>
+#include <vector>
 
 namespace peerscope {
 
 // The UI-side history behind every chart, fed with each NodeSnapshot on the GUI thread:
 // the node's bytes/s in and out (from the deltas of its byte totals), and per connection its
 // smoothed RTT, jitter and 1 s rates in and out, plus per peer the sum of its connections'
-// rates. One apply() costs O(connections) with a few hash lookups and ring-buffer writes per
-// connection; nothing is redrawn here. A connection (or peer) absent from the snapshots is
-// kept for `closedRetentionMs` so its charts stay readable, then dropped: memory is bounded
-// by what is open plus what closed recently.
+// rates. One apply() costs O(connections) with a few ring-buffer writes per connection: each
+// history is looked for where the previous snapshot had it (the engine lists connections in
+// a stable order), with a hash lookup only for what moved or is new; nothing is redrawn here.
+// A connection (or peer) absent from the snapshots is kept for `closedRetentionMs` so its
+// charts stay readable, then dropped: memory is bounded by what is open plus what closed
+// recently.
 class HistoryStore final {
 public:
     static constexpr qint64 kDefaultClosedRetentionMs = 5 * 60 * 1000;
@@ -27,14 +30,12 @@ public:
         SeriesHistory rateIn;   // bytes/s over the last second
         SeriesHistory rateOut;
         qint64 closedAtMs = -1; // takenAt of the first snapshot without it; -1 while open
-        quint64 seenInApply = 0;
     };
 
     struct PeerHistory {
         SeriesHistory rateIn; // sum over the peer's open connections
         SeriesHistory rateOut;
         qint64 closedAtMs = -1; // the first snapshot in which it had no connection
-        quint64 seenInApply = 0;
     };
 
     explicit HistoryStore(qint64 closedRetentionMs = kDefaultClosedRetentionMs);
@@ -65,15 +66,38 @@ public:
     void clear();
 
 private:
+    // A history and its key, in the lists below.
+    struct ConnectionRef {
+        quint64 id;
+        ConnectionHistory* history;
+    };
+    struct PeerRef {
+        QString peerId;
+        PeerHistory* history;
+    };
+
     void sampleGlobal(const NodeSnapshot& snapshot, qint64 nowMs);
+    ConnectionHistory& connectionAt(std::size_t position, quint64 id, const QString& peerId,
+                                    bool& inOrder);
+    PeerHistory& peerAt(std::size_t position, const QString& peerId, bool& inOrder);
+    void noteClosed(qint64 nowMs);
     void sweep(qint64 nowMs);
 
     qint64 closedRetentionMs_;
     SeriesHistory globalIn_;
     SeriesHistory globalOut_;
-    QHash<quint64, ConnectionHistory> connections_;
-    QHash<QString, PeerHistory> peers_;
-    quint64 applies_ = 0;
+    // Node-based maps: a history stays at its address until erased, so the order and closed
+    // lists can point at it.
+    std::unordered_map<quint64, ConnectionHistory> connections_;
+    std::unordered_map<QString, PeerHistory> peers_;
+    // What the previous snapshot listed, in its order: where each history is looked for first.
+    std::vector<ConnectionRef> openConnections_;
+    std::vector<PeerRef> openPeers_;
+    std::vector<ConnectionRef> seenConnections_; // filled by apply(), then swapped in
+    std::vector<PeerRef> seenPeers_;
+    // Closed within the retention: the only histories sweep() looks at.
+    std::vector<ConnectionRef> closedConnections_;
+    std::vector<PeerRef> closedPeers_;
     qint64 latestMs_ = -1;
     // The previous snapshot's totals, for the global rates.
     qint64 previousMs_ = -1;

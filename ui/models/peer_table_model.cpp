@@ -5,7 +5,9 @@
 #include <QFontDatabase>
 #include <QLocale>
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <utility>
 
 namespace peerscope {
 
@@ -23,7 +25,7 @@ bool lessById(const PeerSnapshot& peer, const QString& id) {
 }
 
 bool isRelayed(const ConnectionSnapshot& connection) {
-    return connection.remoteAddr.contains(QLatin1String("/p2p-circuit"));
+    return QStringView(connection.remoteAddr).contains(u"/p2p-circuit");
 }
 
 PeerTableModel::HealthState healthStateOf(const QString& state) {
@@ -179,17 +181,29 @@ int PeerTableModel::rowOfPeer(const QString& peerId) const {
     return rowOfPeer_.value(peerId, -1);
 }
 
-PeerTableModel::PeerFigures PeerTableModel::figuresOf(const PeerSnapshot& peer) {
+PeerTableModel::PeerFigures PeerTableModel::figuresOf(const PeerSnapshot& peer,
+                                                      const PeerFigures* sameConnections) {
     PeerFigures figures;
-    figures.connections = static_cast<int>(peer.connections.size());
+    // Direction and path depend only on the connections' ids, addresses and directions: when
+    // those are the row's already, the string tests are not run again.
+    if (sameConnections) {
+        figures.connections = sameConnections->connections;
+        figures.inbound = sameConnections->inbound;
+        figures.outbound = sameConnections->outbound;
+        figures.relayedConnections = sameConnections->relayedConnections;
+    } else {
+        figures.connections = static_cast<int>(peer.connections.size());
+        for (const ConnectionSnapshot& connection : peer.connections) {
+            if (connection.direction == QLatin1String("inbound"))
+                figures.inbound = true;
+            else
+                figures.outbound = true;
+            if (isRelayed(connection))
+                ++figures.relayedConnections;
+        }
+    }
     bool first = true;
     for (const ConnectionSnapshot& connection : peer.connections) {
-        if (connection.direction == QLatin1String("inbound"))
-            figures.inbound = true;
-        else
-            figures.outbound = true;
-        if (isRelayed(connection))
-            ++figures.relayedConnections;
         if (connection.rttSmoothedMs &&
             (!figures.rttMs || *connection.rttSmoothedMs < *figures.rttMs))
             figures.rttMs = connection.rttSmoothedMs;
@@ -211,15 +225,16 @@ PeerTableModel::PeerFigures PeerTableModel::figuresOf(const PeerSnapshot& peer) 
     return figures;
 }
 
-quint32 PeerTableModel::changedColumns(const Row& before, const Row& after) {
+quint32 PeerTableModel::changedColumns(const Row& before, const PeerSnapshot& peer,
+                                       const PeerFigures& b, const RttHistory& rtt,
+                                       bool sameConnections) {
     const PeerFigures& a = before.figures;
-    const PeerFigures& b = after.figures;
     // The state tints the whole row.
     if (a.state != b.state)
         return bit(ColumnCount) - 1;
     quint32 changed = 0;
-    if (before.peer.agentVersion != after.peer.agentVersion ||
-        before.peer.protocolVersion != after.peer.protocolVersion)
+    if (before.peer->agentVersion != peer.agentVersion ||
+        before.peer->protocolVersion != peer.protocolVersion)
         changed |= bit(AgentColumn);
     if (a.connections != b.connections)
         changed |= bit(ConnectionsColumn);
@@ -227,8 +242,8 @@ quint32 PeerTableModel::changedColumns(const Row& before, const Row& after) {
         changed |= bit(DirectionColumn);
     if (a.relayedConnections != b.relayedConnections || a.connections != b.connections)
         changed |= bit(PathColumn);
-    if (a.rttMs != b.rttMs || a.rttSmoothed != b.rttSmoothed ||
-        before.rtt.trend() != after.rtt.trend() || (before.rtt.count < 2) != (after.rtt.count < 2))
+    if (a.rttMs != b.rttMs || a.rttSmoothed != b.rttSmoothed || before.rtt.trend() != rtt.trend() ||
+        (before.rtt.count < 2) != (rtt.count < 2))
         changed |= bit(RttColumn);
     if (a.health != b.health)
         changed |= bit(HealthColumn);
@@ -238,9 +253,9 @@ quint32 PeerTableModel::changedColumns(const Row& before, const Row& after) {
         changed |= bit(RateOutColumn);
     if (a.streams != b.streams)
         changed |= bit(StreamsColumn);
-    if (before.peer.protocols != after.peer.protocols)
+    if (before.peer->protocols != peer.protocols)
         changed |= bit(ProtocolsColumn);
-    if (!sameAddresses(before.peer, after.peer))
+    if (!sameConnections)
         changed |= bit(RemoteAddressColumn);
     if (a.bytesIn != b.bytesIn)
         changed |= bit(BytesInColumn);
@@ -250,15 +265,28 @@ quint32 PeerTableModel::changedColumns(const Row& before, const Row& after) {
 }
 
 void PeerTableModel::applySnapshot(const NodeSnapshot& snapshot) {
+    // Rows point into the snapshot's peer list, kept (shared, not copied) until the next one:
+    // the previous list stays alive to the end of this update for the comparisons and for
+    // the rows about to go.
+    const QList<PeerSnapshot> previous = std::exchange(peers_, snapshot.peers);
+
     // Only peers with an open connection are shown; the engine also reports peers it merely
-    // knows about (identify records kept after a disconnect). One hash lookup per peer pairs
-    // each incoming peer with its row; the rest are new.
+    // knows about (identify records kept after a disconnect). Each incoming peer is paired
+    // with its row: the engine lists peers in a stable order, so the row the same position
+    // had last time is tried first, and the id hash only when that guess is wrong.
     QList<const PeerSnapshot*> incomingOfRow(rows_.size(), nullptr);
     QList<const PeerSnapshot*> fresh;
-    for (const PeerSnapshot& peer : snapshot.peers) {
-        if (peer.connections.isEmpty())
+    const qsizetype count = peers_.size();
+    rowOfPosition_.resize(static_cast<std::size_t>(count), -1);
+    for (qsizetype position = 0; position < count; ++position) {
+        const PeerSnapshot& peer = peers_.at(position);
+        int& row = rowOfPosition_[static_cast<std::size_t>(position)];
+        if (peer.connections.isEmpty()) {
+            row = -1;
             continue;
-        const int row = rowOfPeer_.value(peer.peerId, -1);
+        }
+        if (row < 0 || row >= rows_.size() || rows_.at(row).peer->peerId != peer.peerId)
+            row = rowOfPeer_.value(peer.peerId, -1);
         if (row >= 0)
             incomingOfRow[row] = &peer;
         else
@@ -267,26 +295,48 @@ void PeerTableModel::applySnapshot(const NodeSnapshot& snapshot) {
 
     // Updates first, while the row numbers are still the ones incomingOfRow uses.
     updateKnownPeers(incomingOfRow);
+    const qsizetype rowsBefore = rows_.size();
     removeGonePeers(incomingOfRow);
     if (!fresh.isEmpty())
         insertNewPeers(std::move(fresh));
+    // Rows moved: the guesses would all miss, so the next snapshot pairs by id.
+    if (!fresh.isEmpty() || rows_.size() != rowsBefore)
+        std::fill(rowOfPosition_.begin(), rowOfPosition_.end(), -1);
 }
 
 void PeerTableModel::updateKnownPeers(const QList<const PeerSnapshot*>& incomingOfRow) {
     // Adjacent changed rows share one dataChanged over the union of their changed columns:
     // at 4 Hz most rows change their rates, and one signal per row would make a sorting proxy
-    // re-sort once per row.
+    // re-sort once per row. A row whose state changed is repainted whole, peer column
+    // included; it gets a signal of its own, or the union would reach the peer column for
+    // every row of the run, and a proxy sorted on that column (the default) would check the
+    // order of all of them.
+    //
+    // A run of several rows also keeps the extra columns (remote address, byte totals; hidden
+    // unless the user shows them) in a signal of their own: the totals change on every tick,
+    // and a union reaching them from the rates would repaint the column in between (protocols,
+    // stretched over the rest of the table) in every row of the run. One row is not worth a
+    // second signal.
     int runFirstRow = -1;
     int runLastRow = -1;
-    int runFirstColumn = ColumnCount;
-    int runLastColumn = -1;
+    quint32 runColumns = 0;
+    bool runWholeRows = false;
+    const auto emitColumns = [this, &runFirstRow, &runLastRow](quint32 columns) {
+        if (columns != 0)
+            Q_EMIT dataChanged(index(runFirstRow, std::countr_zero(columns)),
+                               index(runLastRow, 31 - std::countl_zero(columns)));
+    };
     const auto flush = [&] {
         if (runFirstRow < 0)
             return;
-        Q_EMIT dataChanged(index(runFirstRow, runFirstColumn), index(runLastRow, runLastColumn));
+        if (runWholeRows || runFirstRow == runLastRow) {
+            emitColumns(runColumns);
+        } else {
+            emitColumns(runColumns & (bit(RemoteAddressColumn) - 1));
+            emitColumns(runColumns & ~(bit(RemoteAddressColumn) - 1));
+        }
         runFirstRow = -1;
-        runFirstColumn = ColumnCount;
-        runLastColumn = -1;
+        runColumns = 0;
     };
 
     for (int row = 0; row < rows_.size(); ++row) {
@@ -296,24 +346,28 @@ void PeerTableModel::updateKnownPeers(const QList<const PeerSnapshot*>& incoming
             continue;
         }
         Row& current = rows_[row];
-        Row next{*incoming, figuresOf(*incoming), current.rtt};
-        next.rtt.record(next.figures.rttMs);
-        const quint32 changed = changedColumns(current, next);
-        // Copy even when nothing visible changed: fields no column shows may have.
-        current = std::move(next);
+        const bool sameConnections = sameAddresses(*current.peer, *incoming);
+        const PeerFigures figures =
+            figuresOf(*incoming, sameConnections ? &current.figures : nullptr);
+        RttHistory rtt = current.rtt;
+        rtt.record(figures.rttMs);
+        const quint32 changed = changedColumns(current, *incoming, figures, rtt, sameConnections);
+        // Even when nothing visible changed: fields no column shows may have.
+        current.peer = incoming;
+        current.figures = figures;
+        current.rtt = rtt;
         if (changed == 0) {
             flush();
             continue;
         }
+        const bool wholeRow = (changed & bit(PeerColumn)) != 0;
+        if (runFirstRow >= 0 && wholeRow != runWholeRows)
+            flush();
         if (runFirstRow < 0)
             runFirstRow = row;
         runLastRow = row;
-        for (int column = 0; column < ColumnCount; ++column) {
-            if (changed & bit(column)) {
-                runFirstColumn = std::min(runFirstColumn, column);
-                runLastColumn = std::max(runLastColumn, column);
-            }
-        }
+        runWholeRows = wholeRow;
+        runColumns |= changed;
     }
     flush();
 }
@@ -351,17 +405,17 @@ void PeerTableModel::insertNewPeers(QList<const PeerSnapshot*> fresh) {
     for (qsizetype i = 0; i < fresh.size();) {
         const auto at = std::lower_bound(
             rows_.cbegin(), rows_.cend(), fresh.at(i)->peerId,
-            [](const Row& row, const QString& id) { return lessById(row.peer, id); });
+            [](const Row& row, const QString& id) { return lessById(*row.peer, id); });
         const Row* next = at == rows_.cend() ? nullptr : &*at;
         qsizetype end = i + 1;
-        while (end < fresh.size() && (!next || fresh.at(end)->peerId < next->peer.peerId))
+        while (end < fresh.size() && (!next || fresh.at(end)->peerId < next->peer->peerId))
             ++end;
         const int row = static_cast<int>(at - rows_.cbegin());
         const int count = static_cast<int>(end - i);
         beginInsertRows({}, row, row + count - 1);
         for (int k = 0; k < count; ++k) {
             const PeerSnapshot& peer = *fresh.at(i + k);
-            Row added{peer, figuresOf(peer), {}};
+            Row added{&peer, figuresOf(peer, nullptr), {}};
             added.rtt.record(added.figures.rttMs);
             rows_.insert(row + k, std::move(added));
         }
@@ -377,7 +431,7 @@ void PeerTableModel::rebuildIndex() {
     rowOfPeer_.clear();
     rowOfPeer_.reserve(rows_.size());
     for (int row = 0; row < rows_.size(); ++row)
-        rowOfPeer_.insert(rows_.at(row).peer.peerId, row);
+        rowOfPeer_.insert(rows_.at(row).peer->peerId, row);
 }
 
 int PeerTableModel::rowCount(const QModelIndex& parent) const {
@@ -390,7 +444,7 @@ int PeerTableModel::columnCount(const QModelIndex& parent) const {
 
 // The raw value behind a cell: what it sorts on.
 QVariant PeerTableModel::rawValue(const Row& row, int column) {
-    const PeerSnapshot& peer = row.peer;
+    const PeerSnapshot& peer = *row.peer;
     const PeerFigures& figures = row.figures;
     switch (column) {
     case PeerColumn:
@@ -434,7 +488,7 @@ QVariant PeerTableModel::rawValue(const Row& row, int column) {
 }
 
 QVariant PeerTableModel::displayValue(const Row& row, int column) const {
-    const PeerSnapshot& peer = row.peer;
+    const PeerSnapshot& peer = *row.peer;
     const PeerFigures& figures = row.figures;
     switch (column) {
     case PeerColumn:
@@ -472,7 +526,7 @@ QVariant PeerTableModel::displayValue(const Row& row, int column) const {
 }
 
 QVariant PeerTableModel::toolTip(const Row& row, int column) const {
-    const PeerSnapshot& peer = row.peer;
+    const PeerSnapshot& peer = *row.peer;
     const PeerFigures& figures = row.figures;
     switch (column) {
     case PeerColumn:
@@ -542,7 +596,7 @@ QVariant PeerTableModel::toolTip(const Row& row, int column) const {
 }
 
 QString PeerTableModel::filterText(const Row& row, int column) {
-    const PeerSnapshot& peer = row.peer;
+    const PeerSnapshot& peer = *row.peer;
     switch (column) {
     case PeerColumn:
         return peer.peerId;
@@ -574,7 +628,7 @@ QVariant PeerTableModel::data(const QModelIndex& index, int role) const {
     case Qt::ToolTipRole:
         return toolTip(row, column);
     case PeerIdRole:
-        return row.peer.peerId;
+        return row.peer->peerId;
     case SortRole:
         return rawValue(row, column);
     case FilterRole: {

@@ -7,6 +7,7 @@
 #include <QList>
 #include <array>
 #include <optional>
+#include <vector>
 
 namespace peerscope {
 
@@ -67,7 +68,7 @@ public:
     // The row of a peer, or -1.
     int rowOfPeer(const QString& peerId) const;
     // The peer shown in a row (row must be valid).
-    const PeerSnapshot& peerAt(int row) const { return rows_.at(row).peer; }
+    const PeerSnapshot& peerAt(int row) const { return *rows_.at(row).peer; }
 
     // "12D3…abcdef": enough to tell peers apart at a glance.
     static QString shortPeerId(const QString& peerId);
@@ -109,13 +110,17 @@ private:
     };
 
     struct Row {
-        PeerSnapshot peer;
+        const PeerSnapshot* peer; // into peers_
         PeerFigures figures;
         RttHistory rtt;
     };
 
-    static PeerFigures figuresOf(const PeerSnapshot& peer);
-    static quint32 changedColumns(const Row& before, const Row& after);
+    // sameConnections: the row's figures when the peer has the same connections (ids,
+    // addresses, directions) as the row, so the per-connection string tests can be skipped.
+    static PeerFigures figuresOf(const PeerSnapshot& peer, const PeerFigures* sameConnections);
+    static quint32 changedColumns(const Row& before, const PeerSnapshot& peer,
+                                  const PeerFigures& figures, const RttHistory& rtt,
+                                  bool sameConnections);
     QVariant displayValue(const Row& row, int column) const;
     QVariant toolTip(const Row& row, int column) const;
     static QVariant rawValue(const Row& row, int column);
@@ -126,8 +131,11 @@ private:
     void insertNewPeers(QList<const PeerSnapshot*> fresh);
     void rebuildIndex();
 
-    QList<Row> rows_; // sorted by peerId
+    QList<PeerSnapshot> peers_; // the latest snapshot's, shared with it
+    QList<Row> rows_;           // sorted by peerId
     QHash<QString, int> rowOfPeer_;
+    // The row each position of the previous snapshot's peer list went to; -1 for none.
+    std::vector<int> rowOfPosition_;
 };
 
 } // namespace peerscope

@@ -288,23 +288,34 @@ void PeerDetailWidget::refresh() {
         rebuildHistoryList();
 }
 
-const PeerSnapshot* PeerDetailWidget::findPeer() const {
-    for (const PeerSnapshot& peer : latest_.peers) {
-        if (peer.peerId == peerId_)
-            return &peer;
+const PeerSnapshot* PeerDetailWidget::findPeer() {
+    // The engine lists peers in a stable order: where the peer was last time comes first.
+    const QList<PeerSnapshot>& peers = latest_.peers;
+    if (peerIndex_ < peers.size() && peers.at(peerIndex_).peerId == peerId_)
+        return &peers.at(peerIndex_);
+    for (qsizetype i = 0; i < peers.size(); ++i) {
+        if (peers.at(i).peerId == peerId_) {
+            peerIndex_ = i;
+            return &peers.at(i);
+        }
     }
     return nullptr;
 }
 
 void PeerDetailWidget::updateHeader(const PeerSnapshot* peer) {
+    // Called on every tick: setText() returns early on the same text, setToolTip() does not.
+    const auto setToolTip = [](QWidget* widget, const QString& toolTip) {
+        if (widget->toolTip() != toolTip)
+            widget->setToolTip(toolTip);
+    };
     peerIdLabel_->setText(PeerTableModel::shortPeerId(peerId_));
-    peerIdLabel_->setToolTip(peerId_);
+    setToolTip(peerIdLabel_, peerId_);
     peerKnown_ = peer != nullptr;
     peerConnected_ = peer && !peer->connections.isEmpty();
     peerProtected_ = peer && peer->isProtected;
     const QString agent = peer && !peer->agentVersion.isEmpty() ? peer->agentVersion : tr("—");
     agentLabel_->setText(agent);
-    agentLabel_->setToolTip(peer && !peer->protocolVersion.isEmpty()
+    setToolTip(agentLabel_, peer && !peer->protocolVersion.isEmpty()
                                 ? tr("Protocol version: %1").arg(peer->protocolVersion)
                                 : QString());
     protectedBadge_->setVisible(peerProtected_);
@@ -323,6 +334,12 @@ void PeerDetailWidget::collectErrors(const PeerSnapshot* peer) {
         knownErrors_.clear();
         return;
     }
+    // The usual tick: no connection reports an error and none is remembered.
+    if (knownErrors_.isEmpty() && std::all_of(peer->connections.cbegin(), peer->connections.cend(),
+                                              [](const ConnectionSnapshot& connection) {
+                                                  return connection.errors.isEmpty();
+                                              }))
+        return;
     const qint64 takenAtMs = latest_.takenAt.toMSecsSinceEpoch();
     QHash<quint64, QList<KnownError>> stillOpen;
     stillOpen.reserve(peer->connections.size());
@@ -341,7 +358,8 @@ void PeerDetailWidget::collectErrors(const PeerSnapshot* peer) {
         }
         if (known.size() > kKnownErrorsPerConnection)
             known.remove(0, known.size() - kKnownErrorsPerConnection);
-        stillOpen.insert(connection.id, std::move(known));
+        if (!known.isEmpty())
+            stillOpen.insert(connection.id, std::move(known));
     }
     // A closed connection reports no more errors: forget what it did report.
     knownErrors_ = std::move(stillOpen);

@@ -95,7 +95,7 @@ private:
     QWidget* createHistoryList();
 
     void refresh();
-    const PeerSnapshot* findPeer() const;
+    const PeerSnapshot* findPeer();
     void updateHeader(const PeerSnapshot* peer);
     void collectErrors(const PeerSnapshot* peer);
     void updateTargets();
@@ -111,6 +111,7 @@ private:
     const HistoryStore& history_;
     QString peerId_;
     NodeSnapshot latest_;
+    qsizetype peerIndex_ = 0; // where the shown peer was in latest_.peers, the first guess
     bool stale_ = false;
     bool historyStale_ = false;
     bool peerConnected_ = false;
