@@ -75,6 +75,7 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QCOMPARE(window.windowTitle(), QStringLiteral("PeerScope"));
+        QVERIFY(!window.windowIcon().pixmap(32, 32).isNull()); // the compiled-in SVG renders
         window.showTab(MainWindow::PeersTab);
 
         auto* peerIdLabel = window.findChild<QLabel*>(QStringLiteral("peerIdLabel"));
