@@ -36,12 +36,10 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
-#include <QThreadPool>
 #include <QToolBar>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <numeric>
-#include <utility>
 
 namespace peerscope {
 
@@ -73,21 +71,6 @@ QString humanRate(double bytesPerSecond) {
     return QLocale().formattedDataSize(static_cast<qint64>(bytesPerSecond), 1,
                                        QLocale::DataSizeIecFormat) +
            QStringLiteral("/s");
-}
-
-// Drops a snapshot on a worker thread. The one the views just moved off holds thousands of
-// peers' and connections' strings and lists, and freeing them was a tenth of the GUI thread's
-// tick. Snapshot data is immutable and implicitly shared (atomic reference counts), so the
-// last reference may go on any thread. One thread of its own: the global pool also runs the
-// raster engine's parallel fills, which the GUI thread waits for.
-void releaseOffGuiThread(NodeSnapshot snapshot) {
-    static QPointer<QThreadPool> releaser; // owned by the application, which waits for it
-    if (!releaser) {
-        releaser = new QThreadPool(QCoreApplication::instance());
-        releaser->setObjectName(QStringLiteral("snapshotReleaser"));
-        releaser->setMaxThreadCount(1);
-    }
-    releaser->start([snapshot = std::move(snapshot)]() mutable { snapshot = NodeSnapshot(); });
 }
 
 } // namespace
@@ -514,7 +497,7 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
 }
 
 void MainWindow::applySnapshot(const NodeSnapshot& snapshot) {
-    NodeSnapshot previous = std::exchange(latest_, snapshot);
+    latest_ = snapshot;
     // The history and the peer table always follow (they are what the charts and sorting
     // read); the views below only redraw while they are on screen.
     history_->apply(snapshot);
@@ -531,8 +514,6 @@ void MainWindow::applySnapshot(const NodeSnapshot& snapshot) {
     countsLabel_->setText(countsText(snapshot.health.peers, snapshot.health.connections));
     updateRates(snapshot);
     updateActions();
-    // Every view holds this snapshot now: the previous one is (as a rule) only held here.
-    releaseOffGuiThread(std::move(previous));
 }
 
 void MainWindow::applyEvents(const QList<EventSnapshot>& events) {
