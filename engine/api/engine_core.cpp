@@ -264,6 +264,8 @@ ConnectionSnapshot EngineCore::snapshotOf(const Connection& connection) const {
     snapshot.streams = static_cast<int>(connection.streamCount());
     snapshot.bytesIn = connection.bytesIn();
     snapshot.bytesOut = connection.bytesOut();
+    for (const auto& [protocol, bytes] : connection.protocolBytes())
+        snapshot.protocolBytes.push_back({QString::fromStdString(protocol), bytes.in, bytes.out});
     const MonoTime now = clock_.now();
     snapshot.ageSeconds = std::chrono::duration<double>(now - connection.openedAtMono()).count();
     const ConnectionHealth* health = monitor_ ? monitor_->health(connection.id()) : nullptr;

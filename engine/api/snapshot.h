@@ -27,6 +27,13 @@ struct RateSnapshot {
     double perSecond[4] = {0, 0, 0, 0};
 };
 
+// Application bytes of one protocol's streams on a connection, over its life.
+struct ProtocolBytesSnapshot {
+    QString protocol;
+    quint64 bytesIn = 0;
+    quint64 bytesOut = 0;
+};
+
 struct ConnectionSnapshot {
     quint64 id = 0;
     QString peerId;
@@ -51,9 +58,10 @@ struct ConnectionSnapshot {
     quint64 streamsFailed = 0;
     double ageSeconds = 0;
     RateSnapshot rateIn, rateOut;
-    double peakIn60 = 0, peakOut60 = 0; // busiest second of the last minute
-    bool draining = false;              // being replaced: gets no new streams
-    QList<ErrorSnapshot> errors;        // newest last, at most 32
+    double peakIn60 = 0, peakOut60 = 0;         // busiest second of the last minute
+    bool draining = false;                      // being replaced: gets no new streams
+    QList<ErrorSnapshot> errors;                // newest last, at most 32
+    QList<ProtocolBytesSnapshot> protocolBytes; // by protocol name
 };
 
 struct PeerSnapshot {

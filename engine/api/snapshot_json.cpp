@@ -38,6 +38,10 @@ QJsonObject connectionJson(const ConnectionSnapshot& c) {
         errors.append(QJsonObject{{"secondsAgo", error.secondsAgo},
                                   {"category", error.category},
                                   {"message", error.message}});
+    QJsonObject protocolBytes; // protocol -> {"in", "out"}
+    for (const ProtocolBytesSnapshot& bytes : c.protocolBytes)
+        protocolBytes.insert(bytes.protocol, QJsonObject{{"in", double(bytes.bytesIn)},
+                                                         {"out", double(bytes.bytesOut)}});
     return QJsonObject{{"id", QString::number(c.id)},
                        {"peerId", c.peerId},
                        {"direction", c.direction},
@@ -67,6 +71,7 @@ QJsonObject connectionJson(const ConnectionSnapshot& c) {
                        {"bytesPerSecondOut", ratesJson(c.rateOut)},
                        {"peakBytesPerSecondIn60s", c.peakIn60},
                        {"peakBytesPerSecondOut60s", c.peakOut60},
+                       {"bytesByProtocol", protocolBytes},
                        {"errors", errors}};
 }
 

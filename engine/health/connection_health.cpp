@@ -50,13 +50,6 @@ void ConnectionHealth::recordBytes(MonoTime now, std::uint64_t totalIn, std::uin
     lastTotalOut_ = totalOut;
 }
 
-void ConnectionHealth::recordProtocolBytes(const std::string& protocol, std::uint64_t in,
-                                           std::uint64_t out) {
-    auto& [totalIn, totalOut] = protocolBytes_[protocol];
-    totalIn += in;
-    totalOut += out;
-}
-
 double ConnectionHealth::latencyComponent(const ConnectionConfig& config) const {
     const std::optional<std::chrono::nanoseconds> srtt = rtt_.smoothed();
     if (!srtt)

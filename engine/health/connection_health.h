@@ -54,7 +54,6 @@ public:
     // Cumulative wire byte counters, as the connection reports them; the difference since the
     // last call goes into the rate windows.
     void recordBytes(MonoTime now, std::uint64_t totalIn, std::uint64_t totalOut);
-    void recordProtocolBytes(const std::string& protocol, std::uint64_t in, std::uint64_t out);
 
     double score(const ConnectionConfig& config) const;
     double latencyComponent(const ConnectionConfig& config) const;
@@ -74,9 +73,6 @@ public:
     std::uint64_t probesSent() const { return probesSent_; }
     MonoTime openedAt() const { return openedAt_; }
     const std::deque<ErrorEntry>& errors() const { return errors_; }
-    const std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>& protocolBytes() const {
-        return protocolBytes_;
-    }
 
 private:
     MonoTime openedAt_;
@@ -86,7 +82,6 @@ private:
     std::uint64_t lastTotalIn_ = 0, lastTotalOut_ = 0;
     std::uint64_t streamsOpened_ = 0, streamsFailed_ = 0, probesSent_ = 0;
     std::deque<ErrorEntry> errors_;
-    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> protocolBytes_;
     HealthState state_ = HealthState::Healthy;
     int unhealthyChecks_ = 0;
 };

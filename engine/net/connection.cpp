@@ -276,6 +276,15 @@ std::vector<Stream*> Connection::streams() const {
     return out;
 }
 
+void Connection::countProtocolBytes(const std::string& protocol, std::uint64_t in,
+                                    std::uint64_t out) {
+    if (protocol.empty())
+        return;
+    ProtocolBytes& bytes = protocolBytes_[protocol];
+    bytes.in += in;
+    bytes.out += out;
+}
+
 void Connection::streamWrite(std::uint32_t id, ByteView data) {
     if (!open_)
         return;

@@ -75,6 +75,14 @@ public:
     std::uint64_t bytesIn() const { return bytesIn_; }   // wire bytes
     std::uint64_t bytesOut() const { return bytesOut_; } // wire bytes
     std::uint64_t streamsOpened() const { return streamsOpened_; }
+    // Application bytes of the streams, by negotiated protocol (multistream-select, yamux and
+    // Noise overhead not included), over the connection's life.
+    struct ProtocolBytes {
+        std::uint64_t in = 0;
+        std::uint64_t out = 0;
+    };
+    const std::map<std::string, ProtocolBytes>& protocolBytes() const { return protocolBytes_; }
+    void countProtocolBytes(const std::string& protocol, std::uint64_t in, std::uint64_t out);
 
     // Sends a GoAway and closes the socket once written.
     void close(const QString& reason);
@@ -126,6 +134,7 @@ private:
     std::uint64_t bytesIn_ = 0;
     std::uint64_t bytesOut_ = 0;
     std::uint64_t streamsOpened_ = 0;
+    std::map<std::string, ProtocolBytes> protocolBytes_;
     bool open_ = true;
     const char* protocolErrorLayer_ = "";
     bool dispatching_ = false;

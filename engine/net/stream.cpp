@@ -52,8 +52,13 @@ void Stream::write(ByteView data) {
         append(pendingWrites_, data);
         return;
     }
-    if (connection_)
-        connection_->streamWrite(id_, data);
+    if (!connection_)
+        return;
+    if (negotiated_)
+        connection_->countProtocolBytes(protocol_, 0, data.size());
+    else
+        optimisticBytesOut_ += data.size(); // its protocol is known once the answer comes
+    connection_->streamWrite(id_, data);
 }
 
 std::size_t Stream::queuedBytes() const {
@@ -133,6 +138,10 @@ void Stream::pumpNegotiation(ByteView input) {
     creditNegotiationBytes(remainder.size());
     if (!remainder.empty())
         append(readBuffer_, remainder);
+    if (connection_)
+        connection_->countProtocolBytes(protocol_, remainder.size(),
+                                        optimisticBytesOut_ + pendingWrites_.size());
+    optimisticBytesOut_ = 0;
     if (!pendingWrites_.empty() && connection_) {
         Bytes pending = std::move(pendingWrites_);
         pendingWrites_.clear();
@@ -156,6 +165,8 @@ void Stream::deliver(Bytes& bytes) {
         bytes.clear();
         return;
     }
+    if (connection_)
+        connection_->countProtocolBytes(protocol_, bytes.size(), 0);
     if (readOffset_ == readBuffer_.size()) {
         readBuffer_.swap(bytes);
         readOffset_ = 0;

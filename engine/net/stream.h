@@ -87,6 +87,7 @@ private:
     std::uint32_t id_;
     Direction direction_;
     std::string protocol_;
+    std::uint64_t optimisticBytesOut_ = 0; // written before the protocol was confirmed
     std::unique_ptr<MultistreamSelect> negotiation_;
     bool negotiated_ = false;
     bool optimistic_ = false; // writes go out behind the proposal, before the echo

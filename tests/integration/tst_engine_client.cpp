@@ -149,6 +149,45 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(probes() >= 1, kTimeoutMs);
     }
 
+    void bytesAreCountedByProtocol() {
+        bool dialled = false;
+        quint64 connectionId = 0;
+        a_->client()->dial(test::loopbackAddr(*b_), this, [&](const DialOutcome& outcome) {
+            dialled = outcome.ok;
+            connectionId = outcome.connection.id;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(dialled, kTimeoutMs);
+        bool pinged = false;
+        a_->client()->ping(b_->client()->snapshot().peerId, 3, this,
+                           [&](const PingOutcome& outcome) { pinged = outcome.ok; });
+        QTRY_VERIFY_WITH_TIMEOUT(pinged, kTimeoutMs);
+        // The pings went over one of the connections: three 32-byte payloads each way.
+        auto pingBytes = [&] {
+            ProtocolBytesSnapshot sum;
+            for (const PeerSnapshot& peer : a_->client()->snapshot().peers)
+                for (const ConnectionSnapshot& connection : peer.connections)
+                    for (const ProtocolBytesSnapshot& bytes : connection.protocolBytes)
+                        if (bytes.protocol == QLatin1String("/ipfs/ping/1.0.0")) {
+                            sum.bytesIn += bytes.bytesIn;
+                            sum.bytesOut += bytes.bytesOut;
+                        }
+            return sum;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(pingBytes().bytesOut, quint64(96), kTimeoutMs);
+        QCOMPARE(pingBytes().bytesIn, quint64(96));
+        // Identify ran both ways on the dialled connection: the peer's record came in.
+        auto identifyIn = [&] {
+            for (const PeerSnapshot& peer : a_->client()->snapshot().peers)
+                for (const ConnectionSnapshot& connection : peer.connections)
+                    if (connection.id == connectionId)
+                        for (const ProtocolBytesSnapshot& bytes : connection.protocolBytes)
+                            if (bytes.protocol == QLatin1String("/ipfs/id/1.0.0"))
+                                return bytes.bytesIn;
+            return quint64(0);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(identifyIn() > 0, kTimeoutMs);
+    }
+
     void dialRetriesShowTheirBackoff() {
         // A port that refuses: listen, learn the port, close.
         QTcpServer server;
