@@ -1,3 +1,4 @@
+#include "support/model_spies.h"
 #include "ui/models/connection_table_model.h"
 
 #include <QAbstractItemModelTester>
@@ -34,27 +35,6 @@ ConnectionSnapshot makeConnection(quint64 id) {
     connection.ageSeconds = 65.2;
     return connection;
 }
-
-struct Spies {
-    explicit Spies(QAbstractItemModel* model)
-        : inserted(model, &QAbstractItemModel::rowsInserted),
-          removed(model, &QAbstractItemModel::rowsRemoved),
-          changed(model, &QAbstractItemModel::dataChanged),
-          reset(model, &QAbstractItemModel::modelReset),
-          layout(model, &QAbstractItemModel::layoutChanged) {}
-    void clear() {
-        inserted.clear();
-        removed.clear();
-        changed.clear();
-        reset.clear();
-        layout.clear();
-    }
-    QSignalSpy inserted;
-    QSignalSpy removed;
-    QSignalSpy changed;
-    QSignalSpy reset;
-    QSignalSpy layout;
-};
 
 } // namespace
 
@@ -133,7 +113,7 @@ private Q_SLOTS:
     void sameConnectionsTwiceEmitNothing() {
         const QList<ConnectionSnapshot> connections{makeConnection(1), makeConnection(2)};
         model_->applyConnections(connections);
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
         model_->applyConnections(connections);
         // A sub-second age tick is no visible change either.
         QList<ConnectionSnapshot> older = connections;
@@ -151,7 +131,7 @@ private Q_SLOTS:
         QList<ConnectionSnapshot> connections{makeConnection(1), makeConnection(2),
                                               makeConnection(3)};
         model_->applyConnections(connections);
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
 
         connections[1].rttSmoothedMs = 99.5;
         model_->applyConnections(connections);
@@ -193,7 +173,7 @@ private Q_SLOTS:
 
     void insertAndRemoveRows() {
         model_->applyConnections({makeConnection(2), makeConnection(4), makeConnection(6)});
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
 
         // 1 goes first, 5 between 4 and 6, 4 leaves; the input order does not matter.
         model_->applyConnections(

@@ -1,3 +1,4 @@
+#include "support/model_spies.h"
 #include "ui/models/event_log_model.h"
 #include "ui/views/event_log_view.h"
 
@@ -40,20 +41,6 @@ QList<EventSnapshot> makeEvents(quint64 from, quint64 to) {
         events << makeEvent(seq);
     return events;
 }
-
-struct Spies {
-    explicit Spies(QAbstractItemModel* model)
-        : inserted(model, &QAbstractItemModel::rowsInserted),
-          removed(model, &QAbstractItemModel::rowsRemoved),
-          changed(model, &QAbstractItemModel::dataChanged),
-          reset(model, &QAbstractItemModel::modelReset),
-          layout(model, &QAbstractItemModel::layoutChanged) {}
-    QSignalSpy inserted;
-    QSignalSpy removed;
-    QSignalSpy changed;
-    QSignalSpy reset;
-    QSignalSpy layout;
-};
 
 } // namespace
 
@@ -112,7 +99,7 @@ private Q_SLOTS:
         EventLogModel model;
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::Fatal);
-        Spies spies(&model);
+        test::ModelSpies spies(&model);
         model.append(makeEvents(1, 5));
         QCOMPARE(spies.inserted.count(), 1);
         QCOMPARE(spies.inserted.at(0).at(1).toInt(), 0);
@@ -153,7 +140,7 @@ private Q_SLOTS:
         selection.select(model.index(5, 0), // seq 6
                          QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
 
-        Spies spies(&model);
+        test::ModelSpies spies(&model);
         model.append(makeEvents(9, 12)); // 12 rows: the 2 oldest go
         QCOMPARE(model.rowCount(), 10);
         QCOMPARE(spies.removed.count(), 1);
@@ -185,7 +172,7 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::Fatal);
         model.append(makeEvents(1, 4));
-        Spies spies(&model);
+        test::ModelSpies spies(&model);
         model.clear();
         QCOMPARE(model.rowCount(), 0);
         QCOMPARE(spies.removed.count(), 1);

@@ -1,3 +1,4 @@
+#include "support/model_spies.h"
 #include "ui/models/peer_table_model.h"
 
 #include <QAbstractItemModelTester>
@@ -47,27 +48,6 @@ NodeSnapshot makeSnapshot(const QList<PeerSnapshot>& peers) {
     snapshot.peers = peers;
     return snapshot;
 }
-
-struct Spies {
-    explicit Spies(QAbstractItemModel* model)
-        : inserted(model, &QAbstractItemModel::rowsInserted),
-          removed(model, &QAbstractItemModel::rowsRemoved),
-          changed(model, &QAbstractItemModel::dataChanged),
-          reset(model, &QAbstractItemModel::modelReset),
-          layout(model, &QAbstractItemModel::layoutChanged) {}
-    void clear() {
-        inserted.clear();
-        removed.clear();
-        changed.clear();
-        reset.clear();
-        layout.clear();
-    }
-    QSignalSpy inserted;
-    QSignalSpy removed;
-    QSignalSpy changed;
-    QSignalSpy reset;
-    QSignalSpy layout;
-};
 
 } // namespace
 
@@ -141,7 +121,7 @@ private Q_SLOTS:
     void sameSnapshotTwiceEmitsNothing() {
         const NodeSnapshot snapshot = makeSnapshot({makePeer(1), makePeer(2), makePeer(3)});
         model_->applySnapshot(snapshot);
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
         model_->applySnapshot(snapshot);
         model_->applySnapshot(snapshot);
         QCOMPARE(spies.inserted.count(), 0);
@@ -154,7 +134,7 @@ private Q_SLOTS:
     void changedRttEmitsOneCell() {
         QList<PeerSnapshot> peers{makePeer(1), makePeer(2), makePeer(3)};
         model_->applySnapshot(makeSnapshot(peers));
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
 
         peers[1].lastPingRttMs = 42.125;
         model_->applySnapshot(makeSnapshot(peers));
@@ -176,7 +156,7 @@ private Q_SLOTS:
     void changedBytesEmitsOnlyThoseColumns() {
         QList<PeerSnapshot> peers{makePeer(1), makePeer(2), makePeer(3)};
         model_->applySnapshot(makeSnapshot(peers));
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
 
         peers[2].connections[0].bytesIn += 10;
         peers[2].connections[0].bytesOut += 10;
@@ -191,7 +171,7 @@ private Q_SLOTS:
     void addAndRemovePeers() {
         model_->applySnapshot(makeSnapshot({makePeer(2), makePeer(4), makePeer(6)}));
         QCOMPARE(model_->rowCount(), 3);
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
 
         // Peer 1 goes before everything, 5 between 4 and 6; 4 leaves.
         model_->applySnapshot(makeSnapshot({makePeer(6), makePeer(5), makePeer(2), makePeer(1)}));
@@ -233,7 +213,7 @@ private Q_SLOTS:
         QCOMPARE(model_->rowOfPeer(peerIdFor(7)), -1);
 
         // Disconnecting while still known removes the row.
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
         PeerSnapshot gone = makePeer(1);
         gone.connections.clear();
         model_->applySnapshot(makeSnapshot({gone, known}));
@@ -405,7 +385,7 @@ private Q_SLOTS:
         QCOMPARE(path.data().toString(), QStringLiteral("relayed"));
         QVERIFY(path.data(Qt::ToolTipRole).toString().contains(QStringLiteral("relayed")));
 
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
         // A direct connection joins (DCUtR): the peer has a direct path.
         ConnectionSnapshot direct = makePeer(1).connections.first();
         direct.id = 77;
@@ -444,7 +424,7 @@ private Q_SLOTS:
                      .data(PeerTableModel::TrendRole)
                      .isValid());
 
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
         applyRtt(20.0); // the same value again is not a new measurement
         QCOMPARE(spies.changed.count(), 0);
 
@@ -485,7 +465,7 @@ private Q_SLOTS:
     void stateChangeRepaintsWholeRow() {
         QList<PeerSnapshot> peers{makePeer(1), makePeer(2)};
         model_->applySnapshot(makeSnapshot(peers));
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
         peers[1].connections[0].healthState = QStringLiteral("degraded");
         model_->applySnapshot(makeSnapshot(peers));
         QCOMPARE(spies.changed.count(), 1);
@@ -497,7 +477,7 @@ private Q_SLOTS:
     void adjacentChangedRowsShareOneSignal() {
         QList<PeerSnapshot> peers{makePeer(1), makePeer(2), makePeer(3), makePeer(4), makePeer(5)};
         model_->applySnapshot(makeSnapshot(peers));
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
         // Rows 0-2 change different columns; row 3 does not change; row 4 changes.
         peers[0].connections[0].rateIn.perSecond[0] = 10;
         peers[1].connections[0].streams = 7;
@@ -521,7 +501,7 @@ private Q_SLOTS:
         QItemSelectionModel selection(model_.get());
         selection.select(model_->index(1, 0),
                          QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-        Spies spies(model_.get());
+        test::ModelSpies spies(model_.get());
         model_->applySnapshot(makeSnapshot({peers[2], peers[0], peers[1]}));
         QCOMPARE(spies.inserted.count(), 0);
         QCOMPARE(spies.removed.count(), 0);
