@@ -1,5 +1,6 @@
 #include "ui/charts/bandwidth_chart_view.h"
 
+#include "ui/charts/chart_axes.h"
 #include "ui/charts/history_store.h"
 
 #include <QChart>
@@ -40,50 +41,6 @@ const RateUnit& unitFor(double peakBytesPerSecond) {
             chosen = &unit;
     }
     return *chosen;
-}
-
-// 0..max in 2 to 4 steps of 1, 2 or 5 x 10^k: round labels, and a range that only moves when
-// the peak crosses a step. Every range change lays the whole chart out again, which costs
-// far more than replacing the points, so an unchanged range is not set again.
-struct AxisScale {
-    double max;
-    double step;
-};
-
-AxisScale niceScale(double peak) {
-    if (!(peak > 0))
-        return {1.0, 0.25};
-    const double rough = peak / 4;
-    const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
-    double step = 10 * magnitude;
-    for (const double factor : {1.0, 2.0, 5.0}) {
-        if (rough <= factor * magnitude) {
-            step = factor * magnitude;
-            break;
-        }
-    }
-    return {std::ceil(peak / step) * step, step};
-}
-
-void applyScale(QValueAxis* axis, const AxisScale& scale) {
-    if (axis->max() == scale.max && axis->tickInterval() == scale.step)
-        return;
-    axis->setTickInterval(scale.step);
-    axis->setRange(0, scale.max);
-}
-
-// Seconds for the 1 min view, minutes for the longer ones.
-double timeUnitSeconds(Resolution resolution) {
-    return resolution == Resolution::OneSecond ? 1.0 : 60.0;
-}
-
-void configureTimeAxis(QValueAxis* axis, Resolution resolution) {
-    const double span = SeriesHistory::spanSeconds(resolution) / timeUnitSeconds(resolution);
-    axis->setRange(0, span);
-    // A label every 10 s, every minute, every 10 min.
-    axis->setTickCount(resolution == Resolution::FiveSeconds ? 11 : 7);
-    axis->setTitleText(resolution == Resolution::OneSecond ? BandwidthChartView::tr("seconds ago")
-                                                           : BandwidthChartView::tr("minutes ago"));
 }
 
 } // namespace
@@ -130,7 +87,7 @@ BandwidthChartView::BandwidthChartView(const HistoryStore& history, QWidget* par
     });
 
     configureTimeAxis(timeAxis_, resolution_);
-    applyScale(rateAxis_, niceScale(0));
+    applyAxisScale(rateAxis_, niceAxisScale(0));
     rateUnit_ = QString::fromLatin1(kRateUnits.front().name);
     rateAxis_->setTitleText(rateUnit_);
     placeSelector();
@@ -220,7 +177,7 @@ void BandwidthChartView::redraw() {
     }
 
     const qint64 nowMs = history_.latestMs();
-    const double unitSeconds = timeUnitSeconds(resolution_);
+    const double unitSeconds = timeAxisUnitSeconds(resolution_);
     const double spanMs = SeriesHistory::spanSeconds(resolution_) * 1000.0;
     double peak = 0;
     const auto collect = [&](const SeriesHistory* history) {
@@ -255,7 +212,7 @@ void BandwidthChartView::redraw() {
         rateAxis_->setTitleText(rateUnit_);
     }
     // A little headroom so the peak does not run along the top edge.
-    applyScale(rateAxis_, niceScale(peak / unit.bytes * 1.05));
+    applyAxisScale(rateAxis_, niceAxisScale(peak / unit.bytes * 1.05));
 }
 
 } // namespace peerscope

@@ -1,5 +1,6 @@
 #include "ui/charts/latency_chart_view.h"
 
+#include "ui/charts/chart_axes.h"
 #include "ui/charts/history_store.h"
 
 #include <QAreaSeries>
@@ -18,48 +19,6 @@ namespace {
 using Resolution = SeriesHistory::Resolution;
 
 const QColor kRttColor(0xe6, 0x61, 0x00);
-
-// 0..max in 2 to 4 steps of 1, 2 or 5 x 10^k: round labels, and a range that only moves when
-// the peak crosses a step. Every range change lays the whole chart out again, which costs
-// far more than replacing the points, so an unchanged range is not set again.
-struct AxisScale {
-    double max;
-    double step;
-};
-
-AxisScale niceScale(double peak) {
-    if (!(peak > 0))
-        return {1.0, 0.25};
-    const double rough = peak / 4;
-    const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
-    double step = 10 * magnitude;
-    for (const double factor : {1.0, 2.0, 5.0}) {
-        if (rough <= factor * magnitude) {
-            step = factor * magnitude;
-            break;
-        }
-    }
-    return {std::ceil(peak / step) * step, step};
-}
-
-void applyScale(QValueAxis* axis, const AxisScale& scale) {
-    if (axis->max() == scale.max && axis->tickInterval() == scale.step)
-        return;
-    axis->setTickInterval(scale.step);
-    axis->setRange(0, scale.max);
-}
-
-// Seconds for the 1 min view, minutes for the longer ones (as the bandwidth chart).
-double timeUnitSeconds(Resolution resolution) {
-    return resolution == Resolution::OneSecond ? 1.0 : 60.0;
-}
-
-void configureTimeAxis(QValueAxis* axis, Resolution resolution) {
-    axis->setRange(0, SeriesHistory::spanSeconds(resolution) / timeUnitSeconds(resolution));
-    axis->setTickCount(resolution == Resolution::FiveSeconds ? 11 : 7);
-    axis->setTitleText(resolution == Resolution::OneSecond ? LatencyChartView::tr("seconds ago")
-                                                           : LatencyChartView::tr("minutes ago"));
-}
 
 } // namespace
 
@@ -97,7 +56,7 @@ LatencyChartView::LatencyChartView(const HistoryStore& history, QWidget* parent)
     }
     plot->legend()->setAlignment(Qt::AlignBottom);
     configureTimeAxis(timeAxis_, resolution_);
-    applyScale(msAxis_, niceScale(0));
+    applyAxisScale(msAxis_, niceAxisScale(0));
 }
 
 LatencyChartView::~LatencyChartView() = default;
@@ -143,7 +102,7 @@ void LatencyChartView::redraw() {
         const QList<SeriesHistory::Point> rtts = connection->rttMs.points(resolution_);
         const QList<SeriesHistory::Point> jitters = connection->jitterMs.points(resolution_);
         const qint64 nowMs = history_.latestMs();
-        const double unitSeconds = timeUnitSeconds(resolution_);
+        const double unitSeconds = timeAxisUnitSeconds(resolution_);
         const double spanMs = SeriesHistory::spanSeconds(resolution_) * 1000.0;
         // RTT and jitter are sampled together, so their points pair up one to one.
         const qsizetype count = std::min(rtts.size(), jitters.size());
@@ -169,7 +128,7 @@ void LatencyChartView::redraw() {
     const QString title = rttPoints.isEmpty() ? tr("No round-trip times measured yet") : QString();
     if (chart()->title() != title)
         chart()->setTitle(title); // a title change lays the chart out again
-    applyScale(msAxis_, niceScale(peak * 1.05));
+    applyAxisScale(msAxis_, niceAxisScale(peak * 1.05));
 }
 
 } // namespace peerscope
