@@ -75,7 +75,7 @@ private Q_SLOTS:
         QVERIFY(cell(M::RemoteAddressColumn, Qt::ToolTipRole).toString().contains("/yamux/1.0.0"));
         QCOMPARE(cell(M::StateColumn).toString(), QStringLiteral("healthy"));
         QVERIFY(cell(M::StateColumn, Qt::ToolTipRole).toString().contains("ping: timeout"));
-        QCOMPARE(cell(M::HealthScoreColumn).toString(), QStringLiteral("88 %"));
+        QCOMPARE(cell(M::HealthScoreColumn).toString(), QStringLiteral("0.88"));
         QCOMPARE(cell(M::HealthScoreColumn, M::SortRole).toDouble(), 0.875);
         QCOMPARE(cell(M::RttColumn).toString(), QStringLiteral("13.00 ms"));
         QCOMPARE(cell(M::JitterColumn).toString(), QStringLiteral("1.25 ms"));

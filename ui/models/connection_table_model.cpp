@@ -289,7 +289,8 @@ QVariant ConnectionTableModel::data(const QModelIndex& index, int role) const {
         case RemoteAddressColumn:
             return connection.remoteAddr.isEmpty() ? kNoValue : connection.remoteAddr;
         case HealthScoreColumn:
-            return percent(connection.healthScore);
+            // As the peer table shows it: a score 0..1, not a percentage.
+            return QLocale().toString(connection.healthScore, 'f', 2);
         case RttColumn:
             return optionalMilliseconds(connection.rttSmoothedMs);
         case JitterColumn:
