@@ -4,6 +4,7 @@
 #include "engine/core/multiaddr.h"
 #include "engine/core/peer_id.h"
 #include "support/loopback_engine.h"
+#include "support/throwaway_settings.h"
 #include "ui/dialogs/dial_dialog.h"
 
 #include <QLabel>
@@ -64,11 +65,7 @@ class TestDialDialog final : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(settingsDir_.isValid());
-        // The recent addresses go to a throwaway place, not the user's settings.
-        QCoreApplication::setOrganizationName(QStringLiteral("PeerScopeTest"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_dial_dialog"));
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir_.path());
-        QSettings::setDefaultFormat(QSettings::NativeFormat);
+        test::useThrowawaySettings(settingsDir_.path(), QStringLiteral("tst_dial_dialog"));
         QLocale::setDefault(QLocale::c());
 
         for (auto* dir : {&dirA_, &dirB_})

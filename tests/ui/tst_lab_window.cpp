@@ -5,6 +5,7 @@
 // when it is told to stop.
 #include "engine/api/engine.h"
 #include "engine/api/engine_client.h"
+#include "support/throwaway_settings.h"
 #include "ui/main_window.h"
 #include "ui/models/peer_table_model.h"
 
@@ -77,7 +78,7 @@ private Q_SLOTS:
         QCOMPARE(QGuiApplication::platformName(), QStringLiteral("xcb"));
         QVERIFY(QFile::exists(binary()));
         QVERIFY(settingsDir_.isValid());
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir_.path());
+        test::useThrowawaySettings(settingsDir_.path(), QStringLiteral("tst_lab_window"));
         QVERIFY(QDir().mkpath(artifactsDir()));
     }
 

@@ -1,6 +1,7 @@
 #include "engine/api/engine.h"
 #include "engine/api/engine_client.h"
 #include "support/loopback_engine.h"
+#include "support/throwaway_settings.h"
 #include "ui/dialogs/dial_dialog.h"
 #include "ui/main_window.h"
 #include "ui/models/connection_table_model.h"
@@ -38,11 +39,7 @@ class TestMainWindow final : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(settingsDir_.isValid());
-        // Window geometry and header state go to a throwaway place, not the user's config.
-        QCoreApplication::setOrganizationName(QStringLiteral("PeerScopeTest"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_main_window"));
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir_.path());
-        QSettings::setDefaultFormat(QSettings::NativeFormat);
+        test::useThrowawaySettings(settingsDir_.path(), QStringLiteral("tst_main_window"));
         QLocale::setDefault(QLocale::c());
 
         for (auto* dir : {&dirA_, &dirB_})

@@ -2,6 +2,7 @@
 #include "engine/api/engine_client.h"
 #include "engine/api/prometheus_exporter.h"
 #include "engine/api/snapshot_json.h"
+#include "support/throwaway_settings.h"
 #include "ui/dialogs/export_dialog.h"
 #include "ui/report/pdf_report_writer.h"
 #include "ui/report/report_exporter.h"
@@ -187,11 +188,7 @@ private Q_SLOTS:
         QVERIFY(dir_.isValid());
         QVERIFY(settingsDir_.isValid());
         QLocale::setDefault(QLocale::c());
-        // The export dialog's remembered directory goes to a throwaway place.
-        QCoreApplication::setOrganizationName(QStringLiteral("PeerScopeTest"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_report_exporter"));
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir_.path());
-        QSettings::setDefaultFormat(QSettings::NativeFormat);
+        test::useThrowawaySettings(settingsDir_.path(), QStringLiteral("tst_report_exporter"));
         for (const char* tool : {"pdfinfo", "pdftotext", "promtool"})
             QVERIFY2(!QStandardPaths::findExecutable(QLatin1String(tool)).isEmpty(), tool);
     }
