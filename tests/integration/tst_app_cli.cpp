@@ -1,6 +1,8 @@
 // The peerscope executable as a user runs it: start-up lines, a clean exit on SIGTERM/SIGINT,
 // and malformed options rejected with status 2 and a message naming the option and the bad part.
 // Needs the app built first (tests/CMakeLists.txt: add_dependencies(tst_app_cli peerscope)).
+#include "support/process_run.h"
+
 #include <QFile>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -16,27 +18,11 @@ QString binary() {
     return QStringLiteral(PEERSCOPE_BINARY_DIR "/app/peerscope");
 }
 
-struct Run {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
+using Run = peerscope::test::ProcessRun;
 
 // Runs to the end (bounded); exitCode stays -1 if it had to be killed.
 Run runToEnd(const QStringList& arguments) {
-    QProcess process;
-    process.start(binary(), arguments);
-    Run run;
-    if (!process.waitForFinished(15000)) {
-        process.kill();
-        process.waitForFinished(3000);
-        return run;
-    }
-    if (process.exitStatus() == QProcess::NormalExit)
-        run.exitCode = process.exitCode();
-    run.out = QString::fromUtf8(process.readAllStandardOutput());
-    run.err = QString::fromUtf8(process.readAllStandardError());
-    return run;
+    return peerscope::test::runToEnd(binary(), arguments, 15000);
 }
 
 // Reads stdout until `lines` complete lines arrived (bounded); returns them.

@@ -1,6 +1,8 @@
 // `peerscope export` as a script runs it, against a real headless node's control API: every
 // format written and parseable, and clear failures (2 bad usage, 1 node/API/file problems).
 // Needs the app built first (tests/CMakeLists.txt: add_dependencies(tst_export_command peerscope)).
+#include "support/process_run.h"
+
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -17,31 +19,10 @@ QString binary() {
     return QStringLiteral(PEERSCOPE_BINARY_DIR "/app/peerscope");
 }
 
-struct Run {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
+using Run = peerscope::test::ProcessRun;
 
 Run run(const QString& program, const QStringList& arguments, const QByteArray& input = {}) {
-    QProcess process;
-    process.start(program, arguments);
-    Run result;
-    if (!process.waitForStarted(kRunTimeoutMs))
-        return result;
-    if (!input.isEmpty())
-        process.write(input);
-    process.closeWriteChannel();
-    if (!process.waitForFinished(kRunTimeoutMs)) {
-        process.kill();
-        process.waitForFinished(3000);
-        return result;
-    }
-    if (process.exitStatus() == QProcess::NormalExit)
-        result.exitCode = process.exitCode();
-    result.out = QString::fromUtf8(process.readAllStandardOutput());
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
+    return peerscope::test::runToEnd(program, arguments, kRunTimeoutMs, input);
 }
 
 Run exportRun(const QStringList& arguments) {
