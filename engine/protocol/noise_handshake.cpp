@@ -200,8 +200,6 @@ struct NoiseHandshake::State_ {
             fail("noise: bad identity key: " + key.errorMessage());
             return false;
         }
-        Bytes signed_ = toBytes(signaturePrefix);
-        signed_.insert(signed_.end(), remoteStatic.begin(), remoteStatic.end());
         const std::string& signature = payload.identity_sig();
         const ByteView signatureView(reinterpret_cast<const std::uint8_t*>(signature.data()),
                                      signature.size());
@@ -209,6 +207,8 @@ struct NoiseHandshake::State_ {
                                keyBytes.size());
         VerifiedSignatureCache* cache = options.verifiedSignatures.get();
         if (!cache || !cache->contains(keyView, remoteStatic, signatureView)) {
+            Bytes signed_ = toBytes(signaturePrefix);
+            signed_.insert(signed_.end(), remoteStatic.begin(), remoteStatic.end());
             if (!key->verify(signed_, signatureView)) {
                 fail("noise: identity signature does not match the static key");
                 return false;
