@@ -67,6 +67,8 @@ Result<void> EngineCore::start(EngineClient* client) {
     Result<PrivateKey> identity = loadOrCreateIdentity(identityPath.toStdString());
     if (!identity)
         return identity.error();
+    // Resolved once: every snapshot names it, and it cannot change while running.
+    options_.configPath = ConfigFile(options_.configPath).path();
     Result<EngineConfig> config = ConfigFile(options_.configPath).load();
     if (!config)
         return config.error();
@@ -174,7 +176,7 @@ void EngineCore::stop() {
 }
 
 QString EngineCore::configPath() const {
-    return ConfigFile(options_.configPath).path();
+    return options_.configPath; // resolved in start()
 }
 
 Result<void> EngineCore::applyConfig(const EngineConfig& config, bool persist) {
