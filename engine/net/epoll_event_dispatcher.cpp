@@ -85,7 +85,7 @@ void EpollEventDispatcher::watch(int fd) {
         watched_.erase(it);
         return;
     }
-    if (watched.alwaysReady)
+    if (alwaysReady_.count(fd) != 0)
         return;
     epoll_event event{};
     event.events = interest;
@@ -95,8 +95,7 @@ void EpollEventDispatcher::watch(int fd) {
         return;
     }
     if (errno == EPERM) {
-        watched.alwaysReady = true; // a regular file: poll() would say it is always ready
-        alwaysReady_.insert(fd);
+        alwaysReady_.insert(fd); // a regular file: poll() would say it is always ready
         return;
     }
     if (errno == ENOENT && watched.inEpoll) {

@@ -58,7 +58,6 @@ private:
         QSocketNotifier* write = nullptr;
         QSocketNotifier* exception = nullptr;
         bool inEpoll = false;
-        bool alwaysReady = false; // epoll refused it (a regular file)
     };
     struct Timer {
         qint64 intervalMs = 0;
