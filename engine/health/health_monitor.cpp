@@ -62,7 +62,7 @@ HealthMonitor::~HealthMonitor() {
     disconnect(&host_, nullptr, this, nullptr);
     probeTimer_.stop();
     byteTimer_.stop();
-    std::map<std::uint64_t, Tracked> doomed;
+    std::unordered_map<std::uint64_t, Tracked> doomed;
     doomed.swap(tracked_);
     doomed.clear();
 }
@@ -78,7 +78,15 @@ void HealthMonitor::setConfig(const ConnectionConfig& config) {
     for (auto& [id, tracked] : tracked_) {
         tracked.health.rtt().setInitialRto(toNanos(config_.pingTimeout));
         tracked.nextProbe = now + spreadOffset(id);
+        if (!tracked.probing) // a probe under way keeps its deadline
+            wakeAt(id, tracked, tracked.nextProbe);
     }
+}
+
+void HealthMonitor::wakeAt(std::uint64_t id, Tracked& tracked, MonoTime at) {
+    wakeups_.erase({tracked.wakeAt, id});
+    tracked.wakeAt = at;
+    wakeups_.insert({at, id});
 }
 
 MonoTime HealthMonitor::spreadOffset(std::uint64_t connectionId) const {
@@ -90,12 +98,14 @@ MonoTime HealthMonitor::spreadOffset(std::uint64_t connectionId) const {
 
 void HealthMonitor::onOpened(Connection* connection) {
     const MonoTime now = clock_.now();
-    auto [it, inserted] =
-        tracked_.try_emplace(connection->id(), ConnectionHealth(connection->openedAtMono(),
-                                                                toNanos(config_.pingTimeout)));
+    auto [it, inserted] = tracked_.try_emplace(
+        connection->id(), connection,
+        ConnectionHealth(connection->openedAtMono(), toNanos(config_.pingTimeout)));
     if (!inserted)
         return;
     it->second.nextProbe = now + spreadOffset(connection->id());
+    it->second.wakeAt = it->second.nextProbe;
+    wakeups_.insert({it->second.wakeAt, connection->id()});
     events_.append(QStringLiteral("opened"), peerText(*connection), connection->id(),
                    QStringLiteral("%1 %2 (%3)")
                        .arg(QString::fromLatin1(directionName(connection->info().direction)),
@@ -117,6 +127,7 @@ void HealthMonitor::onClosed(quint64 connectionId) {
     // Its prober goes with it, and so does the answer of a probe under way.
     if (it->second.probing)
         --probesInFlight_;
+    wakeups_.erase({it->second.wakeAt, connectionId});
     tracked_.erase(it);
 }
 
@@ -152,81 +163,105 @@ void HealthMonitor::tick() {
     if (!config_.enableHealthMonitoring)
         return;
     const MonoTime now = clock_.now();
-    const auto interval = std::chrono::duration_cast<MonoTime>(config_.healthCheckInterval);
-    for (auto& [id, tracked] : tracked_) {
-        if (tracked.probing || tracked.nextProbe > now)
+    const auto interval =
+        std::max(std::chrono::duration_cast<MonoTime>(config_.healthCheckInterval),
+                 MonoTime(std::chrono::milliseconds(100)));
+    // Take the due ones first: a probe that fails at once is rescheduled for now, and must wait
+    // for the next tick rather than loop here.
+    due_.clear();
+    for (auto it = wakeups_.begin(); it != wakeups_.end() && it->first <= now; ++it)
+        due_.push_back(it->second);
+    for (std::uint64_t id : due_) {
+        auto found = tracked_.find(id);
+        if (found == tracked_.end())
+            continue; // closed by an earlier one's callback
+        Tracked& tracked = found->second;
+        if (tracked.wakeAt > now)
+            continue; // rescheduled by an earlier one's callback
+        if (tracked.probing) {
+            const auto waited =
+                std::chrono::duration_cast<std::chrono::milliseconds>(probeTimeout(tracked.health));
+            tracked.prober->giveUp("ping: no reply within " + std::to_string(waited.count()) +
+                                   " ms");
             continue;
+        }
         // Next slot on the same grid: a late tick does not shift the schedule.
         while (tracked.nextProbe <= now)
-            tracked.nextProbe += std::max(interval, MonoTime(std::chrono::milliseconds(100)));
-        if (Connection* connection = host_.connectionById(id); connection && connection->isOpen())
+            tracked.nextProbe += interval;
+        wakeAt(id, tracked, tracked.nextProbe);
+        if (Connection* connection = tracked.connection.data(); connection && connection->isOpen())
             probe(connection, tracked);
     }
 }
 
 void HealthMonitor::probeNow(std::uint64_t connectionId) {
     auto it = tracked_.find(connectionId);
-    Connection* connection = host_.connectionById(connectionId);
-    if (it == tracked_.end() || connection == nullptr || it->second.probing)
+    if (it == tracked_.end() || !it->second.connection || it->second.probing)
         return;
-    probe(connection, it->second);
+    probe(it->second.connection.data(), it->second);
 }
 
 void HealthMonitor::probe(Connection* connection, Tracked& tracked) {
+    const std::uint64_t id = connection->id();
     tracked.probing = true;
     ++probesInFlight_;
-    const std::uint64_t id = connection->id();
-    const auto timeout =
-        std::chrono::duration_cast<std::chrono::milliseconds>(probeTimeout(tracked.health));
+    // The deadline is set before the probe starts: a probe that fails at once reschedules
+    // from its callback, inside probe().
+    const auto timeout = std::max(probeTimeout(tracked.health),
+                                  std::chrono::nanoseconds(std::chrono::milliseconds(1)));
+    wakeAt(id, tracked, clock_.now() + timeout);
     if (!tracked.prober)
         tracked.prober = std::make_unique<PingProber>(host_, connection);
     QPointer<HealthMonitor> self(this);
-    tracked.prober->probe(
-        std::max(timeout, std::chrono::milliseconds(1)), [self, id](Result<MonoTime> rtt) {
-            if (!self)
-                return;
-            --self->probesInFlight_;
-            auto it = self->tracked_.find(id);
-            if (it == self->tracked_.end())
-                return; // closed meanwhile
-            Tracked& t = it->second;
-            t.probing = false;
-            const MonoTime now = self->clock_.now();
-            if (rtt) {
-                t.health.recordProbe(now, *rtt);
-                self->histogram_.observe(std::chrono::duration<double>(*rtt).count());
-            } else {
-                t.health.recordProbe(now, std::nullopt, rtt.errorMessage());
-            }
-            const HealthState before = t.health.state();
-            const HealthState after = t.health.evaluate(self->config_);
-            // A missed probe makes the connection a suspect: the next probe goes out at once
-            // rather than an interval later, so a silent peer is failed after
-            // unhealthy_checks_before_replace timeouts, not that many intervals.
-            if (t.health.probes().consecutiveFailures() > 0 && after != HealthState::Failed)
-                t.nextProbe = now;
-            if (after == before)
-                return;
-            Connection* connection = self->host_.connectionById(id);
-            const QString peer = connection ? peerText(*connection) : QString();
-            const QString detail = QStringLiteral("score %1 after %2 probes, %3 failed in a row")
-                                       .arg(t.health.score(self->config_), 0, 'f', 2)
-                                       .arg(t.health.probesSent())
-                                       .arg(t.health.probes().consecutiveFailures());
-            const QString kind = after == HealthState::Healthy
-                                     ? QStringLiteral("recovered")
-                                     : QString::fromLatin1(healthStateName(after));
-            self->events_.append(kind, peer, id, detail);
-            Q_EMIT self->stateChanged(id, after);
-            if (after == HealthState::Failed)
-                self->pool_.replace(id, QStringLiteral("health failed: ") + detail);
-        });
+    tracked.prober->probe([self, id](Result<MonoTime> rtt) {
+        if (self)
+            self->onProbed(id, std::move(rtt));
+    });
+}
+
+void HealthMonitor::onProbed(std::uint64_t id, Result<MonoTime> rtt) {
+    --probesInFlight_;
+    auto it = tracked_.find(id);
+    if (it == tracked_.end())
+        return; // closed meanwhile
+    Tracked& t = it->second;
+    t.probing = false;
+    const MonoTime now = clock_.now();
+    if (rtt) {
+        t.health.recordProbe(now, *rtt);
+        histogram_.observe(std::chrono::duration<double>(*rtt).count());
+    } else {
+        t.health.recordProbe(now, std::nullopt, rtt.errorMessage());
+    }
+    const HealthState before = t.health.state();
+    const HealthState after = t.health.evaluate(config_);
+    // A missed probe makes the connection a suspect: the next probe goes out at once rather
+    // than an interval later, so a silent peer is failed after unhealthy_checks_before_replace
+    // timeouts, not that many intervals.
+    if (t.health.probes().consecutiveFailures() > 0 && after != HealthState::Failed)
+        t.nextProbe = now;
+    wakeAt(id, t, t.nextProbe);
+    if (after == before)
+        return;
+    Connection* connection = host_.connectionById(id);
+    const QString peer = connection ? peerText(*connection) : QString();
+    const QString detail = QStringLiteral("score %1 after %2 probes, %3 failed in a row")
+                               .arg(t.health.score(config_), 0, 'f', 2)
+                               .arg(t.health.probesSent())
+                               .arg(t.health.probes().consecutiveFailures());
+    const QString kind = after == HealthState::Healthy
+                             ? QStringLiteral("recovered")
+                             : QString::fromLatin1(healthStateName(after));
+    events_.append(kind, peer, id, detail);
+    Q_EMIT stateChanged(id, after);
+    if (after == HealthState::Failed)
+        pool_.replace(id, QStringLiteral("health failed: ") + detail);
 }
 
 void HealthMonitor::sampleBytes() {
     const MonoTime now = clock_.now();
     for (auto& [id, tracked] : tracked_)
-        if (Connection* connection = host_.connectionById(id))
+        if (Connection* connection = tracked.connection.data())
             tracked.health.recordBytes(now, connection->bytesIn(), connection->bytesOut());
 }
 

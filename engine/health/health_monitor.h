@@ -6,12 +6,16 @@
 #include "engine/net/ping_prober.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 #include <array>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace peerscope {
 
@@ -29,6 +33,11 @@ struct ConnectionHealthView;
 // probe the connection is scored; degraded and failed connections are logged, and a failed one
 // is handed to the pool for replacement. After a missed probe the next one goes out at once
 // (the connection is a suspect), so failing takes timeouts, not intervals.
+// Every connection has one wake-up time in a time-ordered set: when its next probe is due, or,
+// while a probe is under way, when that probe times out. The 10 Hz tick takes only the entries
+// that are due, so its cost follows the probes sent, not the connections held; deadlines are
+// checked on that tick, so a timeout is noticed at most 100 ms late (never early).
+
 // Probe round trips over the node's life, as a Prometheus histogram (cumulative buckets).
 struct RttHistogram {
     static constexpr std::array<double, 12> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -65,9 +74,11 @@ Q_SIGNALS:
 
 private:
     struct Tracked {
-        explicit Tracked(ConnectionHealth h) : health(std::move(h)) {}
+        Tracked(Connection* c, ConnectionHealth h) : connection(c), health(std::move(h)) {}
+        QPointer<Connection> connection; // held, not looked up by id on every probe
         ConnectionHealth health;
-        MonoTime nextProbe{0};
+        MonoTime nextProbe{0}; // the connection's slot on the probe grid
+        MonoTime wakeAt{0};    // its key in wakeups_: nextProbe, or the deadline while probing
         bool probing = false;
         std::unique_ptr<PingProber> prober; // made at the first probe
     };
@@ -77,6 +88,8 @@ private:
     void tick();
     void sampleBytes();
     void probe(Connection* connection, Tracked& tracked);
+    void onProbed(std::uint64_t id, Result<MonoTime> rtt);
+    void wakeAt(std::uint64_t id, Tracked& tracked, MonoTime at);
     MonoTime spreadOffset(std::uint64_t connectionId) const;
     std::chrono::nanoseconds probeTimeout(const ConnectionHealth& health) const;
 
@@ -85,9 +98,11 @@ private:
     EventLog& events_;
     const Clock& clock_;
     ConnectionConfig config_;
-    std::map<std::uint64_t, Tracked> tracked_;
-    QTimer probeTimer_; // checks for due probes
-    QTimer byteTimer_;  // one byte sample per second
+    std::unordered_map<std::uint64_t, Tracked> tracked_;
+    std::set<std::pair<MonoTime, std::uint64_t>> wakeups_; // (when, connection id)
+    std::vector<std::uint64_t> due_;                       // scratch for tick()
+    QTimer probeTimer_;                                    // checks for due probes
+    QTimer byteTimer_;                                     // one byte sample per second
     int probesInFlight_ = 0;
     RttHistogram histogram_;
 };

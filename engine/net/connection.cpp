@@ -276,13 +276,16 @@ std::vector<Stream*> Connection::streams() const {
     return out;
 }
 
-void Connection::countProtocolBytes(const std::string& protocol, std::uint64_t in,
-                                    std::uint64_t out) {
-    if (protocol.empty())
-        return;
-    ProtocolBytes& bytes = protocolBytes_[protocol];
-    bytes.in += in;
-    bytes.out += out;
+std::size_t Connection::activeStreamCount() const {
+    std::size_t count = 0;
+    for (const auto& [id, stream] : streams_)
+        if (stream && !stream->isHousekeeping())
+            ++count;
+    return count;
+}
+
+ProtocolBytes& Connection::protocolBytesOf(const std::string& protocol) {
+    return protocolBytes_[protocol];
 }
 
 void Connection::streamWrite(std::uint32_t id, ByteView data) {

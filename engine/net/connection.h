@@ -72,17 +72,16 @@ public:
 
     std::vector<Stream*> streams() const;
     std::size_t streamCount() const { return streams_.size(); }
+    // Streams opened for the user's work: all but the node's housekeeping (Stream).
+    std::size_t activeStreamCount() const;
     std::uint64_t bytesIn() const { return bytesIn_; }   // wire bytes
     std::uint64_t bytesOut() const { return bytesOut_; } // wire bytes
     std::uint64_t streamsOpened() const { return streamsOpened_; }
-    // Application bytes of the streams, by negotiated protocol (multistream-select, yamux and
-    // Noise overhead not included), over the connection's life.
-    struct ProtocolBytes {
-        std::uint64_t in = 0;
-        std::uint64_t out = 0;
-    };
+    // Application bytes of the streams, by negotiated protocol.
     const std::map<std::string, ProtocolBytes>& protocolBytes() const { return protocolBytes_; }
-    void countProtocolBytes(const std::string& protocol, std::uint64_t in, std::uint64_t out);
+    // The counter of one protocol's bytes on this connection; it lives as long as the
+    // connection, so a stream keeps a reference to it.
+    ProtocolBytes& protocolBytesOf(const std::string& protocol);
 
     // Sends a GoAway and closes the socket once written.
     void close(const QString& reason);

@@ -7,25 +7,25 @@
 namespace peerscope {
 
 PingProber::PingProber(Host& host, Connection* connection, QObject* parent)
-    : QObject(parent), host_(host), connection_(connection) {
-    timer_.setSingleShot(true);
-    connect(&timer_, &QTimer::timeout, this, [this] {
-        dropStream(); // a late echo must not answer the next probe
-        finish(makeError("ping: no reply within " + std::to_string(timeout_.count()) + " ms"));
-    });
-}
+    : QObject(parent), host_(host), connection_(connection) {}
 
 PingProber::~PingProber() {
     dropStream();
 }
 
-void PingProber::probe(std::chrono::milliseconds timeout, Callback done) {
+void PingProber::giveUp(const std::string& why) {
+    if (!done_)
+        return;
+    dropStream();
+    finish(makeError(why));
+}
+
+void PingProber::probe(Callback done) {
     if (done_) {
         done(makeError("ping: a probe is already under way"));
         return;
     }
     done_ = std::move(done);
-    timeout_ = timeout;
     if (!connection_ || !connection_->isOpen()) {
         finish(makeError("ping: connection is closed"));
         return;
@@ -46,6 +46,7 @@ void PingProber::probe(std::chrono::milliseconds timeout, Callback done) {
                 return;
             }
             Stream* stream = *opened;
+            stream->markHousekeeping();
             self->stream_ = stream;
             connect(stream, &Stream::readyRead, self, &PingProber::onData);
             connect(stream, &Stream::negotiationFailed, self, [self](const QString& reason) {
@@ -68,7 +69,6 @@ void PingProber::send() {
         return;
     }
     exchange_ = PingExchange::withRandomPayload();
-    timer_.start(timeout_);
     stream_->write(exchange_->request(host_.clock().now()));
 }
 
@@ -89,14 +89,19 @@ void PingProber::onData() {
     if (!rtt)
         return;
     exchange_.reset();
-    if (connection_)
-        if (PeerRecord* record = host_.peerRecord(connection_->remotePeer()))
-            record->lastPingRtt = *rtt;
+    if (connection_ && connection_->isOpen()) {
+        // The peer's record exists while any connection to it is open and is erased only when
+        // the last one closes; its node never moves, so it is looked up (hashing the peer id)
+        // once, not on every probe.
+        if (!record_)
+            record_ = host_.peerRecord(connection_->remotePeer());
+        if (record_)
+            record_->lastPingRtt = *rtt;
+    }
     finish(*rtt);
 }
 
 void PingProber::finish(Result<MonoTime> result) {
-    timer_.stop();
     exchange_.reset();
     if (!done_)
         return;

@@ -6,8 +6,6 @@
 
 #include <QObject>
 #include <QPointer>
-#include <QTimer>
-#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -16,12 +14,15 @@ namespace peerscope {
 
 class Connection;
 class Host;
+struct PeerRecord;
 class Stream;
 
 // Probes one connection with the libp2p ping protocol over one long-lived stream, as the ping
 // spec allows: a probe is one 32-byte round trip, a write and a read, not a stream open,
 // negotiation and close. A timed-out or broken stream is reset (a late echo would be taken
-// for the next one) and the next probe opens a new stream.
+// for the next one) and the next probe opens a new stream. The prober keeps no timer: whoever
+// probes decides when the wait is over (the health monitor checks every deadline on its own
+// tick) and calls giveUp(), so a probe costs no timer registration.
 class PingProber final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(PingProber)
@@ -32,7 +33,10 @@ public:
 
     using Callback = std::function<void(Result<MonoTime>)>;
     // One probe at a time; `done` runs once, with the RTT or why there was none.
-    void probe(std::chrono::milliseconds timeout, Callback done);
+    void probe(Callback done);
+    // Ends the probe under way with `why` (its deadline passed); the stream is reset, since a
+    // late echo would otherwise answer the next probe.
+    void giveUp(const std::string& why);
     bool busy() const { return static_cast<bool>(done_); }
 
 private:
@@ -44,9 +48,8 @@ private:
     Host& host_;
     QPointer<Connection> connection_;
     QPointer<Stream> stream_;
+    PeerRecord* record_ = nullptr; // the peer's, valid while connection_ is open
     std::optional<PingExchange> exchange_;
-    QTimer timer_;
-    std::chrono::milliseconds timeout_{0};
     Callback done_;
 };
 

@@ -54,9 +54,10 @@ void Stream::write(ByteView data) {
     }
     if (!connection_)
         return;
-    if (negotiated_)
-        connection_->countProtocolBytes(protocol_, 0, data.size());
-    else
+    if (negotiated_) {
+        if (protocolBytes_)
+            protocolBytes_->out += data.size();
+    } else
         optimisticBytesOut_ += data.size(); // its protocol is known once the answer comes
     connection_->streamWrite(id_, data);
 }
@@ -138,9 +139,11 @@ void Stream::pumpNegotiation(ByteView input) {
     creditNegotiationBytes(remainder.size());
     if (!remainder.empty())
         append(readBuffer_, remainder);
-    if (connection_)
-        connection_->countProtocolBytes(protocol_, remainder.size(),
-                                        optimisticBytesOut_ + pendingWrites_.size());
+    if (connection_) {
+        protocolBytes_ = &connection_->protocolBytesOf(protocol_);
+        protocolBytes_->in += remainder.size();
+        protocolBytes_->out += optimisticBytesOut_ + pendingWrites_.size();
+    }
     optimisticBytesOut_ = 0;
     if (!pendingWrites_.empty() && connection_) {
         Bytes pending = std::move(pendingWrites_);
@@ -165,8 +168,8 @@ void Stream::deliver(Bytes& bytes) {
         bytes.clear();
         return;
     }
-    if (connection_)
-        connection_->countProtocolBytes(protocol_, bytes.size(), 0);
+    if (connection_ && protocolBytes_)
+        protocolBytes_->in += bytes.size();
     if (readOffset_ == readBuffer_.size()) {
         readBuffer_.swap(bytes);
         readOffset_ = 0;

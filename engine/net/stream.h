@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/core/bytes.h"
+#include "engine/net/protocol_bytes.h"
 
 #include <QObject>
 #include <QPointer>
@@ -43,6 +44,11 @@ public:
     bool isReadClosed() const { return readClosed_; }
     bool isWriteClosed() const { return writeClosed_; }
     bool isReset() const { return reset_; }
+    // The node's own upkeep (the health monitor's ping stream): it does not make a connection
+    // busy, so it neither keeps a connection from going idle or being closed after a
+    // replacement, nor counts as load.
+    void markHousekeeping() { housekeeping_ = true; }
+    bool isHousekeeping() const { return housekeeping_; }
 
     // Application data received and not yet read.
     std::size_t bytesAvailable() const { return readBuffer_.size() - readOffset_; }
@@ -87,6 +93,10 @@ private:
     std::uint32_t id_;
     Direction direction_;
     std::string protocol_;
+    // The connection's counter for protocol_, found once at negotiation rather than by name on
+    // every frame; valid while connection_ is (the connection owns it).
+    ProtocolBytes* protocolBytes_ = nullptr;
+    bool housekeeping_ = false;
     std::uint64_t optimisticBytesOut_ = 0; // written before the protocol was confirmed
     std::unique_ptr<MultistreamSelect> negotiation_;
     bool negotiated_ = false;

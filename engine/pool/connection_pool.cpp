@@ -247,7 +247,7 @@ std::vector<ConnectionCandidate> ConnectionPool::candidates(const PeerId& peer) 
         const ConnectionHealthView health = healthOf(connection->id());
         ConnectionCandidate candidate;
         candidate.id = connection->id();
-        candidate.activeStreams = connection->streamCount();
+        candidate.activeStreams = connection->activeStreamCount();
         candidate.healthScore = health.score;
         candidate.smoothedRtt = health.smoothedRtt;
         candidate.usable = !health.failed && draining_.count(connection->id()) == 0;
@@ -458,7 +458,7 @@ void ConnectionPool::replace(std::uint64_t connectionId, const QString& reason) 
         ++counters_.replacements;
         Q_EMIT poolEvent(QStringLiteral("replaced"), b->peer, connectionId, reason);
         // Streams still on it finish there; tick() closes it once they have.
-        if (current && current->streamCount() == 0)
+        if (current && current->activeStreamCount() == 0)
             current->close(QStringLiteral("replaced: ") + reason);
     };
     startAttempt(batch, 0);
@@ -483,7 +483,7 @@ int ConnectionPool::trim() {
         if (now - connection->openedAtMono() < grace)
             continue;
         candidates.push_back(
-            {connection, healthOf(connection->id()), connection->streamCount() == 0});
+            {connection, healthOf(connection->id()), connection->activeStreamCount() == 0});
     }
     // Least valuable first: failed, then idle, then by health score; oldest id breaks ties.
     std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
@@ -506,8 +506,9 @@ int ConnectionPool::trim() {
             static_cast<int>(peerConnections.size()) <= config_.minConnectionsPerPeer)
             continue;
         // Never the last healthy connection of a peer with open streams.
-        const bool hasStreams = std::any_of(peerConnections.begin(), peerConnections.end(),
-                                            [](Connection* c) { return c->streamCount() > 0; });
+        const bool hasStreams =
+            std::any_of(peerConnections.begin(), peerConnections.end(),
+                        [](Connection* c) { return c->activeStreamCount() > 0; });
         const int healthyLeft = static_cast<int>(
             std::count_if(peerConnections.begin(), peerConnections.end(), [&](Connection* c) {
                 return c != candidate.connection && !healthOf(c->id()).failed;
@@ -531,7 +532,7 @@ void ConnectionPool::tick() {
     const auto idleTimeout = std::chrono::duration_cast<MonoTime>(config_.idleTimeout);
     for (Connection* connection : connections()) {
         MonoTime& lastActive = lastActive_[connection->id()];
-        if (connection->streamCount() > 0) {
+        if (connection->activeStreamCount() > 0) {
             lastActive = now;
             continue;
         }

@@ -10,10 +10,20 @@ PingExchange::PingExchange(const std::array<std::uint8_t, payloadSize>& payload)
     : payload_(payload) {}
 
 PingExchange PingExchange::withRandomPayload() {
+    // RAND_bytes costs about a microsecond a call whatever the size, and the health monitor
+    // pings thousands of times a second: draw 32 payloads at once, hand each out once.
+    constexpr std::size_t batch = 32 * payloadSize;
+    thread_local std::array<std::uint8_t, batch> pool{};
+    thread_local std::size_t used = batch;
+    if (used == batch) {
+        // A failing CSPRNG means the process cannot do crypto either; do not ping with zeros.
+        if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1)
+            throw std::runtime_error("ping: RAND_bytes failed");
+        used = 0;
+    }
     std::array<std::uint8_t, payloadSize> payload{};
-    // A failing CSPRNG means the process cannot do crypto either; do not ping with zeros.
-    if (RAND_bytes(payload.data(), static_cast<int>(payload.size())) != 1)
-        throw std::runtime_error("ping: RAND_bytes failed");
+    std::copy_n(pool.begin() + static_cast<std::ptrdiff_t>(used), payloadSize, payload.begin());
+    used += payloadSize;
     return PingExchange(payload);
 }
 
