@@ -1,13 +1,12 @@
 #include "engine/net/connection.h"
 
+#include "engine/net/socket_io.h"
 #include "engine/protocol/multistream_select.h"
 #include "engine/protocol/noise_transport.h"
 #include "engine/protocol/yamux_session.h"
 
 #include <QLoggingCategory>
-#include <QTcpSocket>
 #include <string_view>
-#include <sys/socket.h>
 #include <type_traits>
 
 Q_LOGGING_CATEGORY(lcConnection, "peerscope.engine.connection")
@@ -23,34 +22,20 @@ constexpr std::size_t maxReadPerWakeup = 4 * 1024 * 1024;
 Connection::Connection(std::uint64_t id, QTcpSocket* socket, std::unique_ptr<NoiseTransport> noise,
                        bool yamuxClient, Info info, const Clock& clock,
                        StreamHandlerRegistry* handlers, QObject* parent)
-    : QObject(parent), id_(id), socket_(socket), noise_(std::move(noise)),
+    : QObject(parent), id_(id), io_(new SocketIo(socket, this)), noise_(std::move(noise)),
       yamux_(std::make_unique<YamuxSession>(yamuxClient ? YamuxSession::Role::Client
                                                         : YamuxSession::Role::Server)),
       info_(std::move(info)), clock_(clock), handlers_(handlers),
-      openedAt_(QDateTime::currentDateTimeUtc()), openedAtMono_(clock.now()) {
-    socket_->setParent(this);
-}
+      openedAt_(QDateTime::currentDateTimeUtc()), openedAtMono_(clock.now()),
+      idleSince_(openedAtMono_) {}
 
 Connection::~Connection() {
-    if (socket_) {
-        socket_->disconnect(this);
-        socket_->abort();
-    }
+    io_->disconnect(this);
 }
 
 void Connection::start(Bytes earlyPlaintext) {
-    // Bounds Qt's read chunks: unbounded, Qt reads all the kernel holds (megabytes on
-    // loopback) into a fresh buffer per wakeup and frees it after, a page fault per 4 KiB.
-    socket_->setReadBufferSize(static_cast<qint64>(readChunk));
-    connect(socket_, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
-    connect(socket_, &QTcpSocket::disconnected, this,
-            [this] { fail(QStringLiteral("remote closed the connection")); });
-    connect(socket_, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
-        if (error == QAbstractSocket::RemoteHostClosedError)
-            fail(QStringLiteral("remote closed the connection"));
-        else
-            fail(QStringLiteral("socket error: ") + socket_->errorString());
-    });
+    connect(io_, &SocketIo::readyRead, this, &Connection::onReadyRead);
+    connect(io_, &SocketIo::failed, this, [this](const QString& reason) { fail(reason); });
     if (!earlyPlaintext.empty()) {
         yamux_->feed(earlyPlaintext, clock_.now());
         dispatchEvents();
@@ -58,8 +43,13 @@ void Connection::start(Bytes earlyPlaintext) {
     // A yamux ping gives the session its RTT, which receive-window growth is judged against.
     yamux_->ping(1, clock_.now());
     flush();
-    if (socket_ && socket_->bytesAvailable() > 0)
-        onReadyRead();
+    // Ciphertext that came in behind the handshake, read by the handshake's socket.
+    const QByteArray buffered = io_->takeBuffered();
+    if (open_ && !buffered.isEmpty()) {
+        bytesIn_ += static_cast<std::uint64_t>(buffered.size());
+        handleCiphertext(ByteView(reinterpret_cast<const std::uint8_t*>(buffered.constData()),
+                                  static_cast<std::size_t>(buffered.size())));
+    }
 }
 
 // One read buffer per thread, shared by its connections (they read one at a time): a buffer
@@ -72,28 +62,36 @@ Bytes& Connection::readScratch() {
 void Connection::onReadyRead() {
     Bytes& scratch = readScratch();
     std::size_t handled = 0;
-    while (open_ && socket_ && socket_->bytesAvailable() > 0 && handled < maxReadPerWakeup) {
-        qint64 count = socket_->read(reinterpret_cast<char*>(scratch.data()),
-                                     static_cast<qint64>(scratch.size()));
-        if (count <= 0)
-            break;
-        handled += static_cast<std::size_t>(count);
-        bytesIn_ += static_cast<std::uint64_t>(count);
-        plaintext_.clear();
-        Result<void> decrypted =
-            noise_->decrypt(ByteView(scratch.data(), static_cast<std::size_t>(count)), plaintext_);
-        if (!decrypted) {
-            failProtocol("noise", QString::fromStdString(decrypted.errorMessage()));
+    // The notifier is level-triggered: what is left after maxReadPerWakeup wakes us again on
+    // the next turn of the event loop, after the other connections had theirs.
+    while (open_ && handled < maxReadPerWakeup) {
+        const SocketIo::ReadResult got = io_->read(scratch.data(), scratch.size());
+        if (got.status != SocketIo::ReadStatus::Data)
+            return; // nothing more now, or closed (fail() has run)
+        handled += got.count;
+        bytesIn_ += static_cast<std::uint64_t>(got.count);
+        if (!handleCiphertext(ByteView(scratch.data(), got.count)))
             return;
-        }
-        if (plaintext_.empty())
-            continue;
+        // A short read emptied the kernel's buffer: no need to ask again and hear EAGAIN.
+        if (got.count < scratch.size())
+            return;
+    }
+}
+
+// Decrypts what the socket gave and hands the frames to yamux; false once the connection is
+// closed (by a bad frame or by a handler).
+bool Connection::handleCiphertext(ByteView ciphertext) {
+    plaintext_.clear();
+    Result<void> decrypted = noise_->decrypt(ciphertext, plaintext_);
+    if (!decrypted) {
+        failProtocol("noise", QString::fromStdString(decrypted.errorMessage()));
+        return false;
+    }
+    if (!plaintext_.empty()) {
         yamux_->feed(plaintext_, clock_.now());
         dispatchEvents();
     }
-    // Leave the rest for the next turn of the event loop.
-    if (open_ && socket_ && socket_->bytesAvailable() > 0)
-        QMetaObject::invokeMethod(this, &Connection::onReadyRead, Qt::QueuedConnection);
+    return open_;
 }
 
 Stream* Connection::findStream(std::uint32_t id) const {
@@ -144,7 +142,7 @@ void Connection::dispatchEvents() {
                     } else if constexpr (std::is_same_v<E, yamux::StreamClosed>) {
                         if (Stream* stream = findStream(e.id))
                             stream->markClosed();
-                        streams_.erase(e.id);
+                        forgetStream(e.id);
                     } else if constexpr (std::is_same_v<E, yamux::Writable>) {
                         if (Stream* stream = findStream(e.id))
                             stream->markWritable();
@@ -171,36 +169,19 @@ void Connection::dispatchEvents() {
 }
 
 void Connection::flush() {
-    if (dispatching_ || !socket_)
+    if (dispatching_ || !open_)
         return;
     yamuxOut_.clear();
     yamux_->takeOutput(yamuxOut_);
     if (yamuxOut_.empty())
         return;
-    // Encrypt straight into a QByteArray: QTcpSocket queues it by reference, not by copy.
+    // Encrypt straight into a QByteArray: the socket queues it by reference, not by copy, when
+    // the kernel does not take it all at once.
     QByteArray& wire = wireBuffer();
     wire.resize(static_cast<qsizetype>(NoiseTransport::wireSize(yamuxOut_.size())));
     noise_->encrypt(yamuxOut_, reinterpret_cast<std::uint8_t*>(wire.data()));
     bytesOut_ += static_cast<std::uint64_t>(wire.size());
-    // QTcpSocket::write() switches the socket's write notifier on and flush() switches it off
-    // again, and each switch is a linear search through the event dispatcher's notifiers: with
-    // thousands of connections that cost more than the probe itself. While Qt has nothing
-    // queued, the bytes go to the kernel directly; only what the kernel does not take now is
-    // queued in Qt (which keeps the order and reports any socket error as before).
-    if (socket_->bytesToWrite() == 0 && socket_->socketDescriptor() >= 0) {
-        const ssize_t sent =
-            ::send(static_cast<int>(socket_->socketDescriptor()), wire.constData(),
-                   static_cast<std::size_t>(wire.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (sent == wire.size())
-            return;
-        if (sent > 0) {
-            socket_->write(wire.constData() + sent, wire.size() - sent);
-            socket_->flush();
-            return;
-        }
-    }
-    socket_->write(wire);
-    socket_->flush();
+    io_->write(wire);
 }
 
 QByteArray& Connection::wireBuffer() {
@@ -276,6 +257,16 @@ std::vector<Stream*> Connection::streams() const {
     return out;
 }
 
+void Connection::forgetStream(std::uint32_t id) {
+    auto it = streams_.find(id);
+    if (it == streams_.end())
+        return;
+    const bool userStream = !it->second || !it->second->isHousekeeping();
+    streams_.erase(it);
+    if (userStream && activeStreamCount() == 0)
+        idleSince_ = clock_.now();
+}
+
 std::size_t Connection::activeStreamCount() const {
     std::size_t count = 0;
     for (const auto& [id, stream] : streams_)
@@ -307,7 +298,7 @@ void Connection::streamReset(std::uint32_t id) {
     if (!open_)
         return;
     yamux_->reset(id);
-    streams_.erase(id);
+    forgetStream(id);
     flush();
 }
 
@@ -327,8 +318,6 @@ void Connection::close(const QString& reason) {
         return;
     yamux_->goAway(0);
     flush();
-    if (socket_)
-        socket_->disconnectFromHost();
     fail(reason);
 }
 
@@ -354,11 +343,9 @@ void Connection::fail(const QString& reason) {
     for (auto& [id, stream] : streams)
         if (stream)
             stream->markReset();
-    if (socket_) {
-        socket_->disconnect(this);
-        if (socket_->state() != QAbstractSocket::UnconnectedState && socket_->bytesToWrite() == 0)
-            socket_->abort();
-    }
+    // What the kernel takes now still goes out (a GoAway, say); then FIN.
+    io_->disconnect(this);
+    io_->close();
     Q_EMIT closed(reason);
 }
 

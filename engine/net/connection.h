@@ -22,6 +22,7 @@ class QTcpSocket;
 namespace peerscope {
 
 class NoiseTransport;
+class SocketIo;
 class YamuxSession;
 
 // Picks the protocols this node serves on inbound streams; the Host supplies it.
@@ -74,6 +75,9 @@ public:
     std::size_t streamCount() const { return streams_.size(); }
     // Streams opened for the user's work: all but the node's housekeeping (Stream).
     std::size_t activeStreamCount() const;
+    // Since when it has had no user stream (its opening, or its last user stream's end); only
+    // meaningful while activeStreamCount() is 0.
+    MonoTime idleSince() const { return idleSince_; }
     std::uint64_t bytesIn() const { return bytesIn_; }   // wire bytes
     std::uint64_t bytesOut() const { return bytesOut_; } // wire bytes
     std::uint64_t streamsOpened() const { return streamsOpened_; }
@@ -106,6 +110,7 @@ Q_SIGNALS:
 
 private:
     void onReadyRead();
+    bool handleCiphertext(ByteView ciphertext);
     static Bytes& readScratch();
     void processPlaintext();
     void dispatchEvents();
@@ -114,9 +119,10 @@ private:
     void fail(const QString& reason);
     void failProtocol(const char* layer, const QString& reason);
     Stream* findStream(std::uint32_t id) const;
+    void forgetStream(std::uint32_t id);
 
     std::uint64_t id_;
-    QPointer<QTcpSocket> socket_;
+    SocketIo* io_; // a child: it goes with the connection
     std::unique_ptr<NoiseTransport> noise_;
     std::unique_ptr<YamuxSession> yamux_;
     Info info_;
@@ -125,6 +131,7 @@ private:
     QDateTime openedAt_;
     MonoTime openedAtMono_;
     std::map<std::uint32_t, QPointer<Stream>> streams_;
+    MonoTime idleSince_;
     Bytes plaintext_;
     Bytes yamuxOut_;
     static constexpr std::size_t maxWireBuffers = 4;

@@ -1,0 +1,151 @@
+#include "engine/net/socket_io.h"
+
+#include <QTcpSocket>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace peerscope {
+
+namespace {
+QString errnoText(int error) {
+    return QStringLiteral("socket error: ") + QString::fromLocal8Bit(std::strerror(error));
+}
+} // namespace
+
+SocketIo::SocketIo(QTcpSocket* socket, QObject* parent) : QObject(parent) {
+    buffered_ = socket->readAll();
+    // Qt has no call that gives a descriptor up: keep a duplicate and let the QTcpSocket close
+    // its own. The TCP connection lives on while any descriptor refers to it.
+    const int original = static_cast<int>(socket->socketDescriptor());
+    if (original >= 0)
+        fd_ = ::fcntl(original, F_DUPFD_CLOEXEC, 0);
+    socket->disconnect();
+    socket->abort();
+    socket->deleteLater();
+    if (fd_ < 0) {
+        // Reported on the next turn, once the owner has connected to failed().
+        const QString reason =
+            original < 0 ? QStringLiteral("socket error: not connected") : errnoText(errno);
+        QMetaObject::invokeMethod(
+            this, [this, reason] { fail(reason); }, Qt::QueuedConnection);
+        return;
+    }
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+    readNotifier_ = std::make_unique<QSocketNotifier>(fd_, QSocketNotifier::Read);
+    connect(readNotifier_.get(), &QSocketNotifier::activated, this, &SocketIo::readyRead);
+    writeNotifier_ = std::make_unique<QSocketNotifier>(fd_, QSocketNotifier::Write);
+    writeNotifier_->setEnabled(false);
+    connect(writeNotifier_.get(), &QSocketNotifier::activated, this, &SocketIo::sendQueued);
+}
+
+SocketIo::~SocketIo() {
+    closeDescriptor();
+}
+
+QByteArray SocketIo::takeBuffered() {
+    return std::exchange(buffered_, QByteArray());
+}
+
+SocketIo::ReadResult SocketIo::read(std::uint8_t* data, std::size_t max) {
+    if (fd_ < 0)
+        return {ReadStatus::Closed, 0};
+    const ssize_t got = ::recv(fd_, data, max, 0);
+    if (got > 0)
+        return {ReadStatus::Data, static_cast<std::size_t>(got)};
+    if (got == 0) {
+        fail(QStringLiteral("remote closed the connection"));
+        return {ReadStatus::Closed, 0};
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return {ReadStatus::WouldBlock, 0};
+    fail(errno == ECONNRESET ? QStringLiteral("remote closed the connection") : errnoText(errno));
+    return {ReadStatus::Closed, 0};
+}
+
+void SocketIo::write(const QByteArray& bytes) {
+    if (fd_ < 0 || bytes.isEmpty())
+        return;
+    std::size_t offset = 0;
+    if (queue_.empty()) {
+        const ssize_t sent = ::send(fd_, bytes.constData(), static_cast<std::size_t>(bytes.size()),
+                                    MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent == bytes.size())
+            return;
+        if (sent < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                fail(errno == EPIPE || errno == ECONNRESET
+                         ? QStringLiteral("remote closed the connection")
+                         : errnoText(errno));
+                return;
+            }
+        } else {
+            offset = static_cast<std::size_t>(sent);
+        }
+    }
+    if (queue_.empty())
+        queueOffset_ = offset;
+    queue_.push_back(bytes); // shares the buffer, no copy
+    queuedBytes_ += static_cast<std::size_t>(bytes.size()) - offset;
+    writeNotifier_->setEnabled(true);
+}
+
+void SocketIo::sendQueued() {
+    while (fd_ >= 0 && !queue_.empty()) {
+        const QByteArray& front = queue_.front();
+        const std::size_t left = static_cast<std::size_t>(front.size()) - queueOffset_;
+        const ssize_t sent =
+            ::send(fd_, front.constData() + queueOffset_, left, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                return; // still full: wait for the next writable
+            fail(errno == EPIPE || errno == ECONNRESET
+                     ? QStringLiteral("remote closed the connection")
+                     : errnoText(errno));
+            return;
+        }
+        queuedBytes_ -= static_cast<std::size_t>(sent);
+        if (static_cast<std::size_t>(sent) < left) {
+            queueOffset_ += static_cast<std::size_t>(sent);
+            return;
+        }
+        queue_.pop_front();
+        queueOffset_ = 0;
+    }
+    if (writeNotifier_)
+        writeNotifier_->setEnabled(false);
+}
+
+void SocketIo::close() {
+    if (fd_ < 0)
+        return;
+    sendQueued();
+    if (fd_ >= 0)
+        ::shutdown(fd_, SHUT_WR);
+    closeDescriptor();
+}
+
+void SocketIo::fail(const QString& reason) {
+    if (failed_)
+        return; // reported once
+    failed_ = true;
+    closeDescriptor();
+    Q_EMIT failed(reason);
+}
+
+void SocketIo::closeDescriptor() {
+    // Notifiers go before the descriptor they watch.
+    readNotifier_.reset();
+    writeNotifier_.reset();
+    queue_.clear();
+    queueOffset_ = 0;
+    queuedBytes_ = 0;
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
+} // namespace peerscope

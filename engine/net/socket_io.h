@@ -1,0 +1,73 @@
+#pragma once
+
+#include <QByteArray>
+#include <QObject>
+#include <QSocketNotifier>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+
+class QTcpSocket;
+
+namespace peerscope {
+
+// The byte pipe of an upgraded connection: a connected, non-blocking TCP socket read and written
+// with recv() and send() directly. QTcpSocket is fine for the handshake, but on every wakeup it
+// asks the kernel how much is there (ioctl), reads it into its own buffer, and only then lets us
+// copy it out; with thousands of connections pinged every second that machinery cost more than
+// the probes themselves. Here a wakeup is one recv() into the caller's buffer.
+// Writes go to the kernel at once; what it does not take is queued (by reference, no copy) and
+// sent when the socket is writable, with the write notifier on only while something waits.
+class SocketIo final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SocketIo)
+
+public:
+    // Takes over the descriptor of `socket`, which is then closed and deleted; bytes it had
+    // already read and buffered are returned by takeBuffered().
+    explicit SocketIo(QTcpSocket* socket, QObject* parent = nullptr);
+    ~SocketIo() override;
+
+    // Bytes QTcpSocket had read before the handover, to be handled before anything recv() gets.
+    QByteArray takeBuffered();
+
+    enum class ReadStatus { Data, WouldBlock, Closed };
+    struct ReadResult {
+        ReadStatus status = ReadStatus::WouldBlock;
+        std::size_t count = 0;
+    };
+    // Reads at most `max` bytes. Closed means the peer closed or the socket failed (failed()
+    // has been emitted, once).
+    ReadResult read(std::uint8_t* data, std::size_t max);
+
+    // Sends `bytes` (after anything still queued). The socket may keep a reference to `bytes`
+    // until the kernel has taken it all: do not write into it while it is not detached.
+    void write(const QByteArray& bytes);
+    std::size_t queuedBytes() const { return queuedBytes_; }
+
+    // Sends what is queued if the kernel takes it now, then closes (FIN).
+    void close();
+    bool isOpen() const { return fd_ >= 0; }
+
+Q_SIGNALS:
+    void readyRead();
+    // The connection is gone: "remote closed the connection" or "socket error: ...".
+    void failed(const QString& reason);
+
+private:
+    void sendQueued();
+    void fail(const QString& reason);
+    void closeDescriptor();
+
+    int fd_ = -1;
+    QByteArray buffered_;
+    std::unique_ptr<QSocketNotifier> readNotifier_;
+    std::unique_ptr<QSocketNotifier> writeNotifier_;
+    std::deque<QByteArray> queue_; // whole buffers; the first is sent from queueOffset_
+    std::size_t queueOffset_ = 0;
+    std::size_t queuedBytes_ = 0;
+    bool failed_ = false;
+};
+
+} // namespace peerscope
