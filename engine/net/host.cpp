@@ -135,6 +135,7 @@ Connection* Host::adopt(Upgrader::Upgraded upgraded, Direction direction) {
     auto* connection = new Connection(id, upgraded.socket, std::move(upgraded.noise),
                                       upgraded.yamuxClient, std::move(info), clock_, this, this);
     connections_[id] = connection;
+    byPeer_[connection->remotePeer()].push_back(connection);
     ++counters_.connectionsOpened;
     PeerRecord& record = peers_[connection->remotePeer()];
     record.id = connection->remotePeer();
@@ -148,6 +149,13 @@ Connection* Host::adopt(Upgrader::Upgraded upgraded, Direction direction) {
             ++counters_.protocolErrors[connection->protocolErrorLayer()];
         connections_.erase(connection->id());
         const PeerId peer = connection->remotePeer();
+        if (auto it = byPeer_.find(peer); it != byPeer_.end()) {
+            std::erase_if(it->second, [connection](const QPointer<Connection>& c) {
+                return !c || c.data() == connection;
+            });
+            if (it->second.empty())
+                byPeer_.erase(it);
+        }
         const quint64 connectionId = connection->id();
         connection->deleteLater();
         if (connectionsTo(peer).empty()) {
@@ -220,9 +228,10 @@ std::vector<Connection*> Host::connections() const {
 
 std::vector<Connection*> Host::connectionsTo(const PeerId& peer) const {
     std::vector<Connection*> out;
-    for (const auto& [id, connection] : connections_)
-        if (connection && connection->isOpen() && connection->remotePeer() == peer)
-            out.push_back(connection.data());
+    if (auto it = byPeer_.find(peer); it != byPeer_.end())
+        for (const QPointer<Connection>& connection : it->second)
+            if (connection && connection->isOpen())
+                out.push_back(connection.data());
     return out;
 }
 

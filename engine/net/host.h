@@ -89,6 +89,7 @@ public:
 
     std::vector<Connection*> connections() const;
     std::vector<Connection*> connectionsTo(const PeerId& peer) const;
+    std::size_t connectionCount() const { return connections_.size(); }
     Connection* connectionById(std::uint64_t id) const;
     const std::unordered_map<PeerId, PeerRecord>& peers() const { return peers_; }
     PeerRecord* peerRecord(const PeerId& peer);
@@ -128,6 +129,9 @@ private:
     std::shared_ptr<EphemeralKeyPool> ephemeralKeys_;
     TcpTransport* transport_;
     std::map<std::uint64_t, QPointer<Connection>> connections_;
+    // The same connections by peer, in id order: connectionsTo() must not scan them all (the
+    // pool asks for every stream it opens).
+    std::unordered_map<PeerId, std::vector<QPointer<Connection>>> byPeer_;
     std::uint64_t nextConnectionId_ = 1;
     std::map<std::string, StreamHandler> handlers_;
     std::unordered_map<PeerId, PeerRecord> peers_;

@@ -50,8 +50,6 @@ ConnectionPool::ConnectionPool(Host& host, ConnectionConfig connection, RetryCon
     tickTimer_.setInterval(1000);
     connect(&tickTimer_, &QTimer::timeout, this, &ConnectionPool::tick);
     tickTimer_.start();
-    for (Connection* existing : host_.connections())
-        lastActive_[existing->id()] = clock_.now();
 }
 
 ConnectionPool::~ConnectionPool() = default;
@@ -321,7 +319,6 @@ std::vector<PeerId> ConnectionPool::protectedPeers() const {
 }
 
 void ConnectionPool::onConnectionOpened(Connection* connection) {
-    lastActive_[connection->id()] = clock_.now();
     const PeerId peer = connection->remotePeer();
     const bool inbound = connection->info().direction == Direction::Inbound;
     const std::vector<Connection*> all = connections();
@@ -359,7 +356,6 @@ void ConnectionPool::onConnectionOpened(Connection* connection) {
 }
 
 void ConnectionPool::onConnectionClosed(quint64 connectionId, const PeerId& peer) {
-    lastActive_.erase(connectionId);
     draining_.erase(connectionId);
     maintain(peer);
 }
@@ -528,20 +524,31 @@ int ConnectionPool::trim() {
 }
 
 void ConnectionPool::tick() {
+    // Replaced and now quiet: close them.
+    const std::vector<std::uint64_t> draining(draining_.begin(), draining_.end());
+    for (std::uint64_t id : draining)
+        if (Connection* connection = host_.connectionById(id);
+            connection && connection->activeStreamCount() == 0)
+            connection->close(QStringLiteral("replaced"));
+    // Connections know since when they are idle, so the idle scan need not run every second:
+    // a tenth of idle_timeout (1 s to 10 s) late at most, and a fraction of the cost with
+    // thousands of connections.
     const MonoTime now = clock_.now();
     const auto idleTimeout = std::chrono::duration_cast<MonoTime>(config_.idleTimeout);
+    const MonoTime scanEvery = std::clamp(idleTimeout / 10, MonoTime(std::chrono::seconds(1)),
+                                          MonoTime(std::chrono::seconds(10)));
+    if (idleTimeout > MonoTime::zero() && now - lastIdleScan_ >= scanEvery) {
+        lastIdleScan_ = now;
+        closeIdle(now);
+    }
+    if (static_cast<int>(host_.connectionCount()) > config_.highWater)
+        trim();
+}
+
+void ConnectionPool::closeIdle(MonoTime now) {
+    const auto idleTimeout = std::chrono::duration_cast<MonoTime>(config_.idleTimeout);
     for (Connection* connection : connections()) {
-        MonoTime& lastActive = lastActive_[connection->id()];
-        if (connection->activeStreamCount() > 0) {
-            lastActive = now;
-            continue;
-        }
-        // Replaced and now quiet: close it.
-        if (draining_.count(connection->id()) != 0) {
-            connection->close(QStringLiteral("replaced"));
-            continue;
-        }
-        if (idleTimeout <= MonoTime::zero() || now - lastActive < idleTimeout)
+        if (connection->activeStreamCount() > 0 || now - connection->idleSince() < idleTimeout)
             continue;
         const PeerId peer = connection->remotePeer();
         if (isProtected(peer))
@@ -554,8 +561,6 @@ void ConnectionPool::tick() {
                          QStringLiteral("no streams for %1 s").arg(config_.idleTimeout.count()));
         connection->close(QStringLiteral("idle"));
     }
-    if (static_cast<int>(connections().size()) > config_.highWater)
-        trim();
 }
 
 } // namespace peerscope

@@ -123,6 +123,7 @@ private:
     void maintain(const PeerId& peer);
     void scheduleRedial(const PeerId& peer);
     void tick();
+    void closeIdle(MonoTime now);
     std::vector<ConnectionCandidate> candidates(const PeerId& peer) const;
     ConnectionHealthView healthOf(std::uint64_t connectionId) const;
     std::optional<Multiaddr> dialableAddr(const PeerId& peer) const;
@@ -138,13 +139,13 @@ private:
     std::unordered_map<PeerId, WantedPeer> wanted_;
     std::set<PeerId> protected_;
     std::unordered_map<PeerId, LoadBalancer> balancers_;
-    std::map<std::uint64_t, MonoTime> lastActive_;   // connection id -> last time it had streams
     std::set<std::uint64_t> draining_;               // replaced: no new streams, closing soon
     std::unordered_map<PeerId, int> pendingPerPeer_; // outbound attempts running, per peer
     std::unordered_map<PeerId, std::uint64_t> generations_; // bumped when the user disconnects
     int dialsInFlight_ = 0;
     PoolCounters counters_;
     QTimer tickTimer_;
+    MonoTime lastIdleScan_{0};
 };
 
 } // namespace peerscope

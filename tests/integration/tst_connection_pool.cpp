@@ -9,7 +9,9 @@
 #include "engine/net/perf_service.h"
 #include "engine/net/stream.h"
 #include "engine/pool/connection_pool.h"
+#include "engine/protocol/ping_exchange.h"
 
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
@@ -256,6 +258,47 @@ private Q_SLOTS:
         // Nothing comes back on its own.
         QTest::qWait(300);
         QVERIFY(pool.connections(b.host->peerId()).empty());
+    }
+
+    // idle_timeout closes connections without user streams, down to the peer's minimum; the
+    // health monitor's ping stream is housekeeping and does not keep a connection open.
+    void idleConnectionsCloseUnlessAUserStreamIsOpen() {
+        SteadyClock clock;
+        Node a(clock), b(clock);
+        ConnectionConfig config = fastConfig();
+        config.idleTimeout = ConnectionConfig::Seconds(1);
+        ConnectionPool pool(*a.host, config, fastRetry(), 1);
+        QSignalSpy poolEvents(&pool, &ConnectionPool::poolEvent);
+        const std::vector<Connection*> connections = dialAll(pool, b);
+        QCOMPARE(connections.size(), std::size_t(3));
+        std::vector<QPointer<Connection>> held(connections.begin(), connections.end());
+        QPointer<Stream> user, housekeeping;
+        held[0]->openStream({pingProtocolId}, [&](Result<Stream*> s) {
+            if (s)
+                user = *s;
+        });
+        held[1]->openStream({pingProtocolId}, [&](Result<Stream*> s) {
+            if (s) {
+                housekeeping = *s;
+                housekeeping->markHousekeeping();
+            }
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(user && housekeeping, kTimeoutMs);
+        QCOMPARE(held[0]->activeStreamCount(), std::size_t(1));
+        QCOMPARE(held[1]->activeStreamCount(), std::size_t(0));
+        QCOMPARE(held[1]->streamCount(), std::size_t(1));
+
+        QTRY_VERIFY_WITH_TIMEOUT(!held[1] || !held[1]->isOpen(), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!held[2] || !held[2]->isOpen(), kTimeoutMs);
+        QVERIFY(held[0] && held[0]->isOpen());
+        int idleEvents = 0;
+        for (const QList<QVariant>& event : poolEvents)
+            idleEvents += event.at(0).toString() == QLatin1String("idle");
+        QCOMPARE(idleEvents, 2);
+        // Once its user stream is gone, the last one stays too: the peer's minimum is 1.
+        user->reset();
+        QTest::qWait(2500);
+        QCOMPARE(pool.connections(b.host->peerId()).size(), std::size_t(1));
     }
 };
 
