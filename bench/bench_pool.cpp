@@ -5,7 +5,9 @@
 //              health_check_interval 1 s and the default ping_timeout 5 s (target: within
 //              ping_timeout + one interval)
 //   scale      1,000 peers x 3 connections (bench_peer_farm in its own process), probes every
-//              1 s: this process's CPU share of one core and its memory per connection
+//              1 s: this process's CPU share of one core and its memory per connection; and,
+//              for comparison, the same round trips with no engine (socket_floor.h): what the
+//              kernel alone costs on this machine
 //   build/release/bench/bench_pool [peers] [failover|silent|scale]
 #include "bench_peer_process.h"
 #include "engine/core/clock.h"
@@ -18,6 +20,7 @@
 #include "engine/net/host.h"
 #include "engine/pool/connection_pool.h"
 #include "event_waiter.h"
+#include "socket_floor.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -257,6 +260,13 @@ void scale(int peers) {
     std::printf("scale: %llu probes sent\n", static_cast<unsigned long long>(probes));
     farm.terminate();
     farm.waitForFinished(5000);
+    // One probe on the wire: a Noise frame (2-byte length, 16-byte tag) around a yamux data
+    // frame (12-byte header) with the 32-byte ping.
+    const bench::SocketFloor floor =
+        bench::measureSocketFloor(int(connections), 10, 2 + 12 + 32 + 16);
+    std::printf("scale: the same %.0f round trips a second with no engine (epoll, send, recv "
+                "only): %.1f%% of one core (%.1f%% in the kernel)\n",
+                floor.roundTripsPerSecond, floor.cpuPercent, floor.kernelPercent);
 }
 
 } // namespace

@@ -89,10 +89,10 @@ void HealthMonitor::wakeAt(std::uint64_t id, Tracked& tracked, MonoTime at) {
     auto node = wakeups_.extract({tracked.wakeAt, id});
     tracked.wakeAt = at;
     if (node.empty()) {
-        wakeups_.insert({at, id});
+        wakeups_.insert({{at, id}, &tracked});
         return;
     }
-    node.value() = {at, id};
+    node.key() = {at, id};
     wakeups_.insert(std::move(node));
 }
 
@@ -112,7 +112,7 @@ void HealthMonitor::onOpened(Connection* connection) {
         return;
     it->second.nextProbe = now + spreadOffset(connection->id());
     it->second.wakeAt = it->second.nextProbe;
-    wakeups_.insert({it->second.wakeAt, connection->id()});
+    wakeups_.insert({{it->second.wakeAt, connection->id()}, &it->second});
     events_.append(QStringLiteral("opened"), peerText(*connection), connection->id(),
                    QStringLiteral("%1 %2 (%3)")
                        .arg(QString::fromLatin1(directionName(connection->info().direction)),
@@ -173,19 +173,14 @@ void HealthMonitor::tick() {
     const auto interval =
         std::max(std::chrono::duration_cast<MonoTime>(config_.healthCheckInterval),
                  MonoTime(std::chrono::milliseconds(100)));
-    // Take the due ones first: a probe that fails at once is rescheduled for now, and must wait
-    // for the next tick rather than loop here.
-    due_.clear();
-    for (auto it = wakeups_.begin(); it != wakeups_.end() && it->first <= now; ++it)
-        due_.push_back(it->second);
-    for (std::uint64_t id : due_) {
-        auto found = tracked_.find(id);
-        if (found == tracked_.end())
-            continue; // closed by an earlier one's callback
-        Tracked& tracked = found->second;
-        if (tracked.wakeAt > now)
-            continue; // rescheduled by an earlier one's callback
+    // Every entry handled here moves past now (a probe that fails at once is retried on the
+    // next tick, not in this loop), so this takes each due entry once.
+    while (!wakeups_.empty() && wakeups_.begin()->first.first <= now) {
+        const std::uint64_t id = wakeups_.begin()->first.second;
+        Tracked& tracked = *wakeups_.begin()->second;
         if (tracked.probing) {
+            // Its callback reschedules it; this is only in case no callback came.
+            wakeAt(id, tracked, now + interval);
             const auto waited =
                 std::chrono::duration_cast<std::chrono::milliseconds>(probeTimeout(tracked.health));
             tracked.prober->giveUp("ping: no reply within " + std::to_string(waited.count()) +
@@ -219,19 +214,17 @@ void HealthMonitor::probe(Connection* connection, Tracked& tracked) {
     wakeAt(id, tracked, clock_.now() + timeout);
     if (!tracked.prober)
         tracked.prober = std::make_unique<PingProber>(host_, connection);
+    // Only this entry's own prober calls back, and it goes with the entry: the reference
+    // cannot outlive what it refers to.
     QPointer<HealthMonitor> self(this);
-    tracked.prober->probe([self, id](Result<MonoTime> rtt) {
+    tracked.prober->probe([self, id, entry = &tracked](Result<MonoTime> rtt) {
         if (self)
-            self->onProbed(id, std::move(rtt));
+            self->onProbed(id, *entry, std::move(rtt));
     });
 }
 
-void HealthMonitor::onProbed(std::uint64_t id, Result<MonoTime> rtt) {
+void HealthMonitor::onProbed(std::uint64_t id, Tracked& t, Result<MonoTime> rtt) {
     --probesInFlight_;
-    auto it = tracked_.find(id);
-    if (it == tracked_.end())
-        return; // closed meanwhile
-    Tracked& t = it->second;
     t.probing = false;
     const MonoTime now = clock_.now();
     if (rtt) {
@@ -246,7 +239,7 @@ void HealthMonitor::onProbed(std::uint64_t id, Result<MonoTime> rtt) {
     // than an interval later, so a silent peer is failed after unhealthy_checks_before_replace
     // timeouts, not that many intervals.
     if (t.health.probes().consecutiveFailures() > 0 && after != HealthState::Failed)
-        t.nextProbe = now;
+        t.nextProbe = now + MonoTime(1); // the next tick
     wakeAt(id, t, t.nextProbe);
     if (after == before)
         return;

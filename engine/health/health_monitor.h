@@ -10,12 +10,11 @@
 #include <QTimer>
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <unordered_map>
 #include <utility>
-#include <vector>
 
 namespace peerscope {
 
@@ -88,7 +87,7 @@ private:
     void tick();
     void sampleBytes();
     void probe(Connection* connection, Tracked& tracked);
-    void onProbed(std::uint64_t id, Result<MonoTime> rtt);
+    void onProbed(std::uint64_t id, Tracked& tracked, Result<MonoTime> rtt);
     void wakeAt(std::uint64_t id, Tracked& tracked, MonoTime at);
     MonoTime spreadOffset(std::uint64_t connectionId) const;
     std::chrono::nanoseconds probeTimeout(const ConnectionHealth& health) const;
@@ -99,10 +98,10 @@ private:
     const Clock& clock_;
     ConnectionConfig config_;
     std::unordered_map<std::uint64_t, Tracked> tracked_;
-    std::set<std::pair<MonoTime, std::uint64_t>> wakeups_; // (when, connection id)
-    std::vector<std::uint64_t> due_;                       // scratch for tick()
-    QTimer probeTimer_;                                    // checks for due probes
-    QTimer byteTimer_;                                     // one byte sample per second
+    // (when, connection id) -> its entry in tracked_ (whose nodes never move); erased with it.
+    std::map<std::pair<MonoTime, std::uint64_t>, Tracked*> wakeups_;
+    QTimer probeTimer_; // checks for due probes
+    QTimer byteTimer_;  // one byte sample per second
     int probesInFlight_ = 0;
     RttHistogram histogram_;
 };
