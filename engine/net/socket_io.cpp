@@ -13,22 +13,41 @@ namespace {
 QString errnoText(int error) {
     return QStringLiteral("socket error: ") + QString::fromLocal8Bit(std::strerror(error));
 }
+
+// Why a send() or recv() failed, in the words the rest of the engine logs.
+QString failureText(int error) {
+    if (error == ECONNRESET)
+        return QStringLiteral("remote reset the connection");
+    if (error == EPIPE)
+        return QStringLiteral("remote closed the connection");
+    return errnoText(error);
+}
 } // namespace
 
 SocketIo::SocketIo(QTcpSocket* socket, QObject* parent) : QObject(parent) {
-    buffered_ = socket->readAll();
+    if (socket->isOpen())
+        buffered_ = socket->readAll();
+    // The handshake's last bytes must be with the kernel before Qt's socket goes: aborting it
+    // would drop them silently.
+    socket->flush();
+    const bool unsent = socket->bytesToWrite() > 0;
     // Qt has no call that gives a descriptor up: keep a duplicate and let the QTcpSocket close
     // its own. The TCP connection lives on while any descriptor refers to it.
     const int original = static_cast<int>(socket->socketDescriptor());
-    if (original >= 0)
+    int dupError = 0;
+    if (original >= 0 && !unsent) {
         fd_ = ::fcntl(original, F_DUPFD_CLOEXEC, 0);
+        dupError = errno;
+    }
     socket->disconnect();
     socket->abort();
     socket->deleteLater();
     if (fd_ < 0) {
         // Reported on the next turn, once the owner has connected to failed().
         const QString reason =
-            original < 0 ? QStringLiteral("socket error: not connected") : errnoText(errno);
+            original < 0 ? QStringLiteral("socket error: not connected")
+            : unsent     ? QStringLiteral("socket error: the handshake's last bytes were not sent")
+                         : errnoText(dupError);
         QMetaObject::invokeMethod(
             this, [this, reason] { fail(reason); }, Qt::QueuedConnection);
         return;
@@ -61,7 +80,7 @@ SocketIo::ReadResult SocketIo::read(std::uint8_t* data, std::size_t max) {
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
         return {ReadStatus::WouldBlock, 0};
-    fail(errno == ECONNRESET ? QStringLiteral("remote closed the connection") : errnoText(errno));
+    fail(failureText(errno));
     return {ReadStatus::Closed, 0};
 }
 
@@ -76,9 +95,7 @@ void SocketIo::write(const QByteArray& bytes) {
             return;
         if (sent < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                fail(errno == EPIPE || errno == ECONNRESET
-                         ? QStringLiteral("remote closed the connection")
-                         : errnoText(errno));
+                fail(failureText(errno));
                 return;
             }
         } else {
@@ -101,9 +118,7 @@ void SocketIo::sendQueued() {
         if (sent < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return; // still full: wait for the next writable
-            fail(errno == EPIPE || errno == ECONNRESET
-                     ? QStringLiteral("remote closed the connection")
-                     : errnoText(errno));
+            fail(failureText(errno));
             return;
         }
         queuedBytes_ -= static_cast<std::size_t>(sent);
@@ -122,8 +137,14 @@ void SocketIo::close() {
     if (fd_ < 0)
         return;
     sendQueued();
-    if (fd_ >= 0)
+    if (fd_ >= 0) {
         ::shutdown(fd_, SHUT_WR);
+        // Closing a socket with unread bytes makes the kernel answer with a reset and drop what
+        // it has not sent yet (our GoAway, say): read what is there first.
+        char discard[4096];
+        for (int i = 0; i < 64 && ::recv(fd_, discard, sizeof discard, MSG_DONTWAIT) > 0; ++i) {
+        }
+    }
     closeDescriptor();
 }
 

@@ -46,13 +46,16 @@ public:
     void write(const QByteArray& bytes);
     std::size_t queuedBytes() const { return queuedBytes_; }
 
-    // Sends what is queued if the kernel takes it now, then closes (FIN).
+    // Sends what is queued if the kernel takes it now, then closes (FIN). Bytes that arrived
+    // unread are read and dropped first (up to 256 KiB): closing over them would make the
+    // kernel reset the connection and drop what we sent last.
     void close();
     bool isOpen() const { return fd_ >= 0; }
 
 Q_SIGNALS:
     void readyRead();
-    // The connection is gone: "remote closed the connection" or "socket error: ...".
+    // The connection is gone: "remote closed the connection", "remote reset the connection" or
+    // "socket error: ...".
     void failed(const QString& reason);
 
 private:
