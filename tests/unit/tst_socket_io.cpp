@@ -195,6 +195,15 @@ ReadStatus readOnce(SocketIo& io) {
     return io.read(buffer, sizeof buffer).status;
 }
 
+// failed() came once (and no second one follows), naming a reset.
+void verifyOneFailureNamingAReset(const QSignalSpy& failedSpy) {
+    QTest::qWait(20);
+    QCOMPARE(failedSpy.count(), 1);
+    const QString reason = failedSpy.at(0).at(0).toString();
+    QVERIFY2(reason.contains(QStringLiteral("reset"), Qt::CaseInsensitive),
+             qPrintable("a reset must not read like an orderly close: " + reason));
+}
+
 } // namespace
 
 class TestSocketIo final : public QObject {
@@ -326,11 +335,7 @@ private Q_SLOTS:
         QVERIFY(reader.sawClosed());
         QVERIFY(!io.isOpen());
         QCOMPARE(readOnce(io), ReadStatus::Closed);
-        QTest::qWait(20);
-        QCOMPARE(failedSpy.count(), 1);
-        const QString reason = failedSpy.at(0).at(0).toString();
-        QVERIFY2(reason.contains(QStringLiteral("reset"), Qt::CaseInsensitive),
-                 qPrintable("a reset must not read like an orderly close: " + reason));
+        verifyOneFailureNamingAReset(failedSpy);
     }
 
     // The reset is noticed by the write side alone: nobody reads.
@@ -354,11 +359,7 @@ private Q_SLOTS:
         QVERIFY(!io.isOpen());
         QCOMPARE(io.queuedBytes(), std::size_t(0));
         QVERIFY2(lastChunk.isDetached(), "a failed connection must release its queue");
-        QTest::qWait(20);
-        QCOMPARE(failedSpy.count(), 1);
-        const QString reason = failedSpy.at(0).at(0).toString();
-        QVERIFY2(reason.contains(QStringLiteral("reset"), Qt::CaseInsensitive),
-                 qPrintable("a reset must not read like an orderly close: " + reason));
+        verifyOneFailureNamingAReset(failedSpy);
     }
 
     void closeSendsAcceptedBytesThenEof() {
