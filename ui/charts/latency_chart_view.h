@@ -3,6 +3,7 @@
 #include "ui/charts/series_history.h"
 
 #include <QChartView>
+#include <QRectF>
 
 class QAreaSeries;
 class QLineSeries;
@@ -34,15 +35,21 @@ public:
     void refresh();
 
     QLineSeries* rttSeries() const { return rtt_; }
+    // The band's edges (drawn by the view itself, not a series of the chart).
     QAreaSeries* jitterBand() const { return band_; }
     QLineSeries* jitterUpperSeries() const { return upper_; }
     QLineSeries* jitterLowerSeries() const { return lower_; }
 
 protected:
     void showEvent(QShowEvent* event) override;
+    // The jitter band (see the constructor).
+    void drawForeground(QPainter* painter, const QRectF& rect) override;
 
 private:
     void redraw();
+    // A value on the axes, in scene coordinates.
+    QPointF toScene(const QPointF& value);
+    QRectF bandSceneRect();
 
     const HistoryStore& history_;
     quint64 connectionId_ = 0;
@@ -53,6 +60,8 @@ private:
     QLineSeries* upper_;
     QLineSeries* lower_;
     QAreaSeries* band_;
+    QAreaSeries* bandKey_; // the band's legend entry: no points
+    QRectF bandRect_;      // where the band was last drawn, in scene coordinates
     QValueAxis* timeAxis_;
     QValueAxis* msAxis_;
 };

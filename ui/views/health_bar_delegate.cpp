@@ -74,8 +74,7 @@ void HealthBarDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
     if (!text.isEmpty()) {
         const bool selected = item.state & QStyle::State_Selected;
         painter->setPen(item.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
-        painter->setFont(item.font);
-        painter->drawText(track, Qt::AlignCenter, text);
+        textCache_.draw(painter, track, Qt::AlignCenter, text, item.font, Qt::ElideNone);
     }
     painter->restore();
 }

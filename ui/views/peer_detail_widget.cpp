@@ -5,6 +5,7 @@
 #include "ui/charts/latency_chart_view.h"
 #include "ui/models/connection_table_model.h"
 #include "ui/models/peer_table_model.h"
+#include "ui/views/cached_text_delegate.h"
 
 #include <QClipboard>
 #include <QFontDatabase>
@@ -69,6 +70,7 @@ PeerDetailWidget::PeerDetailWidget(const HistoryStore& history, QWidget* parent)
     proxy_->setSortRole(ConnectionTableModel::SortRole);
     table_->setObjectName(QStringLiteral("connectionTable"));
     table_->setModel(proxy_);
+    table_->setItemDelegate(new CachedTextDelegate(table_));
     table_->setSortingEnabled(true);
     table_->sortByColumn(ConnectionTableModel::IdColumn, Qt::AscendingOrder);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
