@@ -4,18 +4,28 @@
 // the layout and paint events it causes) with the Peers tab shown (a peer selected, its detail
 // pane and charts live) and with the Overview tab shown (the global bandwidth chart), and the
 // memory the UI side holds. Offscreen platform: the widgets really paint, into a backing store.
-//   build/release/bench/bench_ui_tick [peers] [ticks]
+// Next to the wall time it prints the GUI thread's CPU time per tick, which other load on the
+// machine disturbs less (for A/B comparisons). With --breakdown it also says where each tick's
+// time goes: the snapshot apply, then the events it caused, and which widgets' paint events
+// took how long.
+//   build/release/bench/bench_ui_tick [peers] [ticks] [--breakdown]
 #include "ui/charts/history_store.h"
 #include "ui/main_window.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEvent>
+#include <QMetaEnum>
 #include <QSettings>
 #include <QTemporaryDir>
+#include <QWidget>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +41,69 @@ double rssMiB() {
             return std::stod(line.substr(6)) / 1024.0;
     return 0;
 }
+
+qint64 threadCpuNs() {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return qint64(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// Times what the event loop delivers, when asked to: every paint event by the widget it
+// paints (named by its nearest named ancestor), and the outermost events by type and
+// receiver class (an UpdateRequest to the window is the whole repaint, paint events inside).
+class TimingApplication final : public QApplication {
+public:
+    using QApplication::QApplication;
+
+    bool enabled = false;
+    std::map<std::string, double> paintMs; // per widget, summed
+    std::map<std::string, double> outerMs; // per event type and receiver, summed
+    std::map<std::string, int> outerCount;
+
+    bool notify(QObject* receiver, QEvent* event) override {
+        if (!enabled)
+            return QApplication::notify(receiver, event);
+        const bool outer = depth_ == 0;
+        // Both before delivery: a DeferredDelete takes the receiver and the event with it.
+        const QEvent::Type type = event->type();
+        const std::string name = type == QEvent::Paint ? widgetName(receiver)
+                                 : outer               ? receiver->metaObject()->className()
+                                                       : std::string();
+        ++depth_;
+        QElapsedTimer timer;
+        timer.start();
+        const bool result = QApplication::notify(receiver, event);
+        const double ms = double(timer.nsecsElapsed()) / 1e6;
+        --depth_;
+        if (type == QEvent::Paint)
+            paintMs[name] += ms;
+        if (outer) {
+            const char* typeName = QMetaEnum::fromType<QEvent::Type>().valueToKey(type);
+            const std::string key = std::string(typeName ? typeName : "?") + " -> " + name;
+            outerMs[key] += ms;
+            ++outerCount[key];
+        }
+        return result;
+    }
+
+    void reset() {
+        paintMs.clear();
+        outerMs.clear();
+        outerCount.clear();
+    }
+
+private:
+    static std::string widgetName(QObject* object) {
+        std::string name = object->metaObject()->className();
+        for (QObject* at = object; at != nullptr; at = at->parent()) {
+            if (!at->objectName().isEmpty() && !at->objectName().startsWith(QLatin1String("qt_")))
+                return at->objectName().toStdString() + " / " + name;
+        }
+        return name;
+    }
+
+    int depth_ = 0;
+};
 
 QString peerIdFor(int n) {
     return QStringLiteral("12D3KooWBench%1xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")
@@ -91,42 +164,91 @@ NodeSnapshot makeSnapshot(int peers, int tick, const QDateTime& start) {
 struct Figures {
     double median = 0, p99 = 0, max = 0;
     int over16 = 0;
+    double cpuP10 = 0, cpuMedian = 0, cpuP99 = 0;
+    double applyMean = 0, eventsMean = 0; // wall, with --breakdown
 };
 
-Figures run(MainWindow& window, int peers, int firstTick, int ticks, const QDateTime& start) {
+Figures run(TimingApplication& app, MainWindow& window, int peers, int firstTick, int ticks,
+            const QDateTime& start) {
     std::vector<double> ms;
+    std::vector<double> cpuMs;
+    double applyMs = 0;
+    double eventsMs = 0;
+    app.reset();
     for (int tick = firstTick; tick < firstTick + ticks; ++tick) {
         const NodeSnapshot snapshot =
             makeSnapshot(peers, tick, start); // not billed: the engine makes it
+        const qint64 cpuStart = threadCpuNs();
         QElapsedTimer timer;
         timer.start();
         window.applySnapshot(snapshot);
+        const qint64 appliedNs = timer.nsecsElapsed();
         QCoreApplication::processEvents(); // the layout and paint that the update caused
-        ms.push_back(double(timer.nsecsElapsed()) / 1e6);
+        const qint64 totalNs = timer.nsecsElapsed();
+        cpuMs.push_back(double(threadCpuNs() - cpuStart) / 1e6);
+        ms.push_back(double(totalNs) / 1e6);
+        applyMs += double(appliedNs) / 1e6;
+        eventsMs += double(totalNs - appliedNs) / 1e6;
     }
     std::sort(ms.begin(), ms.end());
+    std::sort(cpuMs.begin(), cpuMs.end());
+    const auto p99 = [](const std::vector<double>& v) {
+        return v[std::min(v.size() - 1, v.size() * 99 / 100)];
+    };
     Figures f;
     f.median = ms[ms.size() / 2];
-    f.p99 = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+    f.p99 = p99(ms);
     f.max = ms.back();
     f.over16 = int(std::count_if(ms.begin(), ms.end(), [](double v) { return v > 16.0; }));
+    f.cpuP10 = cpuMs[cpuMs.size() / 10];
+    f.cpuMedian = cpuMs[cpuMs.size() / 2];
+    f.cpuP99 = p99(cpuMs);
+    f.applyMean = applyMs / ticks;
+    f.eventsMean = eventsMs / ticks;
     return f;
 }
 
-void report(const char* name, const Figures& f, int ticks) {
+void report(const TimingApplication& app, const char* name, const Figures& f, int ticks) {
     std::printf("%-34s median %.2f ms  p99 %.2f ms  max %.2f ms  ticks over 16 ms: %d of %d\n",
                 name, f.median, f.p99, f.max, f.over16, ticks);
+    std::printf("%-34s thread CPU median %.2f ms  p99 %.2f ms  p10 %.2f ms\n", "", f.cpuMedian,
+                f.cpuP99, f.cpuP10);
+    if (!app.enabled)
+        return;
+    std::printf("  per tick (mean): applySnapshot %.2f ms, events after it %.2f ms\n", f.applyMean,
+                f.eventsMean);
+    const auto top = [ticks](const std::map<std::string, double>& sums, const char* title,
+                             const std::map<std::string, int>* counts) {
+        std::vector<std::pair<double, std::string>> sorted;
+        for (const auto& [key, total] : sums)
+            sorted.emplace_back(total, key);
+        std::sort(sorted.rbegin(), sorted.rend());
+        std::printf("  %s\n", title);
+        for (std::size_t i = 0; i < std::min<std::size_t>(sorted.size(), 12); ++i) {
+            const auto& [total, key] = sorted[i];
+            if (total / ticks < 0.01)
+                break;
+            if (counts)
+                std::printf("    %7.3f ms/tick  %6.1f/tick  %s\n", total / ticks,
+                            double(counts->at(key)) / ticks, key.c_str());
+            else
+                std::printf("    %7.3f ms/tick  %s\n", total / ticks, key.c_str());
+        }
+    };
+    top(app.outerMs, "outermost events:", &app.outerCount);
+    top(app.paintMs, "paint events by widget:", nullptr);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
     qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    TimingApplication app(argc, argv);
     QTemporaryDir settings; // window state goes to a throwaway place
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings.path());
     const int peers = argc > 1 ? std::max(1, std::atoi(argv[1])) : 1000;
     const int ticks = argc > 2 ? std::max(10, std::atoi(argv[2])) : 240;
+    const bool breakdown = argc > 3 && std::strcmp(argv[3], "--breakdown") == 0;
     const QDateTime start = QDateTime::currentDateTimeUtc();
 
     const double rssStart = rssMiB();
@@ -143,13 +265,16 @@ int main(int argc, char** argv) {
     window.selectPeer(peerIdFor(peers / 2));
     QCoreApplication::processEvents();
 
-    report("peers tab (table + detail pane)", run(window, peers, 1, ticks, start), ticks);
+    app.enabled = breakdown;
+    report(app, "peers tab (table + detail pane)", run(app, window, peers, 1, ticks, start), ticks);
     window.showTab(MainWindow::OverviewTab);
     QCoreApplication::processEvents();
-    report("overview tab (global chart)", run(window, peers, 1 + ticks, ticks, start), ticks);
+    report(app, "overview tab (global chart)", run(app, window, peers, 1 + ticks, ticks, start),
+           ticks);
     window.showTab(MainWindow::EventsTab);
     QCoreApplication::processEvents();
-    report("events tab (charts hidden)", run(window, peers, 1 + 2 * ticks, ticks, start), ticks);
+    report(app, "events tab (charts hidden)", run(app, window, peers, 1 + 2 * ticks, ticks, start),
+           ticks);
 
     std::printf("memory: RSS %.0f MiB at start, %.0f MiB with the window, %.0f MiB after %d "
                 "ticks of %d peers x 3 connections\n",

@@ -72,6 +72,11 @@ private:
     void saveSettings() const;
 
     void updateRates(const NodeSnapshot& snapshot);
+    // Applies the latest snapshot to the peer table's model if it skipped ticks while hidden.
+    void refreshPeerTable();
+    // The connected peer with this id as the table has it (or, while the table waits, as the
+    // latest snapshot has it); nullptr when not connected.
+    const PeerSnapshot* connectedPeer(const QString& peerId);
     void updateActions();
     void updateEmptyState();
     void updateSelectedPeer();
@@ -115,7 +120,9 @@ private:
     QAction* quitAction_ = nullptr;
     QAction* aboutAction_ = nullptr;
 
-    NodeSnapshot latest_; // what the views last showed, for exports and the protect action
+    NodeSnapshot latest_;         // what the views last showed, for exports and the protect action
+    bool peerTableStale_ = false; // the model has not seen latest_ (the table is hidden)
+    qsizetype latestPeerIndex_ = 0; // where connectedPeer() last found its peer in latest_
 
     // Recent (time, bytes in, bytes out) counter samples: the status bar rates are averaged
     // over about a second so the 4 Hz ticks do not make them flicker.

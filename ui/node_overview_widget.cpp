@@ -191,6 +191,23 @@ void NodeOverviewWidget::setAddresses(QListWidget* list, const QStringList& addr
 }
 
 void NodeOverviewWidget::applySnapshot(const NodeSnapshot& snapshot) {
+    latest_ = snapshot; // implicitly shared: cheap even while hidden
+    if (!isVisible()) {
+        stale_ = true;
+        return;
+    }
+    refresh();
+}
+
+void NodeOverviewWidget::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (stale_)
+        refresh();
+}
+
+void NodeOverviewWidget::refresh() {
+    stale_ = false;
+    const NodeSnapshot& snapshot = latest_;
     if (snapshot.peerId != peerId_ && !snapshot.peerId.isEmpty()) {
         peerId_ = snapshot.peerId;
         peerIdLabel_->setText(peerId_);

@@ -12,7 +12,8 @@ namespace peerscope {
 
 // The "this node" panel: identity, agent, listen and observed addresses, totals.
 // Fed with every snapshot; widgets are only touched when their value changes so selections
-// and scroll positions in the address lists survive the 4 Hz updates.
+// and scroll positions in the address lists survive the 4 Hz updates. While hidden it only
+// keeps the snapshot (a shared copy) and shows the latest one when shown again.
 class NodeOverviewWidget final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(NodeOverviewWidget)
@@ -32,8 +33,10 @@ Q_SIGNALS:
 
 protected:
     void changeEvent(QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
+    void refresh();
     void copyPeerId();
     static QListWidget* makeAddressList(const QString& objectName);
     static void setAddresses(QListWidget* list, const QStringList& addresses,
@@ -54,6 +57,8 @@ private:
     QLabel* byStateLabel_;
     QLabel* byPathLabel_;
     QLabel* averageHealthLabel_;
+    NodeSnapshot latest_;
+    bool stale_ = false;
     QStringList listenAddrs_;
     QStringList observedAddrs_;
     bool addressesShown_ = false;

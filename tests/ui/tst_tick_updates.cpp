@@ -1,7 +1,8 @@
 // What the 4 Hz updates of the Peers and Overview views rely on once they are cheap: the peer
 // table pairs peers by their position in the previous snapshot and keeps whole-row and extra
 // column changes in signals of their own, the history finds its series the same way, and the
-// overview's totals are set without relaying out the window yet never clipped.
+// overview's totals are set without relaying out the window yet never clipped, and a hidden
+// overview waits until it is shown.
 #include "ui/charts/history_store.h"
 #include "ui/models/peer_table_model.h"
 #include "ui/node_overview_widget.h"
@@ -258,6 +259,29 @@ private Q_SLOTS:
         QVERIFY(store.connection(1) != nullptr);
         QCOMPARE(store.closedConnectionCount(), 0);
         QCOMPARE(store.connectionCount(), 3);
+    }
+
+    void hiddenOverviewShowsTheLatestWhenShown() {
+        NodeOverviewWidget overview;
+        auto* peers = overview.findChild<QLabel*>(QStringLiteral("peersTotalLabel"));
+        QVERIFY(peers != nullptr);
+        // Never shown: the ticks are kept, not applied.
+        overview.applySnapshot(makeSnapshot({makePeer(1)}));
+        overview.applySnapshot(makeSnapshot({makePeer(1), makePeer(2), makePeer(3)}));
+        QCOMPARE(peers->text(), QStringLiteral("—"));
+        overview.resize(1200, 300);
+        overview.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&overview));
+        QCOMPARE(peers->text(), QLocale().toString(3));
+        // Shown: every tick is applied.
+        overview.applySnapshot(makeSnapshot({makePeer(1), makePeer(2)}));
+        QCOMPARE(peers->text(), QLocale().toString(2));
+        // Hidden again: the label keeps what it showed until the widget is back.
+        overview.hide();
+        overview.applySnapshot(makeSnapshot({makePeer(4)}));
+        QCOMPARE(peers->text(), QLocale().toString(2));
+        overview.show();
+        QCOMPARE(peers->text(), QLocale().toString(1));
     }
 
     void overviewTotalsAreNeverClipped() {

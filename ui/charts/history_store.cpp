@@ -14,7 +14,12 @@ constexpr std::size_t kPrefetchDistance = 4;
 void prefetch(const HistoryStore::ConnectionHistory& history) {
     for (const SeriesHistory* series :
          {&history.rttMs, &history.jitterMs, &history.rateIn, &history.rateOut})
-        __builtin_prefetch(series, 1);
+        series->prefetchForAdd();
+}
+
+void prefetch(const HistoryStore::PeerHistory& history) {
+    history.rateIn.prefetchForAdd();
+    history.rateOut.prefetchForAdd();
 }
 
 } // namespace
@@ -39,6 +44,8 @@ void HistoryStore::apply(const NodeSnapshot& snapshot) {
     for (const PeerSnapshot& peer : snapshot.peers) {
         if (peer.connections.isEmpty())
             continue; // a peer record kept after its connections closed
+        if (inOrder && seenPeers_.size() + 1 < openPeers_.size())
+            prefetch(*openPeers_[seenPeers_.size() + 1].history);
         double peerIn = 0;
         double peerOut = 0;
         for (const ConnectionSnapshot& connection : peer.connections) {
@@ -59,8 +66,9 @@ void HistoryStore::apply(const NodeSnapshot& snapshot) {
             peerIn += in;
             peerOut += out;
         }
-        PeerHistory& history = peerAt(seenPeers_.size(), peer.peerId, inOrder);
-        seenPeers_.push_back({peer.peerId, &history});
+        const quint64 firstConnectionId = peer.connections.first().id;
+        PeerHistory& history = peerAt(seenPeers_.size(), peer.peerId, firstConnectionId, inOrder);
+        seenPeers_.push_back({peer.peerId, &history, firstConnectionId});
         history.rateIn.add(nowMs, peerIn);
         history.rateOut.add(nowMs, peerOut);
     }
@@ -86,9 +94,12 @@ HistoryStore::ConnectionHistory& HistoryStore::connectionAt(std::size_t position
 }
 
 HistoryStore::PeerHistory& HistoryStore::peerAt(std::size_t position, const QString& peerId,
-                                                bool& inOrder) {
-    if (inOrder && position < openPeers_.size() && openPeers_[position].peerId == peerId)
-        return *openPeers_[position].history;
+                                                quint64 firstConnectionId, bool& inOrder) {
+    if (inOrder && position < openPeers_.size()) {
+        const PeerRef& previous = openPeers_[position];
+        if (previous.firstConnectionId == firstConnectionId || previous.peerId == peerId)
+            return *previous.history;
+    }
     inOrder = false;
     PeerHistory& history = peers_[peerId];
     history.closedAtMs = -1;

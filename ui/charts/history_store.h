@@ -74,12 +74,16 @@ private:
     struct PeerRef {
         QString peerId;
         PeerHistory* history;
+        // The peer's first connection then: the same id at the same place is the same peer
+        // (a connection belongs to one peer), found without comparing the ids as strings.
+        quint64 firstConnectionId = 0;
     };
 
     void sampleGlobal(const NodeSnapshot& snapshot, qint64 nowMs);
     ConnectionHistory& connectionAt(std::size_t position, quint64 id, const QString& peerId,
                                     bool& inOrder);
-    PeerHistory& peerAt(std::size_t position, const QString& peerId, bool& inOrder);
+    PeerHistory& peerAt(std::size_t position, const QString& peerId, quint64 firstConnectionId,
+                        bool& inOrder);
     void noteClosed(qint64 nowMs);
     void sweep(qint64 nowMs);
 

@@ -45,6 +45,11 @@ void SeriesHistory::add(qint64 atMs, double value) {
     lastSampleMs_ = std::max(lastSampleMs_, atMs);
 }
 
+void SeriesHistory::prefetchForAdd() const {
+    __builtin_prefetch(&filling_, 1);
+    __builtin_prefetch(&lastSampleMs_, 1);
+}
+
 void SeriesHistory::close(int level) {
     Bucket& filling = filling_[level];
     const double mean = filling.sum / filling.samples;

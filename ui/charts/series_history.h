@@ -46,6 +46,8 @@ public:
     std::optional<qint64> lastSampleMs() const;
 
     bool isEmpty() const { return lastSampleMs_ < 0; }
+    // Asks for what add() writes ahead of time: both cache lines when it straddles two.
+    void prefetchForAdd() const;
     // Closed points over all resolutions, and the bytes their storage holds.
     std::size_t pointCount() const;
     std::size_t memoryBytes() const;

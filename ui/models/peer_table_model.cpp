@@ -68,6 +68,16 @@ QString allRemoteAddresses(const PeerSnapshot& peer) {
     return lines.join(QLatin1Char('\n'));
 }
 
+// Whether `before` (a row's peer) is `now`. A connection id names one connection of one peer
+// for the engine's lifetime, so the same first connection settles it without comparing the
+// ids as strings (the engine makes them anew for every snapshot: a full comparison each).
+bool isSamePeer(const PeerSnapshot& before, const PeerSnapshot& now) {
+    if (!before.connections.isEmpty() && !now.connections.isEmpty() &&
+        before.connections.first().id == now.connections.first().id)
+        return true;
+    return before.peerId == now.peerId;
+}
+
 bool sameAddresses(const PeerSnapshot& a, const PeerSnapshot& b) {
     if (a.connections.size() != b.connections.size())
         return false;
@@ -274,7 +284,9 @@ void PeerTableModel::applySnapshot(const NodeSnapshot& snapshot) {
     // knows about (identify records kept after a disconnect). Each incoming peer is paired
     // with its row: the engine lists peers in a stable order, so the row the same position
     // had last time is tried first, and the id hash only when that guess is wrong.
-    QList<const PeerSnapshot*> incomingOfRow(rows_.size(), nullptr);
+    // Kept between updates: its storage is reused rather than allocated and zeroed each tick.
+    QList<const PeerSnapshot*>& incomingOfRow = incomingOfRow_;
+    incomingOfRow.fill(nullptr, rows_.size());
     QList<const PeerSnapshot*> fresh;
     const qsizetype count = peers_.size();
     rowOfPosition_.resize(static_cast<std::size_t>(count), -1);
@@ -285,7 +297,7 @@ void PeerTableModel::applySnapshot(const NodeSnapshot& snapshot) {
             row = -1;
             continue;
         }
-        if (row < 0 || row >= rows_.size() || rows_.at(row).peer->peerId != peer.peerId)
+        if (row < 0 || row >= rows_.size() || !isSamePeer(*rows_.at(row).peer, peer))
             row = rowOfPeer_.value(peer.peerId, -1);
         if (row >= 0)
             incomingOfRow[row] = &peer;

@@ -136,6 +136,8 @@ private:
     QHash<QString, int> rowOfPeer_;
     // The row each position of the previous snapshot's peer list went to; -1 for none.
     std::vector<int> rowOfPosition_;
+    // applySnapshot()'s pairing of rows with incoming peers (nullptr: gone).
+    QList<const PeerSnapshot*> incomingOfRow_;
 };
 
 } // namespace peerscope
