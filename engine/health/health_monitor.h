@@ -24,19 +24,6 @@ class EventLog;
 class Host;
 struct ConnectionHealthView;
 
-// Measures every connection of the Host: bytes each second into the rate windows, and, when
-// health monitoring is on, a ping probe (the libp2p ping protocol, one round trip on its own
-// stream) every health_check_interval. Probes are spread over the interval by connection id, so
-// a thousand connections do not all ping in the same tick. A probe waits ping_timeout, or with
-// adaptive_timeouts the connection's RFC 6298 RTO (never longer than ping_timeout). After each
-// probe the connection is scored; degraded and failed connections are logged, and a failed one
-// is handed to the pool for replacement. After a missed probe the next one goes out at once
-// (the connection is a suspect), so failing takes timeouts, not intervals.
-// Every connection has one wake-up time in a time-ordered set: when its next probe is due, or,
-// while a probe is under way, when that probe times out. The 10 Hz tick takes only the entries
-// that are due, so its cost follows the probes sent, not the connections held; deadlines are
-// checked on that tick, so a timeout is noticed at most 100 ms late (never early).
-
 // Probe round trips over the node's life, as a Prometheus histogram (cumulative buckets).
 struct RttHistogram {
     static constexpr std::array<double, 12> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -47,6 +34,18 @@ struct RttHistogram {
     void observe(double seconds);
 };
 
+// Measures every connection of the Host: bytes each second into the rate windows, and, when
+// health monitoring is on, a ping probe (the libp2p ping protocol, one round trip on its own
+// stream) every health_check_interval. Probes are spread over the interval by connection id, so
+// a thousand connections do not all ping in the same tick. A probe waits ping_timeout, or with
+// adaptive_timeouts the connection's RFC 6298 RTO (never longer than ping_timeout). After each
+// probe the connection is scored; degraded and failed connections are logged, and a failed one
+// is handed to the pool for replacement. After a missed probe the next one goes out at once
+// (the connection is a suspect), so failing takes timeouts, not intervals.
+// Every connection has one wake-up time in a time-ordered map: when its next probe is due, or,
+// while a probe is under way, when that probe times out. The 10 Hz tick takes only the entries
+// that are due, so its cost follows the probes sent, not the connections held; deadlines are
+// checked on that tick, so a timeout is noticed at most 100 ms late (never early).
 class HealthMonitor final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HealthMonitor)

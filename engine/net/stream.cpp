@@ -139,7 +139,7 @@ void Stream::pumpNegotiation(ByteView input) {
     creditNegotiationBytes(remainder.size());
     if (!remainder.empty())
         append(readBuffer_, remainder);
-    if (connection_) {
+    if (connection_ && !protocol_.empty()) {
         protocolBytes_ = &connection_->protocolBytesOf(protocol_);
         protocolBytes_->in += remainder.size();
         protocolBytes_->out += optimisticBytesOut_ + pendingWrites_.size();
