@@ -31,10 +31,11 @@ Connection::Connection(std::uint64_t id, QTcpSocket* socket, std::unique_ptr<Noi
 
 Connection::~Connection() {
     io_->disconnect(this);
+    io_->setReadHandler({});
 }
 
 void Connection::start(Bytes earlyPlaintext) {
-    connect(io_, &SocketIo::readyRead, this, &Connection::onReadyRead);
+    io_->setReadHandler([this] { onReadyRead(); });
     connect(io_, &SocketIo::failed, this, [this](const QString& reason) { fail(reason); });
     if (!earlyPlaintext.empty()) {
         yamux_->feed(earlyPlaintext, clock_.now());

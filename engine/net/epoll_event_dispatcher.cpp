@@ -18,10 +18,8 @@ namespace peerscope {
 namespace {
 constexpr std::size_t kEventsPerWait = 512;
 
-std::uint32_t interestOf(const QSocketNotifier* read, const QSocketNotifier* write,
-                         const QSocketNotifier* exception) {
-    return (read ? EPOLLIN : 0u) | (write ? EPOLLOUT : 0u) | (exception ? EPOLLPRI : 0u);
-}
+constexpr std::uint32_t readyForReading = EPOLLIN | EPOLLHUP | EPOLLERR;
+constexpr std::uint32_t readyForWriting = EPOLLOUT | EPOLLHUP | EPOLLERR;
 } // namespace
 
 EpollEventDispatcher::EpollEventDispatcher(QObject* parent)
@@ -35,6 +33,10 @@ EpollEventDispatcher::EpollEventDispatcher(QObject* parent)
     event.events = EPOLLIN;
     event.data.fd = wakeFd_;
     epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &event);
+}
+
+EpollEventDispatcher* EpollEventDispatcher::current() {
+    return qobject_cast<EpollEventDispatcher*>(QAbstractEventDispatcher::instance());
 }
 
 EpollEventDispatcher::~EpollEventDispatcher() {
@@ -57,8 +59,8 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier* notifier) {
 }
 
 void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier* notifier) {
-    for (std::vector<QSocketNotifier*>* batch : activeBatches_)
-        std::replace(batch->begin(), batch->end(), notifier,
+    for (Batch* batch : activeBatches_)
+        std::replace(batch->notifiers.begin(), batch->notifiers.end(), notifier,
                      static_cast<QSocketNotifier*>(nullptr));
     const int fd = static_cast<int>(notifier->socket());
     auto it = watched_.find(fd);
@@ -71,13 +73,41 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier* notifier) {
     watch(fd);
 }
 
-// Brings epoll's interest for `fd` in line with its notifiers.
+void EpollEventDispatcher::watchFd(int fd, FdWatcher* watcher, bool read, bool write) {
+    Watched& watched = watched_[fd];
+    if (watched.read || watched.write || watched.exception)
+        qCWarning(lcDispatcher) << "a direct watcher for fd" << fd << "that has socket notifiers";
+    if (watched.direct == watcher && watched.directRead == read && watched.directWrite == write)
+        return; // nothing changes: no system call
+    watched.direct = watcher;
+    watched.directRead = read;
+    watched.directWrite = write;
+    watch(fd);
+}
+
+void EpollEventDispatcher::unwatchFd(int fd) {
+    for (Batch* batch : activeBatches_)
+        for (DirectReady& ready : batch->direct)
+            if (ready.fd == fd)
+                ready.watcher = nullptr;
+    auto it = watched_.find(fd);
+    if (it == watched_.end())
+        return;
+    it->second.direct = nullptr;
+    it->second.directRead = it->second.directWrite = false;
+    watch(fd);
+}
+
+// Brings epoll's interest for `fd` in line with its notifiers or direct watcher.
 void EpollEventDispatcher::watch(int fd) {
     auto it = watched_.find(fd);
     if (it == watched_.end())
         return;
     Watched& watched = it->second;
-    const std::uint32_t interest = interestOf(watched.read, watched.write, watched.exception);
+    const bool read = watched.read || (watched.direct && watched.directRead);
+    const bool write = watched.write || (watched.direct && watched.directWrite);
+    const std::uint32_t interest =
+        (read ? EPOLLIN : 0u) | (write ? EPOLLOUT : 0u) | (watched.exception ? EPOLLPRI : 0u);
     if (interest == 0) {
         if (watched.inEpoll)
             epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr); // EBADF if already closed: fine
@@ -222,7 +252,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
 }
 
 int EpollEventDispatcher::activateSocketNotifiers(int ready) {
-    std::vector<QSocketNotifier*> batch;
+    Batch batch;
     for (int i = 0; i < ready; ++i) {
         const int fd = events_[i].data.fd;
         const std::uint32_t what = events_[i].events;
@@ -235,28 +265,44 @@ int EpollEventDispatcher::activateSocketNotifiers(int ready) {
         if (it == watched_.end())
             continue;
         const Watched& watched = it->second;
+        if (watched.direct) {
+            const bool readable = watched.directRead && (what & readyForReading);
+            const bool writable = watched.directWrite && (what & readyForWriting);
+            if (readable || writable)
+                batch.direct.push_back({fd, watched.direct, readable, writable});
+            continue;
+        }
         // Errors and hang-ups wake readers and writers, as poll() does.
-        if (watched.read && (what & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-            batch.push_back(watched.read);
-        if (watched.write && (what & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
-            batch.push_back(watched.write);
+        if (watched.read && (what & readyForReading))
+            batch.notifiers.push_back(watched.read);
+        if (watched.write && (what & readyForWriting))
+            batch.notifiers.push_back(watched.write);
         if (watched.exception && (what & EPOLLPRI))
-            batch.push_back(watched.exception);
+            batch.notifiers.push_back(watched.exception);
     }
     for (int fd : alwaysReady_) {
         const Watched& watched = watched_.at(fd);
+        if (watched.direct)
+            batch.direct.push_back({fd, watched.direct, watched.directRead, watched.directWrite});
         for (QSocketNotifier* notifier : {watched.read, watched.write})
             if (notifier)
-                batch.push_back(notifier);
+                batch.notifiers.push_back(notifier);
     }
 
-    // A handler may unregister (or delete) notifiers still in this batch, also from a nested
-    // event loop with batches of its own: unregisterSocketNotifier() clears them in every
-    // batch being dispatched.
+    // A handler may unregister (or delete) notifiers and watchers still in this batch, also
+    // from a nested event loop with batches of its own: unregisterSocketNotifier() and
+    // unwatchFd() clear them in every batch being dispatched.
     activeBatches_.push_back(&batch);
     int activated = 0;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        QSocketNotifier* notifier = batch[i];
+    for (std::size_t i = 0; i < batch.direct.size(); ++i) {
+        const DirectReady ready = batch.direct[i];
+        if (!ready.watcher)
+            continue;
+        ready.watcher->fdReady(ready.readable, ready.writable);
+        ++activated;
+    }
+    for (std::size_t i = 0; i < batch.notifiers.size(); ++i) {
+        QSocketNotifier* notifier = batch.notifiers[i];
         if (!notifier || !notifier->isEnabled())
             continue;
         QEvent event(QEvent::SockAct);

@@ -24,13 +24,35 @@ namespace peerscope {
 // timers (every type treated as precise), posted events, wakeUp() from any thread and
 // interrupt(). A timer is never re-entered while its own handler runs a nested event loop.
 // Files that epoll cannot watch (regular files) count as always ready, as poll() says.
+// Besides Qt's socket notifiers it serves direct watchers (FdWatcher): the engine's
+// connections are told their socket is ready by a plain virtual call, without the notifier's
+// event, signal and slot, which at thousands of connections cost more than the read itself.
 class EpollEventDispatcher final : public QAbstractEventDispatcher {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EpollEventDispatcher)
 
 public:
+    // Told when its descriptor is ready; a hang-up or error counts as readable and writable,
+    // as poll() reports it, so the next read or write finds out what happened.
+    class FdWatcher {
+    public:
+        virtual void fdReady(bool readable, bool writable) = 0;
+
+    protected:
+        ~FdWatcher() = default;
+    };
+
     explicit EpollEventDispatcher(QObject* parent = nullptr);
     ~EpollEventDispatcher() override;
+
+    // The dispatcher of the calling thread, if it is one of these.
+    static EpollEventDispatcher* current();
+
+    // Watches `fd` for `watcher` (or changes what it waits for); level-triggered, like the
+    // notifiers. A descriptor has either a direct watcher or notifiers, not both. Call
+    // unwatchFd() before closing the descriptor.
+    void watchFd(int fd, FdWatcher* watcher, bool read, bool write);
+    void unwatchFd(int fd);
 
     bool processEvents(QEventLoop::ProcessEventsFlags flags) override;
 
@@ -57,7 +79,21 @@ private:
         QSocketNotifier* read = nullptr;
         QSocketNotifier* write = nullptr;
         QSocketNotifier* exception = nullptr;
+        FdWatcher* direct = nullptr;
+        bool directRead = false;
+        bool directWrite = false;
         bool inEpoll = false;
+    };
+    struct DirectReady {
+        int fd;
+        FdWatcher* watcher; // null once unwatched during the batch
+        bool readable;
+        bool writable;
+    };
+    // What one wakeup found ready, dispatched after the wait.
+    struct Batch {
+        std::vector<QSocketNotifier*> notifiers;
+        std::vector<DirectReady> direct;
     };
     struct Timer {
         qint64 intervalMs = 0;
@@ -80,8 +116,8 @@ private:
     std::set<int> alwaysReady_; // fds epoll refused
     std::unordered_map<int, Timer> timers_;
     std::set<std::pair<Clock::time_point, int>> dueOrder_; // (due, timer id)
-    // The notifier batches being dispatched (more than one in nested event loops).
-    std::vector<std::vector<QSocketNotifier*>*> activeBatches_;
+    // The batches being dispatched (more than one in nested event loops).
+    std::vector<Batch*> activeBatches_;
     std::vector<epoll_event> events_;
 };
 

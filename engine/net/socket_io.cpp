@@ -53,11 +53,38 @@ SocketIo::SocketIo(QTcpSocket* socket, QObject* parent) : QObject(parent) {
         return;
     }
     ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+    dispatcher_ = EpollEventDispatcher::current();
+    if (dispatcher_) {
+        dispatcher_->watchFd(fd_, this, true, false);
+        return;
+    }
     readNotifier_ = std::make_unique<QSocketNotifier>(fd_, QSocketNotifier::Read);
-    connect(readNotifier_.get(), &QSocketNotifier::activated, this, &SocketIo::readyRead);
+    connect(readNotifier_.get(), &QSocketNotifier::activated, this, &SocketIo::readable);
     writeNotifier_ = std::make_unique<QSocketNotifier>(fd_, QSocketNotifier::Write);
     writeNotifier_->setEnabled(false);
     connect(writeNotifier_.get(), &QSocketNotifier::activated, this, &SocketIo::sendQueued);
+}
+
+void SocketIo::fdReady(bool readable, bool writable) {
+    if (writable)
+        sendQueued();
+    if (readable && fd_ >= 0)
+        this->readable();
+}
+
+void SocketIo::readable() {
+    if (readHandler_)
+        readHandler_();
+}
+
+void SocketIo::watchWrites(bool on) {
+    if (watchingWrites_ == on || fd_ < 0)
+        return;
+    watchingWrites_ = on;
+    if (dispatcher_)
+        dispatcher_->watchFd(fd_, this, true, on);
+    else if (writeNotifier_)
+        writeNotifier_->setEnabled(on);
 }
 
 SocketIo::~SocketIo() {
@@ -106,7 +133,7 @@ void SocketIo::write(const QByteArray& bytes) {
         queueOffset_ = offset;
     queue_.push_back(bytes); // shares the buffer, no copy
     queuedBytes_ += static_cast<std::size_t>(bytes.size()) - offset;
-    writeNotifier_->setEnabled(true);
+    watchWrites(true);
 }
 
 void SocketIo::sendQueued() {
@@ -129,8 +156,7 @@ void SocketIo::sendQueued() {
         queue_.pop_front();
         queueOffset_ = 0;
     }
-    if (writeNotifier_)
-        writeNotifier_->setEnabled(false);
+    watchWrites(false);
 }
 
 void SocketIo::close() {
@@ -157,7 +183,11 @@ void SocketIo::fail(const QString& reason) {
 }
 
 void SocketIo::closeDescriptor() {
-    // Notifiers go before the descriptor they watch.
+    // Watchers go before the descriptor they watch.
+    if (dispatcher_ && fd_ >= 0)
+        dispatcher_->unwatchFd(fd_);
+    dispatcher_ = nullptr;
+    watchingWrites_ = false;
     readNotifier_.reset();
     writeNotifier_.reset();
     queue_.clear();

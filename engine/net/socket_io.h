@@ -1,11 +1,15 @@
 #pragma once
 
+#include "engine/net/epoll_event_dispatcher.h"
+
 #include <QByteArray>
 #include <QObject>
+#include <QPointer>
 #include <QSocketNotifier>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 
 class QTcpSocket;
@@ -18,8 +22,10 @@ namespace peerscope {
 // copy it out; with thousands of connections pinged every second that machinery cost more than
 // the probes themselves. Here a wakeup is one recv() into the caller's buffer.
 // Writes go to the kernel at once; what it does not take is queued (by reference, no copy) and
-// sent when the socket is writable, with the write notifier on only while something waits.
-class SocketIo final : public QObject {
+// sent when the socket is writable, with write readiness watched only while something waits.
+// On the engine's epoll dispatcher the socket is watched directly (a virtual call per wakeup);
+// on any other dispatcher through QSocketNotifiers.
+class SocketIo final : public QObject, private EpollEventDispatcher::FdWatcher {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SocketIo)
 
@@ -31,6 +37,10 @@ public:
 
     // Bytes QTcpSocket had read before the handover, to be handled before anything recv() gets.
     QByteArray takeBuffered();
+
+    // Runs whenever the socket is readable, or has hung up (read() then says Closed). A plain
+    // call, not a signal: it runs on every wakeup of a busy node.
+    void setReadHandler(std::function<void()> handler) { readHandler_ = std::move(handler); }
 
     enum class ReadStatus { Data, WouldBlock, Closed };
     struct ReadResult {
@@ -53,20 +63,25 @@ public:
     bool isOpen() const { return fd_ >= 0; }
 
 Q_SIGNALS:
-    void readyRead();
     // The connection is gone: "remote closed the connection", "remote reset the connection" or
     // "socket error: ...".
     void failed(const QString& reason);
 
 private:
+    void fdReady(bool readable, bool writable) override;
+    void readable();
+    void watchWrites(bool on);
     void sendQueued();
     void fail(const QString& reason);
     void closeDescriptor();
 
     int fd_ = -1;
     QByteArray buffered_;
-    std::unique_ptr<QSocketNotifier> readNotifier_;
-    std::unique_ptr<QSocketNotifier> writeNotifier_;
+    std::function<void()> readHandler_;
+    QPointer<EpollEventDispatcher> dispatcher_;      // watching fd_ directly, or null
+    std::unique_ptr<QSocketNotifier> readNotifier_;  // without the epoll dispatcher
+    std::unique_ptr<QSocketNotifier> writeNotifier_; // likewise
+    bool watchingWrites_ = false;
     std::deque<QByteArray> queue_; // whole buffers; the first is sent from queueOffset_
     std::size_t queueOffset_ = 0;
     std::size_t queuedBytes_ = 0;

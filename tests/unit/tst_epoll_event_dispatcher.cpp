@@ -15,6 +15,7 @@
 #include <QTest>
 #include <QThread>
 #include <QTimer>
+#include <functional>
 #include <memory>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,6 +34,23 @@ struct SocketPair {
                 ::close(fd);
     }
 };
+
+// A direct watcher that counts what it was told and runs `onReady` each time.
+struct CountingWatcher final : EpollEventDispatcher::FdWatcher {
+    int readable = 0;
+    int writable = 0;
+    std::function<void()> onReady;
+    void fdReady(bool r, bool w) override {
+        readable += r ? 1 : 0;
+        writable += w ? 1 : 0;
+        if (onReady)
+            onReady();
+    }
+};
+
+EpollEventDispatcher& dispatcher() {
+    return *EpollEventDispatcher::current();
+}
 
 } // namespace
 
@@ -173,6 +191,61 @@ private Q_SLOTS:
         QCOMPARE(activations, 1);
         delete a;
         delete b;
+    }
+
+    void directWatcherIsToldWhatIsReady() {
+        SocketPair pair;
+        CountingWatcher watcher;
+        dispatcher().watchFd(pair.fds[0], &watcher, true, true);
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.writable > 0, 2000); // an empty socket is writable
+        QCOMPARE(watcher.readable, 0);
+        // Reads only: writability is no longer reported.
+        dispatcher().watchFd(pair.fds[0], &watcher, true, false);
+        watcher.writable = 0;
+        QTest::qWait(20);
+        QCOMPARE(watcher.writable, 0);
+        QCOMPARE(watcher.readable, 0);
+        QCOMPARE(::write(pair.fds[1], "x", 1), ssize_t(1));
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.readable > 0, 2000);
+        char byte = 0;
+        QCOMPARE(::read(pair.fds[0], &byte, 1), ssize_t(1));
+        // Level-triggered: nothing more to read, no more calls.
+        watcher.readable = 0;
+        QTest::qWait(20);
+        QCOMPARE(watcher.readable, 0);
+        // A hang-up wakes a reader, so it reads and learns of the end.
+        ::close(pair.fds[1]);
+        pair.fds[1] = -1;
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.readable > 0, 2000);
+        QCOMPARE(::read(pair.fds[0], &byte, 1), ssize_t(0));
+        dispatcher().unwatchFd(pair.fds[0]);
+        watcher.readable = 0;
+        QTest::qWait(20);
+        QCOMPARE(watcher.readable, 0); // unwatched: never told again
+    }
+
+    void aWatcherMayUnwatchAnotherDueInTheSameWakeup() {
+        SocketPair first, second;
+        CountingWatcher a, b;
+        char byte = 0;
+        // Whichever is told first unwatches the other, which is ready in the same wakeup.
+        a.onReady = [&] {
+            (void)::read(first.fds[0], &byte, 1);
+            dispatcher().unwatchFd(second.fds[0]);
+        };
+        b.onReady = [&] {
+            (void)::read(second.fds[0], &byte, 1);
+            dispatcher().unwatchFd(first.fds[0]);
+        };
+        dispatcher().watchFd(first.fds[0], &a, true, false);
+        dispatcher().watchFd(second.fds[0], &b, true, false);
+        QCOMPARE(::write(first.fds[1], "x", 1), ssize_t(1));
+        QCOMPARE(::write(second.fds[1], "y", 1), ssize_t(1));
+        QTRY_COMPARE_WITH_TIMEOUT(a.readable + b.readable, 1, 2000);
+        QTest::qWait(20);
+        QCOMPARE(a.readable + b.readable, 1);
+        dispatcher().unwatchFd(first.fds[0]);
+        dispatcher().unwatchFd(second.fds[0]);
     }
 
     void tcpEchoOverLoopback() {

@@ -138,14 +138,14 @@ struct Loopback {
     }
 };
 
-// Collects what SocketIo delivers, reading only when it says readyRead.
+// Collects what SocketIo delivers, reading only when its read handler runs.
 struct Reader {
     QByteArray data;
     std::vector<ReadStatus> statuses; // the last status of each wakeup
     int wakeups = 0;
 
     void attach(SocketIo& io) {
-        QObject::connect(&io, &SocketIo::readyRead, &io, [this, &io] {
+        io.setReadHandler([this, &io] {
             ++wakeups;
             std::uint8_t buffer[4096];
             for (;;) {
