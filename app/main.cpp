@@ -1,6 +1,7 @@
 // peerscope: the GUI (default) or the headless engine (--headless).
 #include "command_line.h"
 #include "engine/api/engine.h"
+#include "engine/core/huge_page_heap.h"
 #include "export_command.h"
 #include "signal_watcher.h"
 
@@ -43,6 +44,7 @@ bool wantsOnlyHelpOrVersion(const QStringList& arguments) {
 } // namespace
 
 int main(int argc, char** argv) {
+    HugePageHeap::restartIfUseful(argv);
     QCoreApplication::setApplicationName(QStringLiteral("peerscope"));
     QCoreApplication::setOrganizationName(QStringLiteral("PeerScope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PEERSCOPE_VERSION));
