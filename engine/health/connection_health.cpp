@@ -18,7 +18,7 @@ const char* healthStateName(HealthState state) {
 }
 
 ConnectionHealth::ConnectionHealth(MonoTime openedAt, std::chrono::nanoseconds initialRto)
-    : openedAt_(openedAt), rtt_(initialRto) {}
+    : rtt_(initialRto), openedAt_(openedAt) {}
 
 void ConnectionHealth::recordProbe(MonoTime now, std::optional<std::chrono::nanoseconds> rtt,
                                    const std::string& error) {
@@ -66,7 +66,8 @@ double ConnectionHealth::stabilityComponent(const ConnectionConfig& config) cons
     if (const auto srtt = rtt_.smoothed(); srtt && srtt->count() > 0)
         jitter = 1.0 - std::min(1.0, static_cast<double>(rtt_.jitter().count()) /
                                          static_cast<double>(srtt->count()));
-    const double failures = std::pow(0.5, probes_.consecutiveFailures());
+    // 0.5^n, exactly, without pow(): this runs on every probe.
+    const double failures = std::ldexp(1.0, -probes_.consecutiveFailures());
     return streams * jitter * failures;
 }
 

@@ -6,7 +6,6 @@
 #include "engine/net/ping_prober.h"
 #include "engine/pool/connection_pool.h"
 
-#include <QPointer>
 #include <algorithm>
 
 namespace peerscope {
@@ -71,29 +70,20 @@ void HealthMonitor::setConfig(const ConnectionConfig& config) {
     const bool intervalChanged = config.healthCheckInterval != config_.healthCheckInterval ||
                                  config.enableHealthMonitoring != config_.enableHealthMonitoring;
     config_ = config;
+    // ping_timeout and adaptive_timeouts decide each probe's wait.
+    for (auto& [id, tracked] : tracked_)
+        tracked.wait = probeTimeout(tracked.health);
     if (!intervalChanged)
         return;
     // Re-spread the schedule over the new interval.
     const MonoTime now = clock_.now();
     for (auto& [id, tracked] : tracked_) {
         tracked.health.rtt().setInitialRto(toNanos(config_.pingTimeout));
+        tracked.wait = probeTimeout(tracked.health);
         tracked.nextProbe = now + spreadOffset(id);
         if (!tracked.probing) // a probe under way keeps its deadline
-            wakeAt(id, tracked, tracked.nextProbe);
+            wakeups_.schedule(tracked.wakeup, tracked.nextProbe);
     }
-}
-
-void HealthMonitor::wakeAt(std::uint64_t id, Tracked& tracked, MonoTime at) {
-    // Moved, not erased and inserted: every probe moves its entry twice, and reusing the node
-    // saves an allocation each time.
-    auto node = wakeups_.extract({tracked.wakeAt, id});
-    tracked.wakeAt = at;
-    if (node.empty()) {
-        wakeups_.insert({{at, id}, &tracked});
-        return;
-    }
-    node.key() = {at, id};
-    wakeups_.insert(std::move(node));
 }
 
 MonoTime HealthMonitor::spreadOffset(std::uint64_t connectionId) const {
@@ -110,19 +100,21 @@ void HealthMonitor::onOpened(Connection* connection) {
         ConnectionHealth(connection->openedAtMono(), toNanos(config_.pingTimeout)));
     if (!inserted)
         return;
-    it->second.nextProbe = now + spreadOffset(connection->id());
-    it->second.wakeAt = it->second.nextProbe;
-    wakeups_.insert({{it->second.wakeAt, connection->id()}, &it->second});
+    Tracked& tracked = it->second;
+    tracked.id = connection->id();
+    tracked.wait = probeTimeout(tracked.health);
+    tracked.nextProbe = now + spreadOffset(connection->id());
+    tracked.wakeup = wakeups_.add(tracked.nextProbe);
+    if (tracked.wakeup >= byHandle_.size())
+        byHandle_.resize(tracked.wakeup + 1, nullptr);
+    byHandle_[tracked.wakeup] = &tracked;
     events_.append(QStringLiteral("opened"), peerText(*connection), connection->id(),
                    QStringLiteral("%1 %2 (%3)")
                        .arg(QString::fromLatin1(directionName(connection->info().direction)),
                             QString::fromStdString(connection->info().remoteAddr.toString()),
                             QString::fromStdString(connection->info().muxer)));
-    QPointer<Connection> guard(connection);
-    connect(connection, &Connection::streamOpened, this, [this, guard](Stream*) {
-        if (!guard)
-            return;
-        if (auto found = tracked_.find(guard->id()); found != tracked_.end())
+    connect(connection, &Connection::streamOpened, this, [this, id = connection->id()](Stream*) {
+        if (auto found = tracked_.find(id); found != tracked_.end())
             found->second.health.recordStreamOpened();
     });
 }
@@ -134,7 +126,8 @@ void HealthMonitor::onClosed(quint64 connectionId) {
     // Its prober goes with it, and so does the answer of a probe under way.
     if (it->second.probing)
         --probesInFlight_;
-    wakeups_.erase({it->second.wakeAt, connectionId});
+    wakeups_.remove(it->second.wakeup);
+    byHandle_[it->second.wakeup] = nullptr;
     tracked_.erase(it);
 }
 
@@ -175,14 +168,19 @@ void HealthMonitor::tick() {
                  MonoTime(std::chrono::milliseconds(100)));
     // Every entry handled here moves past now (a probe that fails at once is retried on the
     // next tick, not in this loop), so this takes each due entry once.
-    while (!wakeups_.empty() && wakeups_.begin()->first.first <= now) {
-        const std::uint64_t id = wakeups_.begin()->first.second;
-        Tracked& tracked = *wakeups_.begin()->second;
+    due_.clear();
+    wakeups_.takeDue(now, due_);
+    for (const WakeupWheel::Handle handle : due_) {
+        // Handling an earlier entry can close this one's connection or reschedule it (a probe
+        // of its own): then it is not due any more.
+        Tracked* entry = byHandle_[handle];
+        if (entry == nullptr || wakeups_.scheduled(handle))
+            continue;
+        Tracked& tracked = *entry;
         if (tracked.probing) {
             // Its callback reschedules it; this is only in case no callback came.
-            wakeAt(id, tracked, now + interval);
-            const auto waited =
-                std::chrono::duration_cast<std::chrono::milliseconds>(probeTimeout(tracked.health));
+            wakeups_.schedule(handle, now + interval);
+            const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(tracked.wait);
             tracked.prober->giveUp("ping: no reply within " + std::to_string(waited.count()) +
                                    " ms");
             continue;
@@ -190,40 +188,40 @@ void HealthMonitor::tick() {
         // Next slot on the same grid: a late tick does not shift the schedule.
         while (tracked.nextProbe <= now)
             tracked.nextProbe += interval;
-        wakeAt(id, tracked, tracked.nextProbe);
-        if (Connection* connection = tracked.connection.data(); connection && connection->isOpen())
-            probe(connection, tracked);
+        if (tracked.connection->isOpen())
+            probe(tracked); // which files the probe's deadline
+        else
+            wakeups_.schedule(handle, tracked.nextProbe);
     }
 }
 
 void HealthMonitor::probeNow(std::uint64_t connectionId) {
     auto it = tracked_.find(connectionId);
-    if (it == tracked_.end() || !it->second.connection || it->second.probing)
+    if (it == tracked_.end() || it->second.probing)
         return;
-    probe(it->second.connection.data(), it->second);
+    probe(it->second);
 }
 
-void HealthMonitor::probe(Connection* connection, Tracked& tracked) {
-    const std::uint64_t id = connection->id();
+void HealthMonitor::probe(Tracked& tracked) {
     tracked.probing = true;
     ++probesInFlight_;
     // The deadline is set before the probe starts: a probe that fails at once reschedules
     // from its callback, inside probe().
-    const auto timeout = std::max(probeTimeout(tracked.health),
-                                  std::chrono::nanoseconds(std::chrono::milliseconds(1)));
-    wakeAt(id, tracked, clock_.now() + timeout);
+    const auto timeout =
+        std::max(tracked.wait, std::chrono::nanoseconds(std::chrono::milliseconds(1)));
+    wakeups_.schedule(tracked.wakeup, clock_.now() + timeout);
     if (!tracked.prober)
-        tracked.prober = std::make_unique<PingProber>(host_, connection);
-    // Only this entry's own prober calls back, and it goes with the entry: the reference
-    // cannot outlive what it refers to.
-    QPointer<HealthMonitor> self(this);
-    tracked.prober->probe([self, id, entry = &tracked](Result<MonoTime> rtt) {
-        if (self)
-            self->onProbed(id, *entry, std::move(rtt));
-    });
+        tracked.prober = std::make_unique<PingProber>(host_, tracked.connection);
+    // Only this entry's own prober calls back, and it goes with the entry (and the entry with
+    // the monitor; a prober being destroyed does not call back): neither pointer can outlive
+    // what it refers to. Two pointers fit std::function's inline buffer, so a probe allocates
+    // no closure.
+    tracked.prober->probe(
+        [this, entry = &tracked](Result<MonoTime> rtt) { onProbed(*entry, std::move(rtt)); });
 }
 
-void HealthMonitor::onProbed(std::uint64_t id, Tracked& t, Result<MonoTime> rtt) {
+void HealthMonitor::onProbed(Tracked& t, Result<MonoTime> rtt) {
+    const std::uint64_t id = t.id;
     --probesInFlight_;
     t.probing = false;
     const MonoTime now = clock_.now();
@@ -233,6 +231,7 @@ void HealthMonitor::onProbed(std::uint64_t id, Tracked& t, Result<MonoTime> rtt)
     } else {
         t.health.recordProbe(now, std::nullopt, rtt.errorMessage());
     }
+    t.wait = probeTimeout(t.health); // the RTO moved with this outcome
     const HealthState before = t.health.state();
     const HealthState after = t.health.evaluate(config_);
     // A missed probe makes the connection a suspect: the next probe goes out at once rather
@@ -240,7 +239,7 @@ void HealthMonitor::onProbed(std::uint64_t id, Tracked& t, Result<MonoTime> rtt)
     // timeouts, not that many intervals.
     if (t.health.probes().consecutiveFailures() > 0 && after != HealthState::Failed)
         t.nextProbe = now + MonoTime(1); // the next tick
-    wakeAt(id, t, t.nextProbe);
+    wakeups_.schedule(t.wakeup, t.nextProbe);
     if (after == before)
         return;
     Connection* connection = host_.connectionById(id);
@@ -260,9 +259,10 @@ void HealthMonitor::onProbed(std::uint64_t id, Tracked& t, Result<MonoTime> rtt)
 
 void HealthMonitor::sampleBytes() {
     const MonoTime now = clock_.now();
-    for (auto& [id, tracked] : tracked_)
-        if (Connection* connection = tracked.connection.data())
-            tracked.health.recordBytes(now, connection->bytesIn(), connection->bytesOut());
+    for (Tracked* tracked : byHandle_)
+        if (tracked != nullptr)
+            tracked->health.recordBytes(now, tracked->connection->bytesIn(),
+                                        tracked->connection->bytesOut());
 }
 
 } // namespace peerscope

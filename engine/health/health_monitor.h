@@ -3,18 +3,19 @@
 #include "engine/core/clock.h"
 #include "engine/core/connection_config.h"
 #include "engine/health/connection_health.h"
+#include "engine/health/wakeup_wheel.h"
 #include "engine/net/ping_prober.h"
 
 #include <QObject>
-#include <QPointer>
 #include <QTimer>
 #include <array>
+#include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace peerscope {
 
@@ -42,10 +43,11 @@ struct RttHistogram {
 // probe the connection is scored; degraded and failed connections are logged, and a failed one
 // is handed to the pool for replacement. After a missed probe the next one goes out at once
 // (the connection is a suspect), so failing takes timeouts, not intervals.
-// Every connection has one wake-up time in a time-ordered map: when its next probe is due, or,
-// while a probe is under way, when that probe times out. The 10 Hz tick takes only the entries
-// that are due, so its cost follows the probes sent, not the connections held; deadlines are
-// checked on that tick, so a timeout is noticed at most 100 ms late (never early).
+// Every connection has one wake-up time in a timing wheel of 100 ms buckets (WakeupWheel): when
+// its next probe is due, or, while a probe is under way, when that probe times out. The 10 Hz
+// tick takes only the entries that are due, so its cost follows the probes sent, not the
+// connections held; deadlines are checked on that tick, so a timeout is noticed at most 100 ms
+// late (never early).
 class HealthMonitor final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HealthMonitor)
@@ -71,23 +73,30 @@ Q_SIGNALS:
     void stateChanged(quint64 connectionId, peerscope::HealthState state);
 
 private:
-    struct Tracked {
+    // One cache line of what tick(), probe() and onProbed() read first, then the bulky health
+    // (two 2.4 KiB rate windows), which a probe reaches only once its answer is in.
+    struct alignas(64) Tracked {
         Tracked(Connection* c, ConnectionHealth h) : connection(c), health(std::move(h)) {}
-        QPointer<Connection> connection; // held, not looked up by id on every probe
-        ConnectionHealth health;
-        MonoTime nextProbe{0}; // the connection's slot on the probe grid
-        MonoTime wakeAt{0};    // its key in wakeups_: nextProbe, or the deadline while probing
+        // Raw, not a QPointer (whose check reads a separate refcount block on every probe): an
+        // entry is erased in onClosed(), which Host::connectionClosed calls before the
+        // Connection is deleteLater'd, and the monitor holds Host& so it cannot outlive the
+        // host and its connections. So while the entry exists, the connection does.
+        Connection* connection;
+        std::uint64_t id = 0;
+        MonoTime nextProbe{0};            // the connection's slot on the probe grid
+        std::chrono::nanoseconds wait{0}; // the next probe's timeout, kept from the health
+        WakeupWheel::Handle wakeup = 0;   // next probe, or the deadline while probing
         bool probing = false;
         std::unique_ptr<PingProber> prober; // made at the first probe
+        ConnectionHealth health;
     };
 
     void onOpened(Connection* connection);
     void onClosed(quint64 connectionId);
     void tick();
     void sampleBytes();
-    void probe(Connection* connection, Tracked& tracked);
-    void onProbed(std::uint64_t id, Tracked& tracked, Result<MonoTime> rtt);
-    void wakeAt(std::uint64_t id, Tracked& tracked, MonoTime at);
+    void probe(Tracked& tracked);
+    void onProbed(Tracked& tracked, Result<MonoTime> rtt);
     MonoTime spreadOffset(std::uint64_t connectionId) const;
     std::chrono::nanoseconds probeTimeout(const ConnectionHealth& health) const;
 
@@ -96,11 +105,14 @@ private:
     EventLog& events_;
     const Clock& clock_;
     ConnectionConfig config_;
-    std::unordered_map<std::uint64_t, Tracked> tracked_;
-    // (when, connection id) -> its entry in tracked_ (whose nodes never move); erased with it.
-    std::map<std::pair<MonoTime, std::uint64_t>, Tracked*> wakeups_;
-    QTimer probeTimer_; // checks for due probes
-    QTimer byteTimer_;  // one byte sample per second
+    std::unordered_map<std::uint64_t, Tracked> tracked_; // nodes never move
+    WakeupWheel wakeups_;
+    // Wake-up handle -> its entry in tracked_ (null once removed): the tick's way in, and a
+    // dense array for the byte sample to walk instead of the hash map's node chain.
+    std::vector<Tracked*> byHandle_;
+    std::vector<WakeupWheel::Handle> due_; // the tick's, kept for its capacity
+    QTimer probeTimer_;                    // checks for due probes
+    QTimer byteTimer_;                     // one byte sample per second
     int probesInFlight_ = 0;
     RttHistogram histogram_;
 };

@@ -14,20 +14,6 @@ std::size_t RateWindow::slot(std::int64_t second) {
     return static_cast<std::size_t>(((second % bucketCount) + bucketCount) % bucketCount);
 }
 
-std::size_t RateWindow::spanIndex(Span span) {
-    switch (span) {
-    case Span::OneSecond:
-        return 0;
-    case Span::TenSeconds:
-        return 1;
-    case Span::OneMinute:
-        return 2;
-    case Span::FiveMinutes:
-        return 3;
-    }
-    return 0;
-}
-
 void RateWindow::advanceTo(MonoTime now) {
     const std::int64_t second = secondOf(now);
     if (currentSecond_ < 0) {
@@ -37,39 +23,34 @@ void RateWindow::advanceTo(MonoTime now) {
     if (second <= currentSecond_)
         return;
     if (second - currentSecond_ >= bucketCount) {
-        // Idle for longer than the ring: everything in it has left every span.
-        buckets_.fill(0);
-        sums_.fill(0);
+        // Idle for longer than the ring: every second it covers ended with the same total.
+        marks_.fill(total_);
         currentSecond_ = second;
         return;
     }
-    while (currentSecond_ < second) {
-        // The current second completes: it joins every span, and for each span the second
-        // that is now too old leaves it (its bucket is still intact: it is reused last).
-        const std::uint64_t completed = buckets_[slot(currentSecond_)];
-        for (std::size_t i = 0; i < spans.size(); ++i)
-            sums_[i] += completed - buckets_[slot(currentSecond_ - spans[i])];
-        ++currentSecond_;
-        buckets_[slot(currentSecond_)] = 0;
-    }
+    // Each second that completes ends with the total so far. The slot it takes held the mark
+    // bucketCount seconds back, which no span reaches any more.
+    for (; currentSecond_ < second; ++currentSecond_)
+        marks_[slot(currentSecond_)] = total_;
 }
 
 void RateWindow::add(MonoTime now, std::uint64_t bytes) {
     advanceTo(now);
-    buckets_[slot(currentSecond_)] += bytes;
     total_ += bytes;
 }
 
 double RateWindow::rate(Span span, MonoTime now) {
     advanceTo(now);
-    return static_cast<double>(sums_[spanIndex(span)]) / static_cast<int>(span);
+    const int seconds = static_cast<int>(span);
+    const std::uint64_t bytes = markAt(currentSecond_ - 1) - markAt(currentSecond_ - 1 - seconds);
+    return static_cast<double>(bytes) / seconds;
 }
 
 double RateWindow::peak(Span span, MonoTime now) {
     advanceTo(now);
     std::uint64_t best = 0;
     for (int i = 1; i <= static_cast<int>(span); ++i)
-        best = std::max(best, buckets_[slot(currentSecond_ - i)]);
+        best = std::max(best, markAt(currentSecond_ - i) - markAt(currentSecond_ - i - 1));
     return static_cast<double>(best);
 }
 

@@ -39,7 +39,8 @@ RttEstimator::Duration RttEstimator::rto() const {
                      : srtt_ + std::max(static_cast<double>(granularity_.count()), 4 * rttvar_);
     rto =
         std::clamp(rto, static_cast<double>(minRto_.count()), static_cast<double>(maxRto_.count()));
-    rto = std::min(rto * std::pow(2.0, backoffs_), static_cast<double>(maxRto_.count()));
+    // rto * 2^backoffs, exactly, without pow(): this runs on every probe.
+    rto = std::min(std::ldexp(rto, backoffs_), static_cast<double>(maxRto_.count()));
     return Duration(static_cast<std::int64_t>(std::llround(rto)));
 }
 

@@ -4,10 +4,18 @@
 #include "engine/net/host.h"
 #include "engine/net/stream.h"
 
+#include <QPointer>
+
 namespace peerscope {
 
 PingProber::PingProber(Host& host, Connection* connection, QObject* parent)
-    : QObject(parent), host_(host), connection_(connection) {}
+    : QObject(parent), host_(host), connection_(connection) {
+    if (connection_ != nullptr)
+        connect(connection_, &QObject::destroyed, this, [this] {
+            connection_ = nullptr;
+            stream_ = nullptr; // the connection's child, gone with it
+        });
+}
 
 PingProber::~PingProber() {
     dropStream();
@@ -49,6 +57,12 @@ void PingProber::probe(Callback done) {
             stream->markHousekeeping();
             self->stream_ = stream;
             connect(stream, &Stream::readyRead, self, &PingProber::onData);
+            // Only if it is still ours: a stream the peer closed goes later (deleteLater),
+            // perhaps after the next probe opened another.
+            connect(stream, &QObject::destroyed, self, [self, stream] {
+                if (self->stream_ == stream)
+                    self->stream_ = nullptr;
+            });
             connect(stream, &Stream::negotiationFailed, self, [self](const QString& reason) {
                 self->stream_ = nullptr;
                 self->finish(makeError("ping: peer refused " + std::string(pingProtocolId) + ": " +

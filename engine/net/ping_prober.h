@@ -5,7 +5,6 @@
 #include "engine/protocol/ping_exchange.h"
 
 #include <QObject>
-#include <QPointer>
 #include <functional>
 #include <optional>
 #include <string>
@@ -46,8 +45,10 @@ private:
     void dropStream();
 
     Host& host_;
-    QPointer<Connection> connection_;
-    QPointer<Stream> stream_;
+    // Raw pointers, cleared when their object goes (destroyed(), and the stream's closed()): a
+    // QPointer would read its separate refcount block on every probe.
+    Connection* connection_;
+    Stream* stream_ = nullptr;
     PeerRecord* record_ = nullptr; // the peer's, valid while connection_ is open
     std::optional<PingExchange> exchange_;
     Callback done_;

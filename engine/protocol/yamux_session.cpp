@@ -3,6 +3,7 @@
 #include "engine/protocol/yamux_frame.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 #include <unordered_map>
@@ -61,27 +62,35 @@ struct Stream {
 } // namespace
 
 struct YamuxSession::Impl {
-    Role role;
-    YamuxConfig config;
-    std::unordered_map<std::uint32_t, Stream> streams;
-    std::size_t inboundCount = 0;
-    std::uint32_t nextId = 0; // 0 once the id space is exhausted
+    // What every frame and write reads comes first, in two cache lines: a connection that is
+    // pinged once a second is cold each time, and each line is a miss.
     bool failed = false;
-    std::string error;
-    bool localGoAway = false;
-    bool remoteGoAway = false;
+    // feed() parser: a header split across feeds waits in `partial`; Data payloads are
+    // delivered as they arrive, so no payload is ever buffered here.
+    bool payloadDeliver = false;
+    bool payloadFin = false;
+    std::uint32_t payloadLeft = 0;
+    std::uint32_t payloadStream = 0;
+    std::size_t partialSize = 0;
+    YamuxConfig config;
+    // The streams last found, one per (id / 2) % size: a session has few streams, and a write,
+    // the frame and payload of its answer and the credit for it all name the same one. A hit
+    // skips the hash map's bucket array and node chain, each a miss on a cold connection. An
+    // entry is cleared when its stream is released (map nodes never move, so until then it
+    // stays valid).
+    std::array<Stream*, 4> recent{};
     Bytes out;
     std::vector<yamux::Event> events;
     std::vector<Bytes> spareBuffers; // recycled Data buffers, empty with capacity
-
-    // feed() parser: a header split across feeds waits in `partial`; Data payloads are
-    // delivered as they arrive, so no payload is ever buffered here.
     std::uint8_t partial[yamux::headerSize] = {};
-    std::size_t partialSize = 0;
-    std::uint32_t payloadLeft = 0;
-    std::uint32_t payloadStream = 0;
-    bool payloadDeliver = false;
-    bool payloadFin = false;
+
+    Role role;
+    std::unordered_map<std::uint32_t, Stream> streams;
+    std::size_t inboundCount = 0;
+    std::uint32_t nextId = 0; // 0 once the id space is exhausted
+    std::string error;
+    bool localGoAway = false;
+    bool remoteGoAway = false;
 
     struct PendingPing {
         std::uint32_t opaque;
@@ -90,7 +99,7 @@ struct YamuxSession::Impl {
     std::vector<PendingPing> pings;
     MonoTime rtt{0};
 
-    Impl(Role r, YamuxConfig c) : role(r), config(c) {
+    Impl(Role r, YamuxConfig c) : config(c), role(r) {
         // The remote assumes the spec window: ours may start larger (announced in the
         // SYN/ACK delta), never smaller.
         config.initialWindow = std::max(config.initialWindow, yamux::specInitialWindow);
@@ -99,9 +108,17 @@ struct YamuxSession::Impl {
         nextId = role == Role::Client ? 1 : 2;
     }
 
+    Stream*& recentSlot(std::uint32_t id) { return recent[(id >> 1) % recent.size()]; }
+
     Stream* find(std::uint32_t id) {
+        Stream*& cached = recentSlot(id);
+        if (cached != nullptr && cached->id == id)
+            return cached;
         auto it = streams.find(id);
-        return it == streams.end() ? nullptr : &it->second;
+        if (it == streams.end())
+            return nullptr;
+        cached = &it->second;
+        return cached;
     }
 
     bool isLocalId(std::uint32_t id) const { return (id % 2 == 1) == (role == Role::Client); }
@@ -131,6 +148,7 @@ struct YamuxSession::Impl {
 
     Stream& createStream(std::uint32_t id, bool inbound) {
         Stream& s = streams[id];
+        recentSlot(id) = &s;
         s.id = id;
         s.inbound = inbound;
         s.accepted = inbound;
@@ -147,6 +165,9 @@ struct YamuxSession::Impl {
         const std::uint32_t id = s.id;
         if (s.inbound) {
             --inboundCount;
+        }
+        if (Stream*& cached = recentSlot(id); cached == &s) {
+            cached = nullptr;
         }
         streams.erase(id);
         events.emplace_back(yamux::StreamClosed{id});

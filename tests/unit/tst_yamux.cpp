@@ -224,6 +224,7 @@ private Q_SLOTS:
     void sessionWireBytes();
     void openStreamsBothWays();
     void hundredConcurrentStreams();
+    void streamsSharingALookupSlot();
     void largeTransferBothWays();
     void windowGrowsWhenConsumedPromptly();
     void windowStaysWhenConsumedSlowly();
@@ -357,6 +358,50 @@ void TestYamux::hundredConcurrentStreams() {
     QCOMPARE(l.up.violations, 0);
     QCOMPARE(l.down.violations, 0);
     QVERIFY(!l.up.malformed && !l.down.malformed);
+}
+
+void TestYamux::streamsSharingALookupSlot() {
+    // The session remembers recently found streams in a few slots by id; 1, 9 and 17 share
+    // one. Interleaved writes must still reach their own streams, and a released stream must
+    // not be found through a stale slot.
+    Link l;
+    std::vector<std::uint32_t> ids;
+    for (int i = 0; i < 9; ++i)
+        ids.push_back(l.client.s.openStream());
+    QCOMPARE(ids.front(), 1u);
+    QCOMPARE(ids.back(), 17u);
+    QVERIFY(l.settle());
+    std::map<std::uint32_t, Bytes> expected;
+    for (int round = 0; round < 3; ++round)
+        for (std::uint32_t id : {1u, 9u, 17u, 9u}) {
+            const Bytes part = pattern(100 + id, id * 10 + static_cast<std::uint32_t>(round));
+            l.client.s.write(id, part);
+            append(expected[id], part);
+        }
+    QVERIFY(l.settle());
+    for (std::uint32_t id : {1u, 9u, 17u})
+        QCOMPARE(l.server.received[id], expected[id]);
+
+    l.client.s.reset(9);
+    QVERIFY(l.settle());
+    QCOMPARE(l.server.resets, std::vector<std::uint32_t>{9});
+    QCOMPARE(l.client.s.sendWindow(9), 0u);
+    l.client.s.write(9, toBytes("after reset")); // ignored: the stream is gone
+    l.client.s.write(17, toBytes("still open"));
+    QVERIFY(l.settle());
+    QCOMPARE(l.server.received[9], expected[9]);
+    append(expected[17], toBytes("still open"));
+    QCOMPARE(l.server.received[17], expected[17]);
+
+    // Released by the remote, after the slot last held it.
+    QVERIFY(l.client.s.sendWindow(1) > 0);
+    l.server.s.reset(1);
+    QVERIFY(l.settle());
+    QCOMPARE(l.client.resets, std::vector<std::uint32_t>{1});
+    QCOMPARE(l.client.s.sendWindow(1), 0u);
+    QCOMPARE(l.client.s.queuedBytes(1), 0u);
+    QCOMPARE(l.client.s.streamCount(), 7u);
+    QVERIFY(!l.client.s.failed() && !l.server.s.failed());
 }
 
 void TestYamux::largeTransferBothWays() {
