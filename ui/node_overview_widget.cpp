@@ -46,12 +46,15 @@ void setValueText(QLabel* label, const QString& text) {
     // Most values fit the room the label has already: measuring the text is much cheaper than
     // the label's size hint (a text document: the label is selectable).
     constexpr int kSlack = 2;
-    if (fixed &&
-        label->fontMetrics().horizontalAdvance(text) + kSlack <= label->contentsRect().width())
+    const int advance = label->fontMetrics().horizontalAdvance(text);
+    if (fixed && advance + kSlack <= label->contentsRect().width())
         return;
     const QSize hint = label->sizeHint();
-    if (!fixed || hint.width() > label->width() || hint.height() != label->height())
-        label->setFixedSize(std::max(hint.width(), fixed ? label->width() : 0), hint.height());
+    // Room for the slack too: sized to the hint alone (a pixel over the advance), the next
+    // value of the same width would miss the test above and ask for the hint again, every tick.
+    const int width = std::max(hint.width(), advance + kSlack);
+    if (!fixed || width > label->width() || hint.height() != label->height())
+        label->setFixedSize(std::max(width, fixed ? label->width() : 0), hint.height());
 }
 
 bool isRelayed(const ConnectionSnapshot& connection) {

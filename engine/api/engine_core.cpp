@@ -256,18 +256,13 @@ quint16 EngineCore::apiPort() const {
 ConnectionSnapshot EngineCore::snapshotOf(const Connection& connection) const {
     ConnectionSnapshot snapshot;
     snapshot.id = connection.id();
-    snapshot.peerId = QString::fromStdString(connection.remotePeer().toBase58());
-    snapshot.direction = QString::fromLatin1(directionName(connection.info().direction));
-    snapshot.remoteAddr = QString::fromStdString(connection.info().remoteAddr.toString());
-    snapshot.localAddr = QString::fromStdString(connection.info().localAddr.toString());
-    snapshot.muxer = QString::fromStdString(connection.info().muxer);
+    snapshotText_.fillConnection(snapshot, connection.id(), connection.info(),
+                                 connection.protocolBytes());
     snapshot.muxerInHandshake = connection.info().muxerInHandshake;
     snapshot.openedAt = connection.openedAt();
     snapshot.streams = static_cast<int>(connection.streamCount());
     snapshot.bytesIn = connection.bytesIn();
     snapshot.bytesOut = connection.bytesOut();
-    for (const auto& [protocol, bytes] : connection.protocolBytes())
-        snapshot.protocolBytes.push_back({QString::fromStdString(protocol), bytes.in, bytes.out});
     const MonoTime now = clock_.now();
     snapshot.ageSeconds = std::chrono::duration<double>(now - connection.openedAtMono()).count();
     const ConnectionHealth* health = monitor_ ? monitor_->health(connection.id()) : nullptr;
@@ -278,7 +273,7 @@ ConnectionSnapshot EngineCore::snapshotOf(const Connection& connection) const {
     };
     // RateWindow advances with time even when read; the monitor owns it, we only look.
     auto& mutableHealth = const_cast<ConnectionHealth&>(*health);
-    snapshot.healthState = QString::fromLatin1(healthStateName(health->state()));
+    snapshot.healthState = SnapshotTextCache::healthStateText(health->state());
     snapshot.healthScore = health->score(config_.connection);
     if (auto v = health->rtt().last())
         snapshot.rttLastMs = ms(*v);
@@ -356,18 +351,15 @@ NodeSnapshot EngineCore::makeSnapshot() const {
     snapshot.rttHistogram.count = histogram.count;
     snapshot.rttHistogram.sum = histogram.sum;
 
+    // Every open connection and known peer is filled below: what the text cache holds for
+    // anything else has closed and is dropped at the end.
+    snapshotText_.beginSnapshot();
     QHash<QString, int> peerIndex;
     for (const auto& [id, record] : host_->peers()) {
         PeerSnapshot peer;
-        peer.peerId = QString::fromStdString(id.toBase58());
+        snapshotText_.fillPeer(peer, id, record);
         peer.isProtected = pool_->isProtected(id);
         peer.kept = pool_->isWanted(id);
-        peer.agentVersion = QString::fromStdString(record.agentVersion);
-        peer.protocolVersion = QString::fromStdString(record.protocolVersion);
-        for (const std::string& protocol : record.protocols)
-            peer.protocols << QString::fromStdString(protocol);
-        for (const Multiaddr& addr : record.listenAddrs)
-            peer.listenAddrs << QString::fromStdString(addr.toString());
         peer.identified = record.identified;
         if (record.lastPingRtt)
             peer.lastPingRttMs =
@@ -394,6 +386,7 @@ NodeSnapshot EngineCore::makeSnapshot() const {
         if (it != peerIndex.end())
             snapshot.peers[*it].connections.push_back(std::move(c));
     }
+    snapshotText_.endSnapshot();
     for (const PeerSnapshot& peer : snapshot.peers)
         if (!peer.connections.isEmpty())
             ++snapshot.health.peers;

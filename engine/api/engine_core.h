@@ -2,6 +2,7 @@
 
 #include "engine/api/engine_options.h"
 #include "engine/api/snapshot.h"
+#include "engine/api/snapshot_text_cache.h"
 #include "engine/core/clock.h"
 #include "engine/core/engine_config.h"
 #include "engine/core/result.h"
@@ -86,6 +87,9 @@ private:
     EngineClient* client_ = nullptr;
     QTimer snapshotTimer_;
     quint64 publishedEventSeq_ = 0; // the newest event already sent with a snapshot
+    // Snapshots are read-only views of the engine; keeping their unchanging text between them
+    // is not a change the callers of the const makeSnapshot() could see.
+    mutable SnapshotTextCache snapshotText_;
 };
 
 } // namespace peerscope

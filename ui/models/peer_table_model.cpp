@@ -69,8 +69,9 @@ QString allRemoteAddresses(const PeerSnapshot& peer) {
 }
 
 // Whether `before` (a row's peer) is `now`. A connection id names one connection of one peer
-// for the engine's lifetime, so the same first connection settles it without comparing the
-// ids as strings (the engine makes them anew for every snapshot: a full comparison each).
+// for the engine's lifetime, so the same first connection settles it without touching the id
+// strings (the engine's are shared between snapshots, so comparing them is a pointer test, but
+// one more cache miss per row).
 bool isSamePeer(const PeerSnapshot& before, const PeerSnapshot& now) {
     if (!before.connections.isEmpty() && !now.connections.isEmpty() &&
         before.connections.first().id == now.connections.first().id)
