@@ -30,8 +30,8 @@ struct ConnectionConfig {
     int highWater = 200;     // ...once there are more than this
     Seconds gracePeriod{20}; // a younger connection is never trimmed
     Seconds connectionTimeout{30};
-    Seconds idleTimeout{
-        300}; // no user streams (the health probe does not count) for this long: closed; 0 = never
+    // No user streams (the health probe's does not count) for this long: closed; 0 = never.
+    Seconds idleTimeout{300};
     LoadBalancingStrategy loadBalancingStrategy = LoadBalancingStrategy::RoundRobin;
     bool enableHealthMonitoring = false;
     Seconds healthCheckInterval{60};
