@@ -44,7 +44,6 @@ bool wantsOnlyHelpOrVersion(const QStringList& arguments) {
 } // namespace
 
 int main(int argc, char** argv) {
-    HugePageHeap::restartIfUseful(argv);
     QCoreApplication::setApplicationName(QStringLiteral("peerscope"));
     QCoreApplication::setOrganizationName(QStringLiteral("PeerScope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PEERSCOPE_VERSION));
@@ -54,6 +53,10 @@ int main(int argc, char** argv) {
     // `peerscope export ...` talks to a running node's API; it starts no engine.
     if (arguments.size() > 1 && arguments.at(1) == QLatin1String("export"))
         return runExportCommand(arguments);
+    // A node only: export, --help and --version start no engine and need no restart. Still
+    // before any thread, file or application object exists.
+    if (!wantsOnlyHelpOrVersion(arguments))
+        HugePageHeap::restartIfUseful(argv);
 
     std::unique_ptr<QCoreApplication> app;
     // --help names the executable from the application object.

@@ -21,6 +21,7 @@
 #include "engine/net/host.h"
 #include "engine/pool/connection_pool.h"
 #include "event_waiter.h"
+#include "process_memory.h"
 #include "socket_floor.h"
 
 #include <QCoreApplication>
@@ -31,7 +32,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <sys/resource.h>
 
 using namespace peerscope;
@@ -49,25 +49,6 @@ double kernelCpuSeconds() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     return double(usage.ru_stime.tv_sec) + double(usage.ru_stime.tv_usec) / 1e6;
-}
-
-double rssMiB() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::stod(line.substr(6)) / 1024.0;
-    return 0;
-}
-
-// Of the resident memory, how much sits on transparent huge pages.
-double hugePagesMiB() {
-    std::ifstream rollup("/proc/self/smaps_rollup");
-    std::string line;
-    while (std::getline(rollup, line))
-        if (line.rfind("AnonHugePages:", 0) == 0)
-            return std::stod(line.substr(14)) / 1024.0;
-    return 0;
 }
 
 double median(std::vector<double> values) {
@@ -222,7 +203,7 @@ void scale(int peers) {
     EventLog events;
     ConnectionPool pool(host, config, RetryConfig{}, 1);
     HealthMonitor monitor(host, pool, events, config);
-    const double rssBefore = rssMiB();
+    const double rssBefore = bench::rssMiB();
     // Dial in waves of 50 peers, so the listen backlogs are never flooded.
     std::size_t done = 0;
     for (std::size_t i = 0; i < addrs.size(); i += 50) {
@@ -232,7 +213,7 @@ void scale(int peers) {
         waitFor([&] { return done >= end; }, 60000);
     }
     const std::size_t connections = pool.connections().size();
-    const double rssConnected = rssMiB();
+    const double rssConnected = bench::rssMiB();
 
     double lastKernelShare = 0;
     auto measure = [&](bool monitoring, int seconds) {
@@ -253,7 +234,7 @@ void scale(int peers) {
     const double idleCpu = measure(false, 10);
     const double monitoredCpu = measure(true, 30);
     const double monitoredKernel = lastKernelShare;
-    const double rssMonitored = rssMiB();
+    const double rssMonitored = bench::rssMiB();
     std::uint64_t probes = 0;
     for (Connection* c : pool.connections())
         if (const ConnectionHealth* h = monitor.health(c->id()))
@@ -271,8 +252,8 @@ void scale(int peers) {
                     double(std::max<std::size_t>(1, connections)));
     std::printf("scale: %llu probes sent\n", static_cast<unsigned long long>(probes));
     const char* tunables = std::getenv("GLIBC_TUNABLES");
-    std::printf("scale: %.0f MiB of the heap on huge pages (GLIBC_TUNABLES=%s)\n", hugePagesMiB(),
-                tunables ? tunables : "");
+    std::printf("scale: %.0f MiB of the heap on huge pages (GLIBC_TUNABLES=%s)\n",
+                bench::hugePagesMiB(), tunables ? tunables : "");
     farm.terminate();
     farm.waitForFinished(5000);
     // One probe on the wire: a Noise frame (2-byte length, 16-byte tag) around a yamux data

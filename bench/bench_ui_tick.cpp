@@ -9,6 +9,7 @@
 // time goes: the snapshot apply, then the events it caused, and which widgets' paint events
 // took how long.
 //   build/release/bench/bench_ui_tick [peers] [ticks] [--breakdown]
+#include "process_memory.h"
 #include "ui/charts/history_store.h"
 #include "ui/main_window.h"
 
@@ -24,7 +25,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,15 +32,6 @@
 using namespace peerscope;
 
 namespace {
-
-double rssMiB() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::stod(line.substr(6)) / 1024.0;
-    return 0;
-}
 
 qint64 threadCpuNs() {
     timespec now{};
@@ -302,12 +293,12 @@ int main(int argc, char** argv) {
     const QDateTime start = QDateTime::currentDateTimeUtc();
     const SnapshotText text(peers);
 
-    const double rssStart = rssMiB();
+    const double rssStart = bench::rssMiB();
     MainWindow window(nullptr);
     window.resize(1400, 900);
     window.show();
     QCoreApplication::processEvents();
-    const double rssWindow = rssMiB();
+    const double rssWindow = bench::rssMiB();
 
     // Warm up: the rows are inserted once, as when the node starts.
     window.showTab(MainWindow::PeersTab);
@@ -329,6 +320,6 @@ int main(int argc, char** argv) {
 
     std::printf("memory: RSS %.0f MiB at start, %.0f MiB with the window, %.0f MiB after %d "
                 "ticks of %d peers x 3 connections\n",
-                rssStart, rssWindow, rssMiB(), 3 * ticks + 1, peers);
+                rssStart, rssWindow, bench::rssMiB(), 3 * ticks + 1, peers);
     return 0;
 }

@@ -70,16 +70,15 @@ void HealthMonitor::setConfig(const ConnectionConfig& config) {
     const bool intervalChanged = config.healthCheckInterval != config_.healthCheckInterval ||
                                  config.enableHealthMonitoring != config_.enableHealthMonitoring;
     config_ = config;
-    // ping_timeout and adaptive_timeouts decide each probe's wait.
-    for (auto& [id, tracked] : tracked_)
-        tracked.wait = probeTimeout(tracked.health);
-    if (!intervalChanged)
-        return;
-    // Re-spread the schedule over the new interval.
     const MonoTime now = clock_.now();
     for (auto& [id, tracked] : tracked_) {
-        tracked.health.rtt().setInitialRto(toNanos(config_.pingTimeout));
+        if (intervalChanged)
+            tracked.health.rtt().setInitialRto(toNanos(config_.pingTimeout));
+        // ping_timeout and adaptive_timeouts decide each probe's wait.
         tracked.wait = probeTimeout(tracked.health);
+        if (!intervalChanged)
+            continue;
+        // Re-spread the schedule over the new interval.
         tracked.nextProbe = now + spreadOffset(id);
         if (!tracked.probing) // a probe under way keeps its deadline
             wakeups_.schedule(tracked.wakeup, tracked.nextProbe);
