@@ -1,27 +1,12 @@
 #include "engine/protocol/noise_transport.h"
 
+#include "engine/protocol/chacha20_poly1305.h"
+#include "engine/protocol/openssl_chacha20_poly1305.h"
+
 #include <array>
-#include <cstring>
-#include <openssl/evp.h>
 #include <stdexcept>
 
 namespace peerscope {
-
-namespace {
-using Ctx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
-
-Ctx makeContext(ByteView key, bool encrypt) {
-    Ctx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
-    if (!ctx || key.size() != 32)
-        throw std::runtime_error("noise: cannot create cipher context");
-    // The key is set once; each frame only sets its nonce.
-    if (EVP_CipherInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, key.data(), nullptr,
-                          encrypt ? 1 : 0) != 1)
-        throw std::runtime_error("noise: cannot initialise ChaCha20-Poly1305");
-    return ctx;
-}
-
-} // namespace
 
 std::array<std::uint8_t, 12> NoiseTransport::nonceBytes(std::uint64_t counter) {
     std::array<std::uint8_t, 12> nonce{};
@@ -30,13 +15,23 @@ std::array<std::uint8_t, 12> NoiseTransport::nonceBytes(std::uint64_t counter) {
     return nonce;
 }
 
+// Each direction has both implementations under the same key: OpenSSL's vectorised one for bulk
+// frames, the compact one for the short frames where OpenSSL's per-call overhead dominates.
 struct NoiseTransport::Ciphers {
-    Ctx send;
-    Ctx receive;
+    OpenSslChaCha20Poly1305 send;
+    OpenSslChaCha20Poly1305 receive;
+    ChaCha20Poly1305 sendShort;
+    ChaCha20Poly1305 receiveShort;
 };
 
-NoiseTransport::NoiseTransport(ByteView sendKey, ByteView receiveKey)
-    : ciphers_(new Ciphers{makeContext(sendKey, true), makeContext(receiveKey, false)}) {}
+NoiseTransport::NoiseTransport(ByteView sendKey, ByteView receiveKey) {
+    if (sendKey.size() != ChaCha20Poly1305::keySize ||
+        receiveKey.size() != ChaCha20Poly1305::keySize)
+        throw std::invalid_argument("noise: transport keys must be 32 bytes");
+    ciphers_.reset(new Ciphers{
+        OpenSslChaCha20Poly1305(sendKey.data()), OpenSslChaCha20Poly1305(receiveKey.data()),
+        ChaCha20Poly1305(sendKey.data()), ChaCha20Poly1305(receiveKey.data())});
+}
 
 NoiseTransport::~NoiseTransport() = default;
 
@@ -58,15 +53,12 @@ void NoiseTransport::encrypt(ByteView plaintext, std::uint8_t* out) {
         const std::size_t frameLength = chunk + tagSize;
         out[0] = static_cast<std::uint8_t>(frameLength >> 8);
         out[1] = static_cast<std::uint8_t>(frameLength & 0xff);
-        auto nonce = nonceBytes(sendNonce_++);
-        EVP_CIPHER_CTX* ctx = ciphers_->send.get();
-        int written = 0;
-        int finalLength = 0;
-        EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 1);
-        EVP_CipherUpdate(ctx, out + 2, &written, plaintext.data() + offset,
-                         static_cast<int>(chunk));
-        EVP_CipherFinal_ex(ctx, out + 2 + written, &finalLength);
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(tagSize), out + 2 + chunk);
+        const auto nonce = nonceBytes(sendNonce_++);
+        const ByteView chunkBytes = plaintext.subspan(offset, chunk);
+        if (chunk <= ownCipherLimit)
+            ciphers_->sendShort.seal(nonce, {}, chunkBytes, out + 2, out + 2 + chunk);
+        else
+            ciphers_->send.seal(nonce, {}, chunkBytes, out + 2, out + 2 + chunk);
         offset += chunk;
         out += 2 + frameLength;
     }
@@ -88,16 +80,13 @@ Result<void> NoiseTransport::decrypt(ByteView wire, Bytes& plaintextOut) {
         const std::size_t plainLength = length - tagSize;
         const std::size_t start = plaintextOut.size();
         plaintextOut.resize(start + plainLength);
-        auto nonce = nonceBytes(receiveNonce_++);
-        EVP_CIPHER_CTX* ctx = ciphers_->receive.get();
-        int written = 0;
-        int finalLength = 0;
-        bool ok = EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 0) == 1 &&
-                  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tagSize),
-                                      const_cast<std::uint8_t*>(body + plainLength)) == 1 &&
-                  EVP_CipherUpdate(ctx, plaintextOut.data() + start, &written, body,
-                                   static_cast<int>(plainLength)) == 1 &&
-                  EVP_CipherFinal_ex(ctx, plaintextOut.data() + start + written, &finalLength) == 1;
+        const auto nonce = nonceBytes(receiveNonce_++);
+        std::uint8_t* out = plaintextOut.data() + start;
+        const std::uint8_t* tag = body + plainLength;
+        const bool ok =
+            plainLength <= ownCipherLimit
+                ? ciphers_->receiveShort.open(nonce, {}, ByteView(body, plainLength), tag, out)
+                : ciphers_->receive.open(nonce, {}, ByteView(body, plainLength), tag, out);
         if (!ok) {
             plaintextOut.resize(start);
             broken_ = true;

@@ -17,6 +17,10 @@ public:
     static constexpr std::size_t maxFrame = 65535;
     static constexpr std::size_t tagSize = 16;
     static constexpr std::size_t maxPlaintext = maxFrame - tagSize;
+    // Frames of at most this much plaintext use ChaCha20Poly1305 (this project's, portable),
+    // longer ones OpenSSL's vectorised code. Both compute the same bytes; the cross-over is where
+    // OpenSSL's per-call overhead stops costing more than the missing SIMD (bench_noise_frames).
+    static constexpr std::size_t ownCipherLimit = 256;
 
     // Keys are the 32-byte CipherState keys from Split().
     NoiseTransport(ByteView sendKey, ByteView receiveKey);

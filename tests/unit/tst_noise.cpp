@@ -249,7 +249,8 @@ private Q_SLOTS:
     void transportsInteroperate_data() {
         QTest::addColumn<int>("size");
         QTest::addColumn<int>("chunk");
-        for (int size : {0, 1, 65519, 65520, 1 << 20})
+        constexpr int limit = int(NoiseTransport::ownCipherLimit);
+        for (int size : {0, 1, 44, limit, limit + 1, 65519, 65520, 1 << 20})
             for (int chunk : {1, 7, 4096, 1 << 24})
                 if (!(size >= 65519 && chunk == 1))
                     QTest::addRow("%d bytes in %d-byte feeds", size, chunk) << size << chunk;
@@ -290,16 +291,28 @@ private Q_SLOTS:
         QCOMPARE(wire.size(), std::size_t(2 + 65535));
     }
 
-    void nonceLayoutMatchesOpenSsl() {
+    void framesMatchOpenSsl_data() {
+        QTest::addColumn<int>("size");
+        // Short frames are sealed by the project's cipher, long ones by OpenSSL's: both must be
+        // what plain OpenSSL makes and reads, on either side of the limit.
+        constexpr int limit = int(NoiseTransport::ownCipherLimit);
+        for (int size : {1, 6, 44, limit - 1, limit, limit + 1, 4096, 65519})
+            QTest::addRow("%d bytes", size) << size;
+    }
+
+    void framesMatchOpenSsl() {
         // Frame n is ChaCha20-Poly1305 with nonce = 4 zero bytes + n as 64-bit little endian.
+        QFETCH(int, size);
         const Bytes key(32, 0x42);
         NoiseTransport transport(key, key);
         Bytes wire;
         transport.encrypt(toBytes("first"), wire);
         wire.clear();
-        transport.encrypt(toBytes("second"), wire); // frame 1
+        const Bytes plaintext = pattern(std::size_t(size));
+        transport.encrypt(plaintext, wire); // frame 1
         const std::uint8_t nonce[12] = {0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0};
         const std::size_t bodyLength = wire.size() - 2 - 16;
+        QCOMPARE(bodyLength, plaintext.size());
         EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
         Bytes plain(bodyLength);
         int n = 0;
@@ -307,10 +320,38 @@ private Q_SLOTS:
         QVERIFY(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, wire.data() + 2 + bodyLength));
         QVERIFY(EVP_DecryptUpdate(ctx, plain.data(), &n, wire.data() + 2, int(bodyLength)));
         const bool authentic = EVP_DecryptFinal_ex(ctx, plain.data() + n, &n) == 1;
-        EVP_CIPHER_CTX_free(ctx);
         QVERIFY(authentic);
-        QCOMPARE(toString(plain), std::string("second"));
+        QCOMPARE(plain, plaintext);
         QCOMPARE(NoiseTransport::nonceBytes(1)[4], std::uint8_t(1));
+
+        // OpenSSL's frames 0 and 1 open in a fresh transport, and a flipped bit does not.
+        Bytes openssl;
+        for (const std::uint8_t counter : {0, 1}) {
+            const std::uint8_t frameNonce[12] = {0, 0, 0, 0, counter, 0, 0, 0, 0, 0, 0, 0};
+            Bytes frame(2 + plaintext.size() + 16);
+            frame[0] = std::uint8_t((plaintext.size() + 16) >> 8);
+            frame[1] = std::uint8_t((plaintext.size() + 16) & 0xff);
+            QVERIFY(
+                EVP_EncryptInit_ex(ctx, EVP_chacha20_poly1305(), nullptr, key.data(), frameNonce));
+            QVERIFY(EVP_EncryptUpdate(ctx, frame.data() + 2, &n, plaintext.data(),
+                                      int(plaintext.size())));
+            QVERIFY(EVP_EncryptFinal_ex(ctx, frame.data() + 2 + n, &n));
+            QVERIFY(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16,
+                                        frame.data() + 2 + plaintext.size()));
+            append(openssl, frame);
+        }
+        EVP_CIPHER_CTX_free(ctx);
+        NoiseTransport reader(key, key);
+        Bytes received;
+        QVERIFY(reader.decrypt(openssl, received).ok());
+        Bytes twice = plaintext;
+        append(twice, plaintext);
+        QCOMPARE(received, twice);
+        openssl[2 + plaintext.size() / 2] ^= 0x04;
+        NoiseTransport strict(key, key);
+        Bytes refused;
+        QVERIFY(!strict.decrypt(openssl, refused).ok());
+        QVERIFY(refused.empty());
     }
 
     void tamperedMessagesFail_data() {
