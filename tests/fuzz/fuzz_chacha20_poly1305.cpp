@@ -3,6 +3,7 @@
 // or a forged one that opens, aborts.
 #include "engine/protocol/chacha20_poly1305.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

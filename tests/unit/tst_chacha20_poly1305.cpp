@@ -5,6 +5,7 @@
 #include "engine/protocol/poly1305.h"
 
 #include <QTest>
+#include <algorithm>
 #include <cstring>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
