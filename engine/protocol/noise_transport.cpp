@@ -8,13 +8,6 @@
 
 namespace peerscope {
 
-std::array<std::uint8_t, 12> NoiseTransport::nonceBytes(std::uint64_t counter) {
-    std::array<std::uint8_t, 12> nonce{};
-    for (int i = 0; i < 8; ++i)
-        nonce[4 + i] = static_cast<std::uint8_t>(counter >> (8 * i));
-    return nonce;
-}
-
 // Each direction has both implementations under the same key: OpenSSL's vectorised one for bulk
 // frames, the compact one for the short frames where OpenSSL's per-call overhead dominates.
 struct NoiseTransport::Ciphers {

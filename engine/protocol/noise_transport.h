@@ -2,6 +2,7 @@
 
 #include "engine/core/bytes.h"
 #include "engine/core/result.h"
+#include "engine/protocol/little_endian.h"
 
 #include <array>
 #include <cstddef>
@@ -38,8 +39,14 @@ public:
     // authentication failure is an error and the transport is unusable afterwards.
     Result<void> decrypt(ByteView wire, Bytes& plaintextOut);
 
-    // Noise ChaChaPoly nonce: 32 bits of zeros, then the 64-bit counter little-endian.
-    static std::array<std::uint8_t, 12> nonceBytes(std::uint64_t counter);
+    // Noise ChaChaPoly nonce: 32 bits of zeros, then the 64-bit counter little-endian. Inline
+    // and one 64-bit store: built out of line, the caller's 8-byte load of the returned bytes
+    // missed store forwarding on every frame.
+    static std::array<std::uint8_t, 12> nonceBytes(std::uint64_t counter) {
+        std::array<std::uint8_t, 12> nonce{};
+        littleEndian::store64(nonce.data() + 4, counter);
+        return nonce;
+    }
 
     std::uint64_t framesSent() const { return sendNonce_; }
     std::uint64_t framesReceived() const { return receiveNonce_; }

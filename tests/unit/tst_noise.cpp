@@ -9,6 +9,8 @@
 #include "engine/protocol/verified_signature_cache.h"
 
 #include <QTest>
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <openssl/evp.h>
 
@@ -69,6 +71,16 @@ private Q_SLOTS:
     void protocolNameIsExactlyHashLength() {
         // Noise: a name of at most 32 bytes is used as h directly, padded; ours is exactly 32.
         QCOMPARE(std::string("Noise_XX_25519_ChaChaPoly_SHA256").size(), std::size_t(32));
+    }
+
+    void nonceIsFourZerosThenTheCounterLittleEndian() {
+        const std::array<std::uint8_t, 12> expected = {0,    0,    0,    0,    0x08, 0x07,
+                                                       0x06, 0x05, 0x04, 0x03, 0x02, 0x01};
+        QVERIFY(NoiseTransport::nonceBytes(0x0102030405060708) == expected);
+        QVERIFY(NoiseTransport::nonceBytes(0) == (std::array<std::uint8_t, 12>{}));
+        const auto last = NoiseTransport::nonceBytes(~std::uint64_t(0));
+        QVERIFY(std::all_of(last.begin(), last.begin() + 4, [](auto b) { return b == 0; }));
+        QVERIFY(std::all_of(last.begin() + 4, last.end(), [](auto b) { return b == 0xff; }));
     }
 
     void fullHandshakeBetweenTwoCores() {
