@@ -22,7 +22,7 @@ public:
     // longer ones OpenSSL's vectorised code. Both compute the same bytes; the cross-over is where
     // OpenSSL's per-call overhead stops costing more than the missing SIMD (bench_noise_frames):
     // 192-256 bytes on an Intel Xeon, 64-128 on an AMD EPYC with AVX-512. 128 keeps pings (44
-    // bytes) and window updates on the cheaper path on both and loses at most 0.2 µs a frame.
+    // bytes) and window updates on the cheaper path on both and loses at most about 0.3 µs a frame.
     static constexpr std::size_t ownCipherLimit = 128;
 
     // Keys are the 32-byte CipherState keys from Split().
