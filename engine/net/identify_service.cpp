@@ -42,6 +42,7 @@ IdentifyMessage IdentifyService::ownRecord(const Connection* connection) const {
 }
 
 void IdentifyService::serve(Stream* stream) {
+    stream->markHousekeeping();
     Bytes encoded = lengthPrefixed(ownRecord(stream->connection()).encode());
     stream->write(encoded);
     stream->closeWrite();
@@ -59,6 +60,7 @@ void IdentifyService::identify(Connection* connection) {
 }
 
 void IdentifyService::receive(Stream* stream, bool push) {
+    stream->markHousekeeping();
     auto reader = std::make_shared<LengthPrefixedReader>(maxIdentifySize);
     const PeerId peer = stream->connection()->remotePeer();
     auto handled = std::make_shared<bool>(false);
@@ -134,6 +136,7 @@ void IdentifyService::pushToAll() {
             if (!opened || !guard)
                 return;
             Stream* stream = *opened;
+            stream->markHousekeeping();
             stream->write(lengthPrefixed(ownRecord(guard).encode()));
             stream->closeWrite();
         });

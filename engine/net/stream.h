@@ -44,9 +44,9 @@ public:
     bool isReadClosed() const { return readClosed_; }
     bool isWriteClosed() const { return writeClosed_; }
     bool isReset() const { return reset_; }
-    // The node's own upkeep (the health monitor's ping stream): it does not make a connection
-    // busy, so it neither keeps a connection from going idle or being closed after a
-    // replacement, nor counts as load.
+    // The node's own upkeep (the health monitor's ping stream, identify and its pushes): it
+    // does not make a connection busy, so it neither keeps a connection from going idle or
+    // being closed after a replacement, nor counts as load.
     void markHousekeeping() { housekeeping_ = true; }
     bool isHousekeeping() const { return housekeeping_; }
 

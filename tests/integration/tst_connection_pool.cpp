@@ -272,6 +272,10 @@ private Q_SLOTS:
         const std::vector<Connection*> connections = dialAll(pool, b);
         QCOMPARE(connections.size(), std::size_t(3));
         std::vector<QPointer<Connection>> held(connections.begin(), connections.end());
+        // Each connection starts with identify both ways; let those streams finish, so the
+        // counts below see only the streams this test opens.
+        for (const QPointer<Connection>& connection : held)
+            QTRY_COMPARE_WITH_TIMEOUT(connection->streamCount(), std::size_t(0), kTimeoutMs);
         QPointer<Stream> user, housekeeping;
         held[0]->openStream({pingProtocolId}, [&](Result<Stream*> s) {
             if (s)

@@ -151,6 +151,22 @@ private Q_SLOTS:
         QCOMPARE(a_->observedAddrs().front().tcpEndpoint()->host, std::string("127.0.0.1"));
     }
 
+    // Identify is the node's upkeep: while its stream is open (it is, when the answer has
+    // just been read) the connection still counts as idle and unloaded.
+    void identifyStreamsAreHousekeeping() {
+        std::optional<std::pair<std::size_t, std::size_t>> countsWhenIdentified;
+        QObject::connect(a_.get(), &Host::peerIdentified, a_.get(), [&](const PeerId& peer) {
+            const std::vector<Connection*> connections = a_->connectionsTo(peer);
+            if (!countsWhenIdentified && connections.size() == 1)
+                countsWhenIdentified = {connections.front()->streamCount(),
+                                        connections.front()->activeStreamCount()};
+        });
+        QVERIFY(dialBToA(*a_, bAddr_));
+        QTRY_VERIFY_WITH_TIMEOUT(countsWhenIdentified.has_value(), 5000);
+        QVERIFY(countsWhenIdentified->first >= 1);
+        QCOMPARE(countsWhenIdentified->second, std::size_t(0));
+    }
+
     void identifyPushAnnouncesNewProtocols() {
         Connection* connection = dialBToA(*a_, bAddr_);
         QVERIFY(connection);

@@ -1,10 +1,12 @@
 // CachedTextDelegate draws what QStyledItemDelegate draws (the same pixels), from laid-out
-// text it keeps, and StaticTextCache stays within its bound.
+// text it keeps, and StaticTextCache stays within its bound. The pixels are compared exactly,
+// so the test renders with fonts it names (DejaVu, from fonts-dejavu-core), not with whatever
+// fontconfig picks on the machine: other fonts hint and position glyphs in ways that differ
+// by a pixel between two text layout paths that look the same.
 #include "ui/views/cached_text_delegate.h"
 #include "ui/views/static_text_cache.h"
 
 #include <QApplication>
-#include <QFontDatabase>
 #include <QHeaderView>
 #include <QImage>
 #include <QPainter>
@@ -16,6 +18,10 @@
 using namespace peerscope;
 
 namespace {
+
+QFont fixedFont() {
+    return QFont(QStringLiteral("DejaVu Sans Mono"), 9);
+}
 
 // A table of the kinds of cells the live tables show: left- and right-aligned numbers and
 // words, a fixed-pitch font, a tinted background, a text too wide for its column.
@@ -34,7 +40,7 @@ void fill(QStandardItemModel& model) {
             model.setItem(row, column, item);
         }
     }
-    model.item(0, 0)->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    model.item(0, 0)->setFont(fixedFont());
     model.item(1, 2)->setBackground(QColor(255, 191, 0, 48));
     model.item(2, 0)->setText(QStringLiteral("/ip4/255.255.255.255/tcp/65535/p2p-circuit/long"));
     model.item(3, 3)->setText(QString());
@@ -70,6 +76,12 @@ class TestCachedTextDelegate final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase() {
+        QApplication::setFont(QFont(QStringLiteral("DejaVu Sans"), 9));
+        QCOMPARE(QFontInfo(QApplication::font()).family(), QStringLiteral("DejaVu Sans"));
+        QCOMPARE(QFontInfo(fixedFont()).family(), QStringLiteral("DejaVu Sans Mono"));
+    }
+
     void paintsWhatTheStyledDelegatePaints_data() {
         QTest::addColumn<bool>("selectRow");
         QTest::addColumn<int>("elide");
@@ -109,8 +121,7 @@ private Q_SLOTS:
         QCOMPARE(first.textFormat(), Qt::PlainText);
         cache.text(QStringLiteral("1.2 KiB/s"), font);
         QCOMPARE(cache.size(), 1);
-        cache.text(QStringLiteral("1.2 KiB/s"),
-                   QFontDatabase::systemFont(QFontDatabase::FixedFont));
+        cache.text(QStringLiteral("1.2 KiB/s"), fixedFont());
         QCOMPARE(cache.size(), 2);
         cache.clear();
         QCOMPARE(cache.size(), 0);
