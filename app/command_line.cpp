@@ -68,6 +68,10 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
     const QCommandLineOption noMuxerInNoise(
         QStringLiteral("no-muxer-in-noise"),
         QStringLiteral("Do not offer yamux inside the Noise handshake (use multistream-select)."));
+    const QCommandLineOption servePerf(
+        QStringLiteral("serve-perf"),
+        QStringLiteral("Serve the perf protocol (/perf/1.0.0) to any peer, whatever the config "
+                       "says (services.serve_perf)."));
     const QCommandLineOption lab(
         QStringLiteral("lab"),
         QStringLiteral("Lab mode: start N local PeerScope peers (1-50), each behind a link proxy "
@@ -78,8 +82,8 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
         QStringLiteral("How often the engine publishes a snapshot to the window, per second "
                        "(1-20). Default: 4"),
         QStringLiteral("hz"));
-    parser.addOptions(
-        {headless, listen, dial, identity, dataDir, config, api, noMuxerInNoise, lab, tick});
+    parser.addOptions({headless, listen, dial, identity, dataDir, config, api, noMuxerInNoise,
+                       servePerf, lab, tick});
 
     if (!parser.parse(arguments)) {
         parsed.unknownOption = !parser.unknownOptionNames().isEmpty();
@@ -119,6 +123,7 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
     result.engine.dataDir = parser.value(dataDir);
     result.engine.configPath = parser.value(config);
     result.engine.muxerInNoise = !parser.isSet(noMuxerInNoise);
+    result.engine.servePerf = parser.isSet(servePerf);
     if (parser.isSet(lab)) {
         const QString value = parser.value(lab);
         bool isNumber = false;

@@ -25,8 +25,8 @@ bool PeerProcess::start(const QString& peerscopeBinary, QString* error) {
     dataDir_ = dir.path();
     process_.setProcessChannelMode(QProcess::SeparateChannels);
     process_.start(peerscopeBinary,
-                   {"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "off", "--data-dir",
-                    dataDir_, "--config", dataDir_ + "/config.json"});
+                   {"--headless", "--serve-perf", "--listen", "/ip4/127.0.0.1/tcp/0", "--api",
+                    "off", "--data-dir", dataDir_, "--config", dataDir_ + "/config.json"});
     QElapsedTimer timer;
     timer.start();
     QByteArray out;

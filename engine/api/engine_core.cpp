@@ -9,6 +9,7 @@
 #include "engine/lab/lab_controller.h"
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
+#include "engine/net/perf_service.h"
 #include "engine/net/ping_service.h"
 #include "engine/pool/connection_pool.h"
 
@@ -85,6 +86,8 @@ Result<void> EngineCore::start(EngineClient* client) {
 
     HostOptions hostOptions;
     hostOptions.muxerInNoise = options_.muxerInNoise;
+    hostOptions.servePerf = servesPerf(config_);
+    hostOptions.perfMaxStreamBytes = config_.services.perfMaxStreamBytes;
     host_ = std::make_unique<Host>(std::move(identity).value(), hostOptions, clock_);
     std::uint64_t seed = 0;
     RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed); // jitter differs per node
@@ -175,6 +178,11 @@ void EngineCore::stop() {
     host_.reset();
 }
 
+bool EngineCore::servesPerf(const EngineConfig& config) const {
+    // Lab mode's background traffic is perf between the lab peers and us.
+    return config.services.servePerf || options_.servePerf || options_.labPeers > 0;
+}
+
 QString EngineCore::configPath() const {
     return options_.configPath; // resolved in start()
 }
@@ -195,17 +203,20 @@ Result<void> EngineCore::applyConfig(const EngineConfig& config, bool persist) {
     const QStringList changed = [&] {
         QStringList out;
         const QJsonObject before = config_.toJson(), after = config.toJson();
-        for (const char* section : {"connection", "retry"}) {
+        for (const std::string& name : EngineConfig::sectionNames()) {
+            const QString section = QString::fromStdString(name);
             const QJsonObject a = before[section].toObject(), b = after[section].toObject();
             for (auto it = b.begin(); it != b.end(); ++it)
                 if (a.value(it.key()) != it.value())
-                    out << QString::fromLatin1(section) + '.' + it.key();
+                    out << section + '.' + it.key();
         }
         return out;
     }();
     config_ = config;
     pool_->setConfig(config_.connection, config_.retry);
     monitor_->setConfig(config_.connection);
+    host_->perfService().setServing(
+        servesPerf(config_) ? std::optional(config_.services.perfMaxStreamBytes) : std::nullopt);
     events_.append(QStringLiteral("config"), {}, 0,
                    changed.isEmpty()
                        ? QStringLiteral("applied, nothing changed")
@@ -328,6 +339,8 @@ NodeSnapshot EngineCore::makeSnapshot() const {
         snapshot.counters.handshakeFailures[QString::fromStdString(reason)] = count;
     for (const auto& [layer, count] : counters.protocolErrors)
         snapshot.counters.protocolErrors[QString::fromStdString(layer)] = count;
+    for (const auto& [reason, count] : counters.streamsReset)
+        snapshot.counters.streamsReset[QString::fromStdString(reason)] = count;
 
     const PoolCounters& pool = pool_->counters();
     snapshot.pool = {pool.dialsSucceeded,   pool.dialsFailed,  pool.dialsTimedOut,

@@ -74,6 +74,7 @@ public:
 
 private:
     void publishSnapshot();
+    bool servesPerf(const EngineConfig& config) const;
 
     EngineOptions options_;
     SteadyClock clock_;

@@ -19,6 +19,8 @@ struct EngineOptions {
     std::optional<QString> apiEndpoint = QStringLiteral("127.0.0.1:5080"); // nullopt = off
     QStringList dialAddrs;
     bool muxerInNoise = true;
+    // Serve perf whatever services.serve_perf says (--serve-perf; lab mode does too).
+    bool servePerf = false;
     std::chrono::milliseconds snapshotInterval{250}; // 4 Hz
     // Lab mode: this many local PeerScope children, each behind a link proxy (0 = off), run
     // from this executable (app/ passes its own path).

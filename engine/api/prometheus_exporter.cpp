@@ -122,6 +122,13 @@ QByteArray renderPrometheus(const NodeSnapshot& snapshot) {
     for (auto it = errors.cbegin(); it != errors.cend(); ++it)
         out.sample("peerscope_connection_protocol_errors_total", double(it.value()),
                    {{"layer", it.key()}});
+    out.family("peerscope_streams_reset_total", "counter",
+               "Streams reset because the peer went past one of the node's bounds, by reason.");
+    QMap<QString, quint64> resets = snapshot.counters.streamsReset;
+    resets.insert(QStringLiteral("perf_over_limit"),
+                  resets.value(QStringLiteral("perf_over_limit")));
+    for (auto it = resets.cbegin(); it != resets.cend(); ++it)
+        out.sample("peerscope_streams_reset_total", double(it.value()), {{"reason", it.key()}});
 
     // Pool and health.
     out.family("peerscope_connections_by_health", "gauge", "Open connections by health state.");

@@ -87,6 +87,7 @@ struct NodeCounters {
     quint64 dialsFailed = 0;
     QMap<QString, quint64> handshakeFailures; // reason -> count
     QMap<QString, quint64> protocolErrors;    // layer ("noise", "yamux") -> count
+    QMap<QString, quint64> streamsReset;      // reason ("perf_over_limit") -> count
 };
 
 struct PoolCountersSnapshot {

@@ -3,113 +3,108 @@
 #include <QJsonDocument>
 #include <QJsonValue>
 #include <QStringList>
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <sstream>
+#include <type_traits>
 
 namespace peerscope {
 
 namespace {
 
-enum class Kind { Integer, Number, Seconds, Boolean, Strategy };
+enum class Kind { Integer, Bytes, Number, Seconds, Boolean, Strategy };
 
 // One JSON field: where it lives and how to read and write it.
 struct Field {
-    const char* section; // "connection" | "retry"
+    const char* section; // one of EngineConfig::sectionNames()
     const char* name;
     Kind kind;
     std::function<QJsonValue(const EngineConfig&)> get;
     std::function<void(EngineConfig&, const QJsonValue&)> set;
 };
 
-Field intField(const char* name, int ConnectionConfig::*member) {
-    return {"connection", name, Kind::Integer,
-            [member](const EngineConfig& c) { return QJsonValue(c.connection.*member); },
-            [member](EngineConfig& c, const QJsonValue& v) {
-                c.connection.*member = static_cast<int>(v.toDouble());
+// A field of `Section` (EngineConfig::*sectionMember), read and written as `kind`.
+template <typename Section, typename Value>
+Field field(const char* section, Section EngineConfig::*sectionMember, const char* name, Kind kind,
+            Value Section::*member) {
+    return {section, name, kind,
+            [sectionMember, member](const EngineConfig& c) -> QJsonValue {
+                const Value& value = c.*sectionMember.*member;
+                if constexpr (std::is_same_v<Value, bool>)
+                    return value;
+                else if constexpr (std::is_same_v<Value, LoadBalancingStrategy>)
+                    return QString::fromLatin1(loadBalancingStrategyName(value));
+                else if constexpr (std::is_arithmetic_v<Value>)
+                    return static_cast<double>(value);
+                else
+                    return value.count(); // a std::chrono duration in seconds
+            },
+            [sectionMember, member](EngineConfig& c, const QJsonValue& v) {
+                Value& value = c.*sectionMember.*member;
+                if constexpr (std::is_same_v<Value, bool>)
+                    value = v.toBool();
+                else if constexpr (std::is_same_v<Value, LoadBalancingStrategy>)
+                    value = *loadBalancingStrategyFromName(v.toString().toStdString());
+                else if constexpr (std::is_arithmetic_v<Value>)
+                    value = static_cast<Value>(v.toDouble());
+                else
+                    value = Value(v.toDouble());
             }};
 }
-Field numberField(const char* name, double ConnectionConfig::*member) {
-    return {
-        "connection", name, Kind::Number,
-        [member](const EngineConfig& c) { return QJsonValue(c.connection.*member); },
-        [member](EngineConfig& c, const QJsonValue& v) { c.connection.*member = v.toDouble(); }};
+
+template <typename Value>
+Field connectionField(const char* name, Kind kind, Value ConnectionConfig::*member) {
+    return field("connection", &EngineConfig::connection, name, kind, member);
 }
-Field secondsField(const char* name, ConnectionConfig::Seconds ConnectionConfig::*member) {
-    return {"connection", name, Kind::Seconds,
-            [member](const EngineConfig& c) { return QJsonValue((c.connection.*member).count()); },
-            [member](EngineConfig& c, const QJsonValue& v) {
-                c.connection.*member = ConnectionConfig::Seconds(v.toDouble());
-            }};
+template <typename Value>
+Field retryField(const char* name, Kind kind, Value RetryConfig::*member) {
+    return field("retry", &EngineConfig::retry, name, kind, member);
 }
-Field boolField(const char* name, bool ConnectionConfig::*member) {
-    return {"connection", name, Kind::Boolean,
-            [member](const EngineConfig& c) { return QJsonValue(c.connection.*member); },
-            [member](EngineConfig& c, const QJsonValue& v) { c.connection.*member = v.toBool(); }};
+template <typename Value>
+Field servicesField(const char* name, Kind kind, Value ServicesConfig::*member) {
+    return field("services", &EngineConfig::services, name, kind, member);
 }
 
 const std::vector<Field>& fields() {
     static const std::vector<Field> all = [] {
         using C = ConnectionConfig;
-        std::vector<Field> f{
-            intField("max_connections_per_peer", &C::maxConnectionsPerPeer),
-            intField("min_connections_per_peer", &C::minConnectionsPerPeer),
-            intField("max_connections", &C::maxConnections),
-            intField("max_inbound_connections", &C::maxInboundConnections),
-            intField("max_outbound_connections", &C::maxOutboundConnections),
-            intField("low_water", &C::lowWater),
-            intField("high_water", &C::highWater),
-            secondsField("grace_period", &C::gracePeriod),
-            secondsField("connection_timeout", &C::connectionTimeout),
-            secondsField("idle_timeout", &C::idleTimeout),
-            {"connection", "load_balancing_strategy", Kind::Strategy,
-             [](const EngineConfig& c) {
-                 return QJsonValue(QString::fromLatin1(
-                     loadBalancingStrategyName(c.connection.loadBalancingStrategy)));
-             },
-             [](EngineConfig& c, const QJsonValue& v) {
-                 c.connection.loadBalancingStrategy =
-                     *loadBalancingStrategyFromName(v.toString().toStdString());
-             }},
-            boolField("enable_health_monitoring", &C::enableHealthMonitoring),
-            secondsField("health_check_interval", &C::healthCheckInterval),
-            secondsField("ping_timeout", &C::pingTimeout),
-            numberField("min_health_threshold", &C::minHealthThreshold),
-            numberField("latency_weight", &C::latencyWeight),
-            numberField("success_rate_weight", &C::successRateWeight),
-            numberField("stability_weight", &C::stabilityWeight),
-            numberField("max_ping_latency_ms", &C::maxPingLatencyMs),
-            numberField("min_ping_success_rate", &C::minPingSuccessRate),
-            intField("max_failed_streams", &C::maxFailedStreams),
-            intField("unhealthy_checks_before_replace", &C::unhealthyChecksBeforeReplace),
-            boolField("adaptive_timeouts", &C::adaptiveTimeouts),
-            intField("metrics_peer_label_limit", &C::metricsPeerLabelLimit),
+        using R = RetryConfig;
+        using S = ServicesConfig;
+        return std::vector<Field>{
+            connectionField("max_connections_per_peer", Kind::Integer, &C::maxConnectionsPerPeer),
+            connectionField("min_connections_per_peer", Kind::Integer, &C::minConnectionsPerPeer),
+            connectionField("max_connections", Kind::Integer, &C::maxConnections),
+            connectionField("max_inbound_connections", Kind::Integer, &C::maxInboundConnections),
+            connectionField("max_outbound_connections", Kind::Integer, &C::maxOutboundConnections),
+            connectionField("low_water", Kind::Integer, &C::lowWater),
+            connectionField("high_water", Kind::Integer, &C::highWater),
+            connectionField("grace_period", Kind::Seconds, &C::gracePeriod),
+            connectionField("connection_timeout", Kind::Seconds, &C::connectionTimeout),
+            connectionField("idle_timeout", Kind::Seconds, &C::idleTimeout),
+            connectionField("load_balancing_strategy", Kind::Strategy, &C::loadBalancingStrategy),
+            connectionField("enable_health_monitoring", Kind::Boolean, &C::enableHealthMonitoring),
+            connectionField("health_check_interval", Kind::Seconds, &C::healthCheckInterval),
+            connectionField("ping_timeout", Kind::Seconds, &C::pingTimeout),
+            connectionField("min_health_threshold", Kind::Number, &C::minHealthThreshold),
+            connectionField("latency_weight", Kind::Number, &C::latencyWeight),
+            connectionField("success_rate_weight", Kind::Number, &C::successRateWeight),
+            connectionField("stability_weight", Kind::Number, &C::stabilityWeight),
+            connectionField("max_ping_latency_ms", Kind::Number, &C::maxPingLatencyMs),
+            connectionField("min_ping_success_rate", Kind::Number, &C::minPingSuccessRate),
+            connectionField("max_failed_streams", Kind::Integer, &C::maxFailedStreams),
+            connectionField("unhealthy_checks_before_replace", Kind::Integer,
+                            &C::unhealthyChecksBeforeReplace),
+            connectionField("adaptive_timeouts", Kind::Boolean, &C::adaptiveTimeouts),
+            connectionField("metrics_peer_label_limit", Kind::Integer, &C::metricsPeerLabelLimit),
+            retryField("max_retries", Kind::Integer, &R::maxRetries),
+            retryField("initial_delay", Kind::Seconds, &R::initialDelay),
+            retryField("max_delay", Kind::Seconds, &R::maxDelay),
+            retryField("backoff_multiplier", Kind::Number, &R::backoffMultiplier),
+            retryField("jitter_factor", Kind::Number, &R::jitterFactor),
+            servicesField("serve_perf", Kind::Boolean, &S::servePerf),
+            servicesField("perf_max_stream_bytes", Kind::Bytes, &S::perfMaxStreamBytes),
         };
-        f.push_back({"retry", "max_retries", Kind::Integer,
-                     [](const EngineConfig& c) { return QJsonValue(c.retry.maxRetries); },
-                     [](EngineConfig& c, const QJsonValue& v) {
-                         c.retry.maxRetries = static_cast<int>(v.toDouble());
-                     }});
-        f.push_back({"retry", "initial_delay", Kind::Seconds,
-                     [](const EngineConfig& c) { return QJsonValue(c.retry.initialDelay.count()); },
-                     [](EngineConfig& c, const QJsonValue& v) {
-                         c.retry.initialDelay = RetryConfig::Seconds(v.toDouble());
-                     }});
-        f.push_back({"retry", "max_delay", Kind::Seconds,
-                     [](const EngineConfig& c) { return QJsonValue(c.retry.maxDelay.count()); },
-                     [](EngineConfig& c, const QJsonValue& v) {
-                         c.retry.maxDelay = RetryConfig::Seconds(v.toDouble());
-                     }});
-        f.push_back({"retry", "backoff_multiplier", Kind::Number,
-                     [](const EngineConfig& c) { return QJsonValue(c.retry.backoffMultiplier); },
-                     [](EngineConfig& c, const QJsonValue& v) {
-                         c.retry.backoffMultiplier = v.toDouble();
-                     }});
-        f.push_back(
-            {"retry", "jitter_factor", Kind::Number,
-             [](const EngineConfig& c) { return QJsonValue(c.retry.jitterFactor); },
-             [](EngineConfig& c, const QJsonValue& v) { c.retry.jitterFactor = v.toDouble(); }});
-        return f;
     }();
     return all;
 }
@@ -140,6 +135,8 @@ const char* kindName(Kind kind) {
     switch (kind) {
     case Kind::Integer:
         return "an integer";
+    case Kind::Bytes:
+        return "a whole number of bytes";
     case Kind::Number:
         return "a number";
     case Kind::Seconds:
@@ -159,6 +156,12 @@ std::string typeError(const Field& field, const QJsonValue& value) {
     case Kind::Integer:
         if (!value.isDouble() || std::floor(value.toDouble()) != value.toDouble() ||
             std::abs(value.toDouble()) > 2e9)
+            return where + "expected " + kindName(field.kind) + ", got " + jsonText(value);
+        return {};
+    case Kind::Bytes:
+        // Exact in a JSON number (a double) up to 2^53.
+        if (!value.isDouble() || std::floor(value.toDouble()) != value.toDouble() ||
+            value.toDouble() < 0 || value.toDouble() > 9007199254740992.0)
             return where + "expected " + kindName(field.kind) + ", got " + jsonText(value);
         return {};
     case Kind::Number:
@@ -246,15 +249,26 @@ std::vector<std::string> EngineConfig::validate() const {
              show(retry.maxDelay.count()) + ")");
     atLeast("backoff_multiplier", retry.backoffMultiplier, 1);
     unit("jitter_factor", retry.jitterFactor);
+
+    atLeast("perf_max_stream_bytes", static_cast<double>(services.perfMaxStreamBytes), 1);
     return errors;
 }
 
+const std::vector<std::string>& EngineConfig::sectionNames() {
+    static const std::vector<std::string> names{"connection", "retry", "services"};
+    return names;
+}
+
 QJsonObject EngineConfig::toJson() const {
-    QJsonObject connectionJson, retryJson;
-    for (const Field& field : fields())
-        (std::string(field.section) == "connection" ? connectionJson : retryJson)
-            .insert(QString::fromLatin1(field.name), field.get(*this));
-    return QJsonObject{{"version", 1}, {"connection", connectionJson}, {"retry", retryJson}};
+    QJsonObject json{{"version", 1}};
+    for (const std::string& section : sectionNames()) {
+        QJsonObject sectionJson;
+        for (const Field& field : fields())
+            if (section == field.section)
+                sectionJson.insert(QString::fromLatin1(field.name), field.get(*this));
+        json.insert(QString::fromStdString(section), sectionJson);
+    }
+    return json;
 }
 
 std::vector<std::string> EngineConfig::fromJsonErrors(const QJsonObject& json,
@@ -268,8 +282,9 @@ std::vector<std::string> EngineConfig::fromJsonErrors(const QJsonObject& json,
                 errors.push_back("version: expected 1, got " + jsonText(it.value()));
             continue;
         }
-        if (key != "connection" && key != "retry") {
-            errors.push_back(key + ": unknown section (expected connection or retry)");
+        const std::vector<std::string>& sections = sectionNames();
+        if (std::find(sections.begin(), sections.end(), key) == sections.end()) {
+            errors.push_back(key + ": unknown section (expected connection, retry or services)");
             continue;
         }
         if (!it.value().isObject()) {

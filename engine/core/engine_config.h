@@ -3,6 +3,7 @@
 #include "engine/core/connection_config.h"
 #include "engine/core/result.h"
 #include "engine/core/retry_config.h"
+#include "engine/core/services_config.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -12,11 +13,16 @@
 namespace peerscope {
 
 // The whole editable configuration, validated in one place for the config file, the control
-// API and the GUI. JSON: {"version": 1, "connection": {...}, "retry": {...}} with snake_case
-// field names; durations are seconds (fractions allowed), max_ping_latency_ms milliseconds.
+// API and the GUI. JSON: {"version": 1, "connection": {...}, "retry": {...}, "services": {...}}
+// with snake_case field names; durations are seconds (fractions allowed), max_ping_latency_ms
+// milliseconds, sizes bytes.
 struct EngineConfig {
     ConnectionConfig connection;
     RetryConfig retry;
+    ServicesConfig services;
+
+    // The JSON sections, in the order they are written.
+    static const std::vector<std::string>& sectionNames();
 
     // One message per bad field, naming it and its value, e.g.
     // "min_connections_per_peer (4) exceeds max_connections_per_peer (3)". Empty when valid.

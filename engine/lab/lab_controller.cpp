@@ -145,11 +145,12 @@ void LabController::launch(LabPeer& peer) {
     }
     peer.process = new QProcess(this);
     peer.process->setProgram(executable_);
-    // Its own config file (absent: the defaults), never the user's.
+    // Its own config file (absent: the defaults), never the user's. It serves perf: our
+    // background traffic asks it for data.
     peer.process->setArguments({QStringLiteral("--headless"), QStringLiteral("--listen"),
                                 QStringLiteral("/ip4/127.0.0.1/tcp/0"), QStringLiteral("--api"),
-                                QStringLiteral("off"), QStringLiteral("--data-dir"), dataDir,
-                                QStringLiteral("--config"),
+                                QStringLiteral("off"), QStringLiteral("--serve-perf"),
+                                QStringLiteral("--data-dir"), dataDir, QStringLiteral("--config"),
                                 QDir(dataDir).filePath(QStringLiteral("config.json"))});
     // Nothing may outlive the app, even if it crashes: the child gets SIGTERM when the thread
     // that started it (this engine thread) dies. If we died before prctl ran, it leaves now.

@@ -37,6 +37,10 @@ struct HostOptions {
     std::chrono::milliseconds dialTimeout{10000};
     // Verified Noise identity signatures remembered (0 = verify every handshake).
     std::size_t verifiedSignatureCacheSize = 4096;
+    // Serve /perf/1.0.0 (off: any peer could make us send without end), and its per-stream
+    // limit; PerfService::setServing changes both while running.
+    bool servePerf = false;
+    std::uint64_t perfMaxStreamBytes = std::uint64_t(1) << 30;
 };
 
 // Counters for /metrics; monotonic over the host's life.
@@ -51,6 +55,8 @@ struct HostCounters {
     std::map<std::string, std::uint64_t> handshakeFailures; // by handshakeFailureName()
     // Established connections closed because the peer broke a layer: "noise", "yamux".
     std::map<std::string, std::uint64_t> protocolErrors;
+    // Streams we reset because the peer went past a bound, by reason ("perf_over_limit").
+    std::map<std::string, std::uint64_t> streamsReset;
 };
 
 // The libp2p node: identity, TCP transport, connection upgrade, the protocols it serves
@@ -94,6 +100,8 @@ public:
     const std::unordered_map<PeerId, PeerRecord>& peers() const { return peers_; }
     PeerRecord* peerRecord(const PeerId& peer);
     const HostCounters& counters() const { return counters_; }
+    // A stream reset because its peer went past one of our bounds.
+    void countStreamReset(const std::string& reason) { ++counters_.streamsReset[reason]; }
 
     PingService& pingService() { return *ping_; }
     PerfService& perfService() { return *perf_; }

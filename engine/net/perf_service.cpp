@@ -9,22 +9,44 @@
 namespace peerscope {
 
 PerfService::PerfService(Host& host) : QObject(&host), host_(host) {
-    host_.setStreamHandler(perfProtocolId, [this](Stream* stream) { serve(stream); });
+    if (host_.options().servePerf)
+        setServing(host_.options().perfMaxStreamBytes);
 }
 
 PerfService::~PerfService() = default;
 
+void PerfService::setServing(std::optional<std::uint64_t> maxStreamBytes) {
+    const bool wasServing = isServing();
+    maxStreamBytes_ = maxStreamBytes;
+    if (isServing() && !wasServing)
+        host_.setStreamHandler(perfProtocolId, [this](Stream* stream) { serve(stream); });
+    else if (!isServing() && wasServing)
+        host_.removeStreamHandler(perfProtocolId);
+}
+
 void PerfService::serve(Stream* stream) {
     auto core = std::make_shared<PerfServerCore>();
-    auto drain = [stream, core] {
+    const std::uint64_t limit = maxStreamBytes_.value_or(0);
+    // Past the limit either way the stream is reset at once: neither an endless upload nor a
+    // request for more than the limit costs us more than the limit.
+    auto overLimit = [this, stream, core, limit] {
+        if (core->uploadedBytes() <= limit && core->requestedBytes().value_or(0) <= limit)
+            return false;
+        host_.countStreamReset("perf_over_limit");
+        stream->reset();
+        return true;
+    };
+    auto drain = [stream, core, overLimit] {
         // Only the 8-byte header is read; the upload is counted and dropped without a copy.
         if (!core->headerComplete())
             core->feed(stream->read(8));
         core->countUpload(stream->discardAll());
+        return !overLimit();
     };
     connect(stream, &Stream::readyRead, this, drain);
     connect(stream, &Stream::remoteClosed, this, [stream, core, drain] {
-        drain();
+        if (!drain())
+            return;
         Result<std::uint64_t> toSend = core->finish();
         if (!toSend) {
             stream->reset();

@@ -28,14 +28,20 @@ void PerfServerCore::countUpload(std::uint64_t count) {
     uploaded_ = saturatingAdd(uploaded_, count);
 }
 
-Result<std::uint64_t> PerfServerCore::finish() {
+std::optional<std::uint64_t> PerfServerCore::requestedBytes() const {
     if (header_.size() < headerSize)
-        return makeError("perf: stream ended after " + std::to_string(header_.size()) +
-                         " of the 8 header bytes");
+        return std::nullopt;
     std::uint64_t value = 0;
     for (std::uint8_t b : header_)
         value = value << 8 | b;
     return value;
+}
+
+Result<std::uint64_t> PerfServerCore::finish() {
+    if (const std::optional<std::uint64_t> requested = requestedBytes())
+        return *requested;
+    return makeError("perf: stream ended after " + std::to_string(header_.size()) +
+                     " of the 8 header bytes");
 }
 
 Bytes PerfClientCore::header() const {

@@ -22,6 +22,8 @@ public:
     Result<std::uint64_t> finish();
     std::uint64_t uploadedBytes() const { return uploaded_; }
     bool headerComplete() const { return header_.size() == 8; }
+    // What the client asks us to send, once the header is complete.
+    std::optional<std::uint64_t> requestedBytes() const;
     // Counts upload bytes the caller dropped without copying (only after the header).
     void countUpload(std::uint64_t count);
 

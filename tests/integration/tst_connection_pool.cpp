@@ -25,9 +25,16 @@ namespace {
 
 constexpr int kTimeoutMs = 10000;
 
+// Serves perf: the transfer tests pull data from it.
+HostOptions servingPerf() {
+    HostOptions options;
+    options.servePerf = true;
+    return options;
+}
+
 struct Node {
     explicit Node(const Clock& clock)
-        : host(std::make_unique<Host>(PrivateKey::generateEd25519(), HostOptions{}, clock)) {
+        : host(std::make_unique<Host>(PrivateKey::generateEd25519(), servingPerf(), clock)) {
         addr = host->listen(Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()).value();
     }
     Multiaddr dialAddr() const { return addr.withPeerId(host->peerId()); }

@@ -11,6 +11,7 @@
 #include "engine/protocol/multistream_select.h"
 #include "engine/protocol/noise_handshake.h"
 #include "engine/protocol/noise_transport.h"
+#include "engine/protocol/perf_exchange.h"
 
 #include <QSignalSpy>
 #include <QTcpSocket>
@@ -24,6 +25,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* echoProtocol = "/peerscope/test/echo/1.0.0";
+constexpr std::uint64_t perfLimit = 16 * 1024 * 1024; // B's per-stream perf limit
 
 // Echoes everything back and closes its side when the remote does.
 void serveEcho(Stream* stream) {
@@ -100,6 +102,7 @@ private:
     std::unique_ptr<Host> a_;
     std::unique_ptr<Host> b_;
     Multiaddr bAddr_;
+    Multiaddr aAddr_;
 
     Connection* dialBToA(Host& from, const Multiaddr& to) {
         std::optional<Result<Connection*>> result;
@@ -116,11 +119,16 @@ private:
 private Q_SLOTS:
     void init() {
         a_ = std::make_unique<Host>(PrivateKey::generateEd25519(), HostOptions{}, clock_);
-        b_ = std::make_unique<Host>(PrivateKey::generateEd25519(), HostOptions{}, clock_);
+        HostOptions servingPerf;
+        servingPerf.servePerf = true;
+        servingPerf.perfMaxStreamBytes = perfLimit;
+        b_ = std::make_unique<Host>(PrivateKey::generateEd25519(), servingPerf, clock_);
         Result<Multiaddr> bound = b_->listen(Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value());
         QVERIFY2(bound.ok(), bound.ok() ? "" : bound.errorMessage().c_str());
         bAddr_ = bound->withPeerId(b_->peerId());
-        QVERIFY(a_->listen(Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()).ok());
+        Result<Multiaddr> boundA = a_->listen(Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value());
+        QVERIFY(boundA.ok());
+        aAddr_ = boundA->withPeerId(a_->peerId());
         b_->setStreamHandler(echoProtocol, serveEcho);
     }
 
@@ -256,6 +264,71 @@ private Q_SLOTS:
         // Both directions crossed far more than one 256 KiB window.
         QVERIFY(connection->bytesOut() > size);
         QVERIFY(connection->bytesIn() > size);
+    }
+
+    // Perf is opt-in: a default host answers it as a protocol it does not know, and tells
+    // its peers when that changes.
+    void perfIsServedOnlyWhenTurnedOn() {
+        QVERIFY(!HostOptions{}.servePerf);
+        QVERIFY(!a_->perfService().isServing());
+        Connection* connection = dialBToA(*b_, aAddr_);
+        QVERIFY(connection);
+        std::optional<Result<PerfResult>> result;
+        b_->perfService().run(connection, 0, 1024, [&](auto r) { result = std::move(r); });
+        QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 5000);
+        QVERIFY(!result->ok());
+        QVERIFY2(result->errorMessage().find("supports none of /perf/1.0.0") != std::string::npos,
+                 result->errorMessage().c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            a_->peerRecord(b_->peerId()) && a_->peerRecord(b_->peerId())->identified, 5000);
+        auto bKnowsAServesPerf = [&] {
+            const PeerRecord* record = b_->peerRecord(a_->peerId());
+            return record && std::find(record->protocols.begin(), record->protocols.end(),
+                                       std::string(perfProtocolId)) != record->protocols.end();
+        };
+        QVERIFY(!bKnowsAServesPerf());
+
+        a_->perfService().setServing(std::uint64_t(1) << 20);
+        QTRY_VERIFY_WITH_TIMEOUT(bKnowsAServesPerf(), 5000);
+        result.reset();
+        b_->perfService().run(connection, 1000, 1024, [&](auto r) { result = std::move(r); });
+        QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 5000);
+        QVERIFY2(result->ok(), result->ok() ? "" : result->errorMessage().c_str());
+        QCOMPARE((*result)->downloaded, std::uint64_t(1024));
+
+        a_->perfService().setServing(std::nullopt);
+        QTRY_VERIFY_WITH_TIMEOUT(!bKnowsAServesPerf(), 5000);
+    }
+
+    // Past the per-stream limit either way the stream is reset and counted; the connection
+    // and its other streams go on.
+    void perfBeyondItsLimitIsRefused_data() {
+        QTest::addColumn<quint64>("upload");
+        QTest::addColumn<quint64>("download");
+        QTest::newRow("asks for 2^64-1 bytes") << quint64(0) << quint64(~std::uint64_t(0));
+        QTest::newRow("asks for one byte too many") << quint64(0) << quint64(perfLimit + 1);
+        QTest::newRow("uploads one byte too many") << quint64(perfLimit + 1) << quint64(0);
+    }
+
+    void perfBeyondItsLimitIsRefused() {
+        QFETCH(quint64, upload);
+        QFETCH(quint64, download);
+        Connection* connection = dialBToA(*a_, bAddr_);
+        QVERIFY(connection);
+        std::optional<Result<PerfResult>> refused;
+        a_->perfService().run(connection, upload, download, [&](auto r) { refused = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(refused.has_value(), 30000);
+        QVERIFY(!refused->ok());
+        QVERIFY2(refused->errorMessage().find("reset") != std::string::npos,
+                 refused->errorMessage().c_str());
+        QCOMPARE(b_->counters().streamsReset.at("perf_over_limit"), std::uint64_t(1));
+        // Up to the limit is fine, on the same connection.
+        std::optional<Result<PerfResult>> fine;
+        a_->perfService().run(connection, 1 << 20, 1 << 20, [&](auto r) { fine = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(fine.has_value(), 30000);
+        QVERIFY2(fine->ok(), fine->ok() ? "" : fine->errorMessage().c_str());
+        QVERIFY(connection->isOpen());
+        QCOMPARE(b_->counters().streamsReset.at("perf_over_limit"), std::uint64_t(1));
     }
 
     void wrongPeerIdFailsWithMismatch() {

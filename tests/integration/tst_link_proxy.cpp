@@ -110,7 +110,9 @@ private Q_SLOTS:
         dirA_ = std::make_unique<QTemporaryDir>();
         dirB_ = std::make_unique<QTemporaryDir>();
         a_ = std::make_unique<Engine>(test::loopbackOptions(*dirA_));
-        b_ = std::make_unique<Engine>(test::loopbackOptions(*dirB_));
+        EngineOptions optionsB = test::loopbackOptions(*dirB_);
+        optionsB.servePerf = true; // the rate tests pull data from B
+        b_ = std::make_unique<Engine>(optionsB);
         QVERIFY(a_->start().ok());
         QVERIFY(b_->start().ok());
         peerB_ = b_->client()->snapshot().peerId;

@@ -30,6 +30,7 @@ private:
     void startBoth(bool muxerInNoise) {
         HostOptions options;
         options.muxerInNoise = muxerInNoise;
+        options.servePerf = true; // the js peer measures us with perf
         host_ = std::make_unique<Host>(PrivateKey::generateEd25519(), options, clock_);
         Result<Multiaddr> bound = host_->listen(Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value());
         QVERIFY(bound.ok());

@@ -63,21 +63,21 @@ private Q_SLOTS:
         // The engine's own schema: a field added there without a form row fails here.
         const QJsonObject json = EngineConfig{}.toJson();
         int fields = 0;
-        for (const char* section : {"connection", "retry"}) {
-            const QJsonObject values = json.value(QLatin1String(section)).toObject();
+        for (const std::string& name : EngineConfig::sectionNames()) {
+            const QString section = QString::fromStdString(name);
+            const QJsonObject values = json.value(section).toObject();
             QVERIFY(!values.isEmpty());
             for (auto it = values.begin(); it != values.end(); ++it) {
                 QWidget* widget = editor.findChild<QWidget*>(it.key());
                 QVERIFY2(widget, qPrintable(it.key()));
                 QVERIFY2(!widget->toolTip().isEmpty(), qPrintable(it.key()));
-                QVERIFY2(widget->toolTip().contains(QLatin1String(section) + QLatin1Char('.') +
-                                                    it.key()),
+                QVERIFY2(widget->toolTip().contains(section + QLatin1Char('.') + it.key()),
                          qPrintable(it.key()));
                 QVERIFY2(labelOf(editor, qPrintable(it.key())), qPrintable(it.key()));
                 ++fields;
             }
         }
-        QCOMPARE(fields, 29);
+        QCOMPARE(fields, 31);
         QCOMPARE(field<QSpinBox>(editor, "max_connections_per_peer")->value(), 3);
         QCOMPARE(field<QDoubleSpinBox>(editor, "connection_timeout")->suffix(),
                  QStringLiteral(" s"));

@@ -49,6 +49,9 @@ private Q_SLOTS:
         QCOMPARE(config.retry.maxDelay.count(), 30.0);
         QCOMPARE(config.retry.backoffMultiplier, 2.0);
         QCOMPARE(config.retry.jitterFactor, 0.1);
+        // Perf lets any peer make us send what it asks for: opt-in.
+        QVERIFY(!config.services.servePerf);
+        QCOMPARE(config.services.perfMaxStreamBytes, std::uint64_t(1) << 30);
         QVERIFY(config.differingFromDefaults().empty());
     }
 
@@ -84,7 +87,7 @@ private Q_SLOTS:
         row("unknown field", R"({"connection":{"max_conns":3}})",
             "connection.max_conns: unknown field");
         row("unknown section", R"({"pool":{}})",
-            "pool: unknown section (expected connection or retry)");
+            "pool: unknown section (expected connection, retry or services)");
         row("wrong type", R"({"connection":{"max_connections_per_peer":"three"}})",
             "connection.max_connections_per_peer: expected an integer, got \"three\"");
         row("not integral", R"({"connection":{"max_connections_per_peer":2.5}})",
@@ -95,6 +98,18 @@ private Q_SLOTS:
             "connection.load_balancing_strategy: expected one of round_robin, least_loaded, "
             "health_based, latency_based, got \"random\"");
         row("version", R"({"version":2})", "version: expected 1, got 2");
+        row("serve_perf", R"({"services":{"serve_perf":"yes"}})",
+            "services.serve_perf: expected true or false, got \"yes\"");
+        row("perf bytes fraction", R"({"services":{"perf_max_stream_bytes":1.5}})",
+            "services.perf_max_stream_bytes: expected a whole number of bytes, got 1.5");
+        row("perf bytes negative", R"({"services":{"perf_max_stream_bytes":-1}})",
+            "services.perf_max_stream_bytes: expected a whole number of bytes, got -1");
+        row("perf bytes beyond 2^53", R"({"services":{"perf_max_stream_bytes":1e17}})",
+            "services.perf_max_stream_bytes: expected a whole number of bytes, got 1e+17");
+        row("perf bytes zero", R"({"services":{"perf_max_stream_bytes":0}})",
+            "perf_max_stream_bytes (0) must be at least 1");
+        row("services not an object", R"({"services":true})",
+            "services: expected an object, got true");
     }
 
     void validationMessages() {
@@ -151,6 +166,8 @@ private Q_SLOTS:
         config.connection.loadBalancingStrategy = LoadBalancingStrategy::HealthBased;
         config.connection.enableHealthMonitoring = true;
         config.retry.jitterFactor = 0.25;
+        config.services.servePerf = true;
+        config.services.perfMaxStreamBytes = (std::uint64_t(1) << 53) - 1;
         Result<EngineConfig> back = EngineConfig::fromJson(config.toJson(), EngineConfig{});
         QVERIFY(back);
         QVERIFY(*back == config);

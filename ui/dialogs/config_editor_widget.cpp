@@ -94,6 +94,9 @@ double asNumber(int value) {
 double asNumber(double value) {
     return value;
 }
+double asNumber(std::uint64_t value) {
+    return static_cast<double>(value);
+}
 double asNumber(bool value) {
     return value ? 1 : 0;
 }
@@ -109,6 +112,9 @@ void assign(int& out, double value) {
 }
 void assign(double& out, double value) {
     out = value;
+}
+void assign(std::uint64_t& out, double value) {
+    out = static_cast<std::uint64_t>(std::llround(std::max(value, 0.0)));
 }
 void assign(bool& out, double value) {
     out = value != 0;
@@ -134,9 +140,17 @@ template <typename Value> FieldSpec retry(FieldSpec spec, Value RetryConfig::*me
     return spec;
 }
 
+template <typename Value> FieldSpec services(FieldSpec spec, Value ServicesConfig::*member) {
+    spec.section = "services";
+    spec.get = [member](const EngineConfig& c) { return asNumber(c.services.*member); };
+    spec.set = [member](EngineConfig& c, double value) { assign(c.services.*member, value); };
+    return spec;
+}
+
 const std::vector<FieldSpec>& fieldSpecs() {
     using C = ConnectionConfig;
     using R = RetryConfig;
+    using S = ServicesConfig;
     static const std::vector<FieldSpec> specs{
         connection(FieldSpec("Connection limits", "max_connections_per_peer",
                              "Connections per peer, at most",
@@ -274,6 +288,16 @@ const std::vector<FieldSpec>& fieldSpecs() {
                              "summed up as \"other\".")
                        .integer(0, 100000, " peers"),
                    &C::metricsPeerLabelLimit),
+        services(FieldSpec("Services", "serve_perf", "Serve perf",
+                           "Answer /perf/1.0.0 throughput requests. Off by default: any peer "
+                           "can ask for as much data as the limit below allows.")
+                     .boolean(),
+                 &S::servePerf),
+        services(FieldSpec("Services", "perf_max_stream_bytes", "Perf limit per stream",
+                           "The most one perf request may send or receive, each way; a "
+                           "request for more is refused.")
+                     .number(1, 9007199254740992.0, 0, 1048576, " bytes"),
+                 &S::perfMaxStreamBytes),
     };
     return specs;
 }
