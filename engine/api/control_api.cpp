@@ -458,13 +458,20 @@ bool ControlApi::handlePoolRoutes(
                 return true;
             }
         }
-        QJsonObject body = core_.config().toJson();
+        // Exactly the document a PUT takes, so GET | edit | PUT works; what describes it is
+        // under /api/v1/config/meta.
+        writeJson(responder, core_.config().toJson(), Status::Ok);
+        return true;
+    }
+    if (path == QLatin1String("/api/v1/config/meta")) {
+        if (!allowMethods({Method::Get}))
+            return true;
         QJsonArray differs;
         for (const std::string& field : core_.config().differingFromDefaults())
             differs.append(QString::fromStdString(field));
-        body.insert(QStringLiteral("path"), core_.configPath());
-        body.insert(QStringLiteral("differsFromDefaults"), differs);
-        writeJson(responder, body, Status::Ok);
+        writeJson(responder,
+                  QJsonObject{{"path", core_.configPath()}, {"differsFromDefaults", differs}},
+                  Status::Ok);
         return true;
     }
     if (path == QLatin1String("/api/v1/export")) {

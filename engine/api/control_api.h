@@ -23,7 +23,8 @@ class HttpDispatcher;
 //   GET  /api/v1/node     GET /api/v1/peers     POST /api/v1/dial {"addr"}
 //   POST /api/v1/ping {"peer","count"}          GET  /metrics (Prometheus text)
 //   GET  /api/v1/peers/{id}   GET /api/v1/health   GET /api/v1/events?since=SEQ&limit=N
-//   GET|PUT /api/v1/config    DELETE /api/v1/connections/{id}
+//   GET|PUT /api/v1/config (GET answers exactly what PUT takes)
+//   GET  /api/v1/config/meta {"path","differsFromDefaults"}   DELETE /api/v1/connections/{id}
 //   POST|DELETE /api/v1/peers/{id}/protect       GET /api/v1/export?format=json|csv|prometheus
 // Bad JSON or fields: 400 with {"error": "..."} naming the field.
 class ControlApi final : public QObject {

@@ -117,6 +117,8 @@ private Q_SLOTS:
     void cleanup() {
         a_.reset();
         b_.reset();
+        // The data dirs are shared by every test: the next one starts from the defaults.
+        QFile::remove(dirA_.filePath(QStringLiteral("config.json")));
     }
 
     void tokenFileIsCreatedPrivate() {
@@ -446,8 +448,15 @@ private Q_SLOTS:
         QCOMPARE(config.value("connection").toObject().value("max_connections_per_peer").toInt(),
                  3);
         QCOMPARE(config.value("retry").toObject().value("max_retries").toInt(), 3);
-        QCOMPARE(config.value("path").toString(), dirA_.filePath("config.json"));
-        QVERIFY(config.value("differsFromDefaults").toArray().isEmpty());
+        // The config document and nothing else; what describes it is its own route.
+        QCOMPARE(config.keys(), (QStringList{"connection", "retry", "version"}));
+        const Reply meta = call("GET", "/api/v1/config/meta");
+        QCOMPARE(meta.status, 200);
+        QCOMPARE(meta.object().value("path").toString(), dirA_.filePath("config.json"));
+        QCOMPARE(meta.object().value("differsFromDefaults"), QJsonValue(QJsonArray()));
+        const Reply putMeta = call("PUT", "/api/v1/config/meta", "{}");
+        QCOMPARE(putMeta.status, 405);
+        QCOMPARE(putMeta.allow, QByteArray("GET"));
 
         // Bad: every field named, nothing applied, the running config unchanged.
         const Reply bad = call("PUT", "/api/v1/config",
@@ -479,15 +488,62 @@ private Q_SLOTS:
                      .value("load_balancing_strategy")
                      .toString(),
                  QStringLiteral("least_loaded"));
-        QCOMPARE(good.object().value("differsFromDefaults").toArray(),
-                 QJsonArray{QStringLiteral("connection.load_balancing_strategy")});
+        QCOMPARE(good.object().keys(), config.keys());
+        QCOMPARE(call("GET", "/api/v1/config/meta").object().value("differsFromDefaults"),
+                 QJsonValue(QJsonArray{QStringLiteral("connection.load_balancing_strategy")}));
         QFile saved(dirA_.filePath("config.json"));
         QVERIFY(saved.open(QIODevice::ReadOnly));
         QVERIFY(saved.readAll().contains("least_loaded"));
-        saved.remove(); // the temporary dir is shared by the next tests
         const Reply patch = call("PATCH", "/api/v1/config", "{}");
         QCOMPARE(patch.status, 405);
         QCOMPARE(patch.allow, QByteArray("GET, PUT"));
+    }
+
+    // GET answers what PUT takes: `curl GET | jq ... | curl PUT` works.
+    void configRoundTrips() {
+        const Reply got = call("GET", "/api/v1/config");
+        QCOMPARE(got.status, 200);
+
+        // Unchanged: accepted, and nothing changes.
+        const Reply same = call("PUT", "/api/v1/config", got.body);
+        QVERIFY2(same.status == 200, same.body.constData());
+        QCOMPARE(same.object(), got.object());
+        QCOMPARE(call("GET", "/api/v1/config").object(), got.object());
+        QCOMPARE(call("GET", "/api/v1/config/meta").object().value("differsFromDefaults"),
+                 QJsonValue(QJsonArray()));
+        const QJsonArray events =
+            call("GET", "/api/v1/events?since=0").object().value("events").toArray();
+        QVERIFY(std::any_of(events.begin(), events.end(), [](const QJsonValue& e) {
+            return e.toObject().value("kind") == QLatin1String("config") &&
+                   e.toObject().value("detail") == QLatin1String("applied, nothing changed");
+        }));
+
+        // One field edited in the whole document: that field, and only it, changes.
+        QJsonObject edited = got.object();
+        QJsonObject connection = edited.value("connection").toObject();
+        QCOMPARE(connection.value("max_connections_per_peer").toInt(), 3);
+        connection.insert("max_connections_per_peer", 5);
+        edited.insert("connection", connection);
+        const Reply put = call("PUT", "/api/v1/config", json(edited));
+        QVERIFY2(put.status == 200, put.body.constData());
+        QCOMPARE(put.object(), edited);
+        QCOMPARE(call("GET", "/api/v1/config").object(), edited);
+        QCOMPARE(call("GET", "/api/v1/config/meta").object().value("differsFromDefaults"),
+                 QJsonValue(QJsonArray{QStringLiteral("connection.max_connections_per_peer")}));
+
+        // A bad value in a whole document is still named, and nothing is applied.
+        connection.insert("ping_timeout", -1);
+        edited.insert("connection", connection);
+        const Reply bad = call("PUT", "/api/v1/config", json(edited));
+        QCOMPARE(bad.status, 400);
+        QCOMPARE(bad.object().value("errors").toArray(),
+                 QJsonArray{QStringLiteral("ping_timeout (-1) must be greater than 0")});
+        QCOMPARE(call("GET", "/api/v1/config")
+                     .object()
+                     .value("connection")
+                     .toObject()
+                     .value("max_connections_per_peer"),
+                 QJsonValue(5));
     }
 
     void exportsParse() {
