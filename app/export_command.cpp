@@ -176,7 +176,8 @@ ParsedExport parseExportArguments(const QStringList& arguments) {
                         .arg(request.outPath, outInfo.absolutePath()));
 
     request.apiHost = QStringLiteral("127.0.0.1");
-    ApiEndpoint endpoint{{}, request.apiHost, request.apiPort, true};
+    ApiEndpoint endpoint; // the default, 127.0.0.1:5080, unless --api says otherwise
+    endpoint.loopback = true;
     if (parser.isSet(api))
         if (QString error = readApiOption(parser.value(api), &request, &endpoint); !error.isEmpty())
             return fail(error);
@@ -319,9 +320,14 @@ int runExport(const ExportRequest& request) {
         request.trustedCertificatesPath.isEmpty()
             ? QList<QSslCertificate>()
             : QSslCertificate::fromPath(request.trustedCertificatesPath, QSsl::Pem);
+    if (!request.trustedCertificatesPath.isEmpty() && trusted.isEmpty()) { // never the system's
+        printError(QStringLiteral("--api-tls-ca %1: Qt cannot load it")
+                       .arg(request.trustedCertificatesPath));
+        return kExitFailed;
+    }
 
     QNetworkAccessManager network;
-    network.setProxy(QNetworkProxy::NoProxy); // the API is local; no proxy is wanted for it
+    network.setProxy(QNetworkProxy::NoProxy); // the node is reached directly, never via a proxy
     if (request.format != QLatin1String("pdf")) {
         const Fetched report = fetch(network, request, token, trusted,
                                      QStringLiteral("/api/v1/export?format=") + request.format);
