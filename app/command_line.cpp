@@ -1,6 +1,7 @@
 #include "command_line.h"
 
 #include "api_endpoint.h"
+#include "engine/api/api_tls.h"
 #include "engine/core/multiaddr.h"
 
 #include <QCommandLineParser>
@@ -65,6 +66,15 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
         QStringLiteral("api"),
         QStringLiteral("Control API address, or \"off\". Default: 127.0.0.1:5080"),
         QStringLiteral("host:port"));
+    const QCommandLineOption apiTlsCert(
+        QStringLiteral("api-tls-cert"),
+        QStringLiteral("Serve the control API over HTTPS only, with this certificate (PEM, then "
+                       "any intermediates); needed for an --api address off loopback."),
+        QStringLiteral("file"));
+    const QCommandLineOption apiTlsKey(
+        QStringLiteral("api-tls-key"),
+        QStringLiteral("The private key of --api-tls-cert (PEM, unencrypted, RSA or EC)."),
+        QStringLiteral("file"));
     const QCommandLineOption noMuxerInNoise(
         QStringLiteral("no-muxer-in-noise"),
         QStringLiteral("Do not offer yamux inside the Noise handshake (use multistream-select)."));
@@ -82,8 +92,8 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
         QStringLiteral("How often the engine publishes a snapshot to the window, per second "
                        "(1-20). Default: 4"),
         QStringLiteral("hz"));
-    parser.addOptions({headless, listen, dial, identity, dataDir, config, api, noMuxerInNoise,
-                       servePerf, lab, tick});
+    parser.addOptions({headless, listen, dial, identity, dataDir, config, api, apiTlsCert,
+                       apiTlsKey, noMuxerInNoise, servePerf, lab, tick});
 
     if (!parser.parse(arguments)) {
         parsed.unknownOption = !parser.unknownOptionNames().isEmpty();
@@ -116,7 +126,7 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
         !error.isEmpty())
         return fail(error);
     result.engine.dialAddrs = parser.values(dial);
-    for (const QCommandLineOption& pathOption : {identity, dataDir, config})
+    for (const QCommandLineOption& pathOption : {identity, dataDir, config, apiTlsCert, apiTlsKey})
         if (parser.isSet(pathOption) && parser.value(pathOption).isEmpty())
             return fail(QStringLiteral("--%1: the path is empty").arg(pathOption.names().first()));
     result.engine.identityPath = parser.value(identity);
@@ -142,16 +152,39 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
                 QStringLiteral("--tick %1: expected snapshots per second from 1 to 20").arg(value));
         result.engine.snapshotInterval = std::chrono::milliseconds(1000 / hz);
     }
+    bool apiOnLoopback = true; // as the default, 127.0.0.1:5080, is
     if (parser.isSet(api)) {
         const QString value = parser.value(api);
         if (value == QLatin1String("off")) {
             result.engine.apiEndpoint.reset();
         } else {
-            if (QString error = parseApiEndpoint(value, 0, nullptr, QStringLiteral("off"));
+            ApiEndpoint endpoint;
+            if (QString error = parseApiEndpoint(value, ApiEndpointUse::Listen, &endpoint,
+                                                 QStringLiteral("off"));
                 !error.isEmpty())
                 return fail(error);
+            if (!endpoint.scheme.isEmpty())
+                return fail(QStringLiteral("--api %1: expected HOST:PORT without a scheme; "
+                                           "--api-tls-cert and --api-tls-key turn on HTTPS")
+                                .arg(value));
             result.engine.apiEndpoint = value;
+            apiOnLoopback = endpoint.loopback;
         }
+    }
+    // Checked here too, not only when the engine starts: a bad file or a bare address off
+    // loopback is a usage error (status 2), found before anything listens.
+    if (parser.isSet(apiTlsCert) || parser.isSet(apiTlsKey)) {
+        if (!result.engine.apiEndpoint)
+            return fail(QStringLiteral("--api-tls-cert and --api-tls-key: the control API is off "
+                                       "(--api off)"));
+        result.engine.apiTlsCertificatePath = parser.value(apiTlsCert);
+        result.engine.apiTlsKeyPath = parser.value(apiTlsKey);
+        if (Result<void> checked =
+                checkApiTlsFiles(result.engine.apiTlsCertificatePath, result.engine.apiTlsKeyPath);
+            !checked)
+            return fail(QString::fromStdString(checked.errorMessage()));
+    } else if (!apiOnLoopback) {
+        return fail(QString::fromStdString(apiNeedsTlsMessage(*result.engine.apiEndpoint)));
     }
     return parsed;
 }

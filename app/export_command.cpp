@@ -1,6 +1,7 @@
 #include "export_command.h"
 
 #include "api_endpoint.h"
+#include "engine/api/api_tls.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -17,6 +18,8 @@
 #include <QNetworkRequest>
 #include <QRegularExpression>
 #include <QSaveFile>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 #include <QStandardPaths>
 #include <QTimer>
 #include <QUrl>
@@ -47,8 +50,10 @@ const QStringList kFormats{QStringLiteral("json"), QStringLiteral("csv"),
 struct ExportRequest {
     QString format;
     QString outPath;
+    QString apiScheme = QStringLiteral("http");
     QString apiHost; // as in a URL: IPv6 in brackets
     quint16 apiPort = 5080;
+    QString trustedCertificatesPath; // --api-tls-ca; empty: the system's CAs
     QString tokenPath;
     int timeoutMs = int(kDefaultTimeoutSeconds * 1000);
 };
@@ -70,13 +75,16 @@ QString defaultDataDir() {
         .filePath(QStringLiteral("peerscope"));
 }
 
-// The node's API address; port 0 would mean "any", which cannot be connected to.
-QString readApiOption(const QString& value, ExportRequest* request) {
-    ApiEndpoint endpoint;
-    if (QString error = parseApiEndpoint(value, 1, &endpoint); !error.isEmpty())
+// The node's API address.
+QString readApiOption(const QString& value, ExportRequest* request, ApiEndpoint* endpoint) {
+    if (QString error = parseApiEndpoint(value, ApiEndpointUse::Connect, endpoint,
+                                         QStringLiteral("https://HOST:PORT"));
+        !error.isEmpty())
         return error;
-    request->apiHost = endpoint.host;
-    request->apiPort = endpoint.port;
+    if (!endpoint->scheme.isEmpty())
+        request->apiScheme = endpoint->scheme;
+    request->apiHost = endpoint->host;
+    request->apiPort = endpoint->port;
     return {};
 }
 
@@ -101,8 +109,14 @@ ParsedExport parseExportArguments(const QStringList& arguments) {
                                  QStringLiteral("file"));
     const QCommandLineOption api(
         QStringLiteral("api"),
-        QStringLiteral("The node's control API address. Default: 127.0.0.1:5080"),
-        QStringLiteral("host:port"));
+        QStringLiteral("The node's control API address, https://HOST:PORT for a node with "
+                       "--api-tls-cert. Default: 127.0.0.1:5080"),
+        QStringLiteral("[https://]host:port"));
+    const QCommandLineOption apiTlsCa(
+        QStringLiteral("api-tls-ca"),
+        QStringLiteral("Trust these certificates (PEM; e.g. the node's self-signed --api-tls-cert) "
+                       "for the HTTPS API instead of the system's CAs. Implies https."),
+        QStringLiteral("file"));
     const QCommandLineOption dataDir(
         QStringLiteral("data-dir"),
         QStringLiteral("The node's data directory, which holds api-token. Default: "
@@ -116,7 +130,7 @@ ParsedExport parseExportArguments(const QStringList& arguments) {
         QStringLiteral("timeout"),
         QStringLiteral("Give up on the API after this many seconds. Default: 30"),
         QStringLiteral("seconds"));
-    parser.addOptions({format, out, api, dataDir, tokenFile, timeout});
+    parser.addOptions({format, out, api, apiTlsCa, dataDir, tokenFile, timeout});
 
     // Parsed as "peerscope export ...": the subcommand is not an argument of its own.
     QStringList rest = arguments.mid(2);
@@ -162,12 +176,33 @@ ParsedExport parseExportArguments(const QStringList& arguments) {
                         .arg(request.outPath, outInfo.absolutePath()));
 
     request.apiHost = QStringLiteral("127.0.0.1");
+    ApiEndpoint endpoint; // the default, 127.0.0.1:5080, unless --api says otherwise
+    endpoint.loopback = true;
     if (parser.isSet(api))
-        if (QString error = readApiOption(parser.value(api), &request); !error.isEmpty())
+        if (QString error = readApiOption(parser.value(api), &request, &endpoint); !error.isEmpty())
             return fail(error);
-    for (const QCommandLineOption& pathOption : {dataDir, tokenFile})
+    for (const QCommandLineOption& pathOption : {apiTlsCa, dataDir, tokenFile})
         if (parser.isSet(pathOption) && parser.value(pathOption).isEmpty())
             return fail(QStringLiteral("--%1: the path is empty").arg(pathOption.names().first()));
+    if (parser.isSet(apiTlsCa)) {
+        if (endpoint.scheme == QLatin1String("http"))
+            return fail(QStringLiteral("--api-tls-ca: the API address %1 is plain http; use "
+                                       "https://")
+                            .arg(parser.value(api)));
+        request.apiScheme = QStringLiteral("https");
+        request.trustedCertificatesPath = parser.value(apiTlsCa);
+        // Read by Qt only once the application object exists; checked now, for status 2.
+        if (Result<void> checked =
+                checkPemCertificateFile("api-tls-ca", request.trustedCertificatesPath);
+            !checked)
+            return fail(QString::fromStdString(checked.errorMessage()));
+    }
+    // The token goes off loopback over TLS only (a node there speaks nothing else anyway).
+    if (!endpoint.loopback && request.apiScheme != QLatin1String("https"))
+        return fail(QStringLiteral("--api %1: not a loopback address; the API token goes off "
+                                   "loopback over TLS only: use https://%2:%3")
+                        .arg(parser.value(api), request.apiHost)
+                        .arg(request.apiPort));
     const QString dataDirectory = parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir();
     request.tokenPath = parser.isSet(tokenFile)
                             ? parser.value(tokenFile)
@@ -192,11 +227,17 @@ struct Fetched {
 };
 
 // One GET with the bearer token, waited for in a local event loop (this is a CLI: nothing else
-// runs meanwhile), bounded by the timeout.
+// runs meanwhile), bounded by the timeout. `trusted`: the CAs for HTTPS, empty for the system's.
 Fetched fetch(QNetworkAccessManager& network, const ExportRequest& request, const QByteArray& token,
-              const QString& pathAndQuery) {
-    const QString base = QStringLiteral("http://%1:%2").arg(request.apiHost).arg(request.apiPort);
+              const QList<QSslCertificate>& trusted, const QString& pathAndQuery) {
+    const QString base =
+        QStringLiteral("%1://%2:%3").arg(request.apiScheme, request.apiHost).arg(request.apiPort);
     QNetworkRequest get(QUrl(base + pathAndQuery));
+    if (!trusted.isEmpty()) {
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setCaCertificates(trusted);
+        get.setSslConfiguration(tls);
+    }
     get.setRawHeader("Authorization", "Bearer " + token);
     get.setRawHeader("Accept", "*/*");
     std::unique_ptr<QNetworkReply> reply(network.get(get));
@@ -222,9 +263,16 @@ Fetched fetch(QNetworkAccessManager& network, const ExportRequest& request, cons
     }
     const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
     const QByteArray body = reply->readAll();
+    if (reply->error() == QNetworkReply::SslHandshakeFailedError) {
+        fetched.error = QStringLiteral("TLS with the PeerScope API at %1 failed: %2 (a "
+                                       "self-signed certificate? see --api-tls-ca)")
+                            .arg(base, reply->errorString());
+        return fetched;
+    }
     if (!status.isValid()) { // no HTTP answer at all
         fetched.error = QStringLiteral("cannot reach the PeerScope API at %1: %2 (is the node "
-                                       "running, with its API on this address? see --api)")
+                                       "running, with its API on this address? see --api; "
+                                       "https:// for a node with --api-tls-cert)")
                             .arg(base, reply->errorString());
         return fetched;
     }
@@ -268,10 +316,20 @@ int runExport(const ExportRequest& request) {
         return kExitFailed;
     }
 
+    const QList<QSslCertificate> trusted =
+        request.trustedCertificatesPath.isEmpty()
+            ? QList<QSslCertificate>()
+            : QSslCertificate::fromPath(request.trustedCertificatesPath, QSsl::Pem);
+    if (!request.trustedCertificatesPath.isEmpty() && trusted.isEmpty()) { // never the system's
+        printError(QStringLiteral("--api-tls-ca %1: Qt cannot load it")
+                       .arg(request.trustedCertificatesPath));
+        return kExitFailed;
+    }
+
     QNetworkAccessManager network;
-    network.setProxy(QNetworkProxy::NoProxy); // the API is local; no proxy is wanted for it
+    network.setProxy(QNetworkProxy::NoProxy); // the node is reached directly, never via a proxy
     if (request.format != QLatin1String("pdf")) {
-        const Fetched report = fetch(network, request, token,
+        const Fetched report = fetch(network, request, token, trusted,
                                      QStringLiteral("/api/v1/export?format=") + request.format);
         if (!report.error.isEmpty()) {
             printError(report.error);
@@ -288,14 +346,15 @@ int runExport(const ExportRequest& request) {
     // The PDF from what the API tells: the JSON report (node, peers, connections), the node
     // counters from the Prometheus text and the observed addresses from /api/v1/node.
     const Fetched json =
-        fetch(network, request, token, QStringLiteral("/api/v1/export?format=json"));
-    const Fetched metrics =
-        json.error.isEmpty()
-            ? fetch(network, request, token, QStringLiteral("/api/v1/export?format=prometheus"))
+        fetch(network, request, token, trusted, QStringLiteral("/api/v1/export?format=json"));
+    const Fetched metrics = json.error.isEmpty()
+                                ? fetch(network, request, token, trusted,
+                                        QStringLiteral("/api/v1/export?format=prometheus"))
+                                : Fetched{};
+    const Fetched node =
+        json.error.isEmpty() && metrics.error.isEmpty()
+            ? fetch(network, request, token, trusted, QStringLiteral("/api/v1/node"))
             : Fetched{};
-    const Fetched node = json.error.isEmpty() && metrics.error.isEmpty()
-                             ? fetch(network, request, token, QStringLiteral("/api/v1/node"))
-                             : Fetched{};
     for (const Fetched* fetched : {&json, &metrics, &node})
         if (!fetched->error.isEmpty()) {
             printError(fetched->error);

@@ -26,7 +26,8 @@ void printAnnouncement(const Engine& engine, const EngineOptions& options) {
         std::printf("listening %s\n", qPrintable(addr));
     if (options.apiEndpoint) {
         const QString host = options.apiEndpoint->left(options.apiEndpoint->lastIndexOf(':'));
-        std::printf("api http://%s:%u\n", qPrintable(host), unsigned(engine.apiPort()));
+        const char* scheme = options.apiTlsCertificatePath.isEmpty() ? "http" : "https";
+        std::printf("api %s://%s:%u\n", scheme, qPrintable(host), unsigned(engine.apiPort()));
     }
     // Whoever started us (a supervisor, a test) reads these lines to find the node.
     std::fflush(stdout);

@@ -1,5 +1,6 @@
 #include "engine/api/control_api.h"
 
+#include "engine/api/api_tls.h"
 #include "engine/api/engine_core.h"
 #include "engine/api/http_dispatcher.h"
 #include "engine/api/prometheus_exporter.h"
@@ -16,6 +17,8 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QSslServer>
+#include <QTcpServer>
 #include <QUrlQuery>
 #include <algorithm>
 #include <cerrno>
@@ -35,6 +38,9 @@ namespace peerscope {
 namespace {
 
 using Status = QHttpServerResponder::StatusCode;
+
+// A client that opens a connection to the TLS port and stalls its handshake is dropped.
+constexpr int kTlsHandshakeTimeoutMs = 10000;
 
 void writeJson(QHttpServerResponder& responder, const QJsonValue& body, Status status) {
     QJsonDocument document =
@@ -115,7 +121,8 @@ quint16 ControlApi::port() const {
     return port_;
 }
 
-Result<QString> ControlApi::listen(const QString& endpoint) {
+Result<QString> ControlApi::listen(const QString& endpoint,
+                                   const std::optional<QSslConfiguration>& tls) {
     static const QRegularExpression pattern(
         QStringLiteral(R"(^(\[[^\]]+\]|[^:\[\]]+):(\d{1,5})$)"));
     QRegularExpressionMatch match = pattern.match(endpoint);
@@ -135,13 +142,28 @@ Result<QString> ControlApi::listen(const QString& endpoint) {
     if (port > 65535)
         return makeError("--api \"" + endpoint.toStdString() + "\": port " + std::to_string(port) +
                          " out of range 0-65535");
-    port_ = server_->listen(address, static_cast<quint16>(port));
-    if (port_ == 0)
+    if (!address.isLoopback() && !tls)
+        return makeError(apiNeedsTlsMessage(endpoint));
+    std::unique_ptr<QTcpServer> listener;
+    if (tls) {
+        // Only the TLS listener: a plain-HTTP request is a failed handshake, never an answer.
+        auto sslServer = std::make_unique<QSslServer>();
+        sslServer->setSslConfiguration(*tls);
+        sslServer->setHandshakeTimeout(kTlsHandshakeTimeoutMs);
+        connect(sslServer.get(), &QSslServer::errorOccurred, this,
+                [](QSslSocket* socket, QAbstractSocket::SocketError) {
+                    qCDebug(lcApi).noquote() << "TLS with" << socket->peerAddress().toString()
+                                             << "failed:" << socket->errorString();
+                });
+        listener = std::move(sslServer);
+    } else {
+        listener = std::make_unique<QTcpServer>();
+    }
+    if (!listener->listen(address, static_cast<quint16>(port)))
         return makeError("cannot listen for the control API on " + endpoint.toStdString() +
                          " (address in use or not available)");
-    if (!address.isLoopback())
-        qCWarning(lcApi).noquote() << "the control API listens on" << host
-                                   << "which is not loopback; anyone with the token can use it";
+    port_ = listener->serverPort();
+    server_->bind(listener.release()); // now its child
     const QString bound = (address.protocol() == QAbstractSocket::IPv6Protocol
                                ? QStringLiteral("[%1]").arg(address.toString())
                                : address.toString()) +
@@ -458,13 +480,20 @@ bool ControlApi::handlePoolRoutes(
                 return true;
             }
         }
-        QJsonObject body = core_.config().toJson();
+        // Exactly the document a PUT takes, so GET | edit | PUT works; what describes it is
+        // under /api/v1/config/meta.
+        writeJson(responder, core_.config().toJson(), Status::Ok);
+        return true;
+    }
+    if (path == QLatin1String("/api/v1/config/meta")) {
+        if (!allowMethods({Method::Get}))
+            return true;
         QJsonArray differs;
         for (const std::string& field : core_.config().differingFromDefaults())
             differs.append(QString::fromStdString(field));
-        body.insert(QStringLiteral("path"), core_.configPath());
-        body.insert(QStringLiteral("differsFromDefaults"), differs);
-        writeJson(responder, body, Status::Ok);
+        writeJson(responder,
+                  QJsonObject{{"path", core_.configPath()}, {"differsFromDefaults", differs}},
+                  Status::Ok);
         return true;
     }
     if (path == QLatin1String("/api/v1/export")) {

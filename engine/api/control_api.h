@@ -7,23 +7,27 @@
 #include <QHttpServerResponder>
 #include <QObject>
 #include <QPointer>
+#include <QSslConfiguration>
 #include <QString>
 #include <QTcpSocket>
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 
 namespace peerscope {
 
 class EngineCore;
 class HttpDispatcher;
 
-// The loopback control API (QtHttpServer) on the engine thread. Every request needs
-// "Authorization: Bearer <token>"; the token is created on first start in the data dir (0600).
+// The control API (QtHttpServer) on the engine thread: loopback, or HTTPS only anywhere. Every
+// request needs "Authorization: Bearer <token>"; the token is created on first start in the data
+// dir (0600).
 //   GET  /api/v1/node     GET /api/v1/peers     POST /api/v1/dial {"addr"}
 //   POST /api/v1/ping {"peer","count"}          GET  /metrics (Prometheus text)
 //   GET  /api/v1/peers/{id}   GET /api/v1/health   GET /api/v1/events?since=SEQ&limit=N
-//   GET|PUT /api/v1/config    DELETE /api/v1/connections/{id}
+//   GET|PUT /api/v1/config (GET answers exactly what PUT takes)
+//   GET  /api/v1/config/meta {"path","differsFromDefaults"}   DELETE /api/v1/connections/{id}
 //   POST|DELETE /api/v1/peers/{id}/protect       GET /api/v1/export?format=json|csv|prometheus
 // Bad JSON or fields: 400 with {"error": "..."} naming the field.
 class ControlApi final : public QObject {
@@ -34,8 +38,10 @@ public:
     ControlApi(EngineCore& core, QByteArray token, QObject* parent = nullptr);
     ~ControlApi() override;
 
-    // endpoint: "HOST:PORT" (IPv6 as "[::1]:5080"). Returns the bound "host:port".
-    Result<QString> listen(const QString& endpoint);
+    // endpoint: "HOST:PORT" (IPv6 as "[::1]:5080"). Returns the bound "host:port". With `tls`
+    // the API speaks HTTPS only; without, it refuses an address that is not loopback.
+    Result<QString> listen(const QString& endpoint,
+                           const std::optional<QSslConfiguration>& tls = std::nullopt);
     quint16 port() const;
 
     // Reads <dataDir>/api-token, creating it (random, 0600) if missing; refuses a file others

@@ -1,5 +1,6 @@
 #include "engine/api/engine_core.h"
 
+#include "engine/api/api_tls.h"
 #include "engine/api/control_api.h"
 #include "engine/api/engine_client.h"
 #include "engine/core/config_file.h"
@@ -129,8 +130,16 @@ Result<void> EngineCore::start(EngineClient* client) {
             ControlApi::loadOrCreateToken(QDir(dataDir).filePath(QStringLiteral("api-token")));
         if (!token)
             return token.error();
+        std::optional<QSslConfiguration> tls;
+        if (!options_.apiTlsCertificatePath.isEmpty() || !options_.apiTlsKeyPath.isEmpty()) {
+            Result<QSslConfiguration> loaded =
+                loadApiTlsConfiguration(options_.apiTlsCertificatePath, options_.apiTlsKeyPath);
+            if (!loaded)
+                return loaded.error();
+            tls = *loaded;
+        }
         api_ = std::make_unique<ControlApi>(*this, *token);
-        Result<QString> listening = api_->listen(*options_.apiEndpoint);
+        Result<QString> listening = api_->listen(*options_.apiEndpoint, tls);
         if (!listening)
             return listening.error();
     }

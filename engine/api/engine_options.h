@@ -17,6 +17,10 @@ struct EngineOptions {
     // If a listen port is taken, listen on an ephemeral port instead.
     bool fallbackToEphemeralPort = true;
     std::optional<QString> apiEndpoint = QStringLiteral("127.0.0.1:5080"); // nullopt = off
+    // Both or neither (PEM files): with them the API speaks HTTPS only, on any address; without,
+    // it listens on loopback only.
+    QString apiTlsCertificatePath;
+    QString apiTlsKeyPath;
     QStringList dialAddrs;
     bool muxerInNoise = true;
     // Serve perf whatever services.serve_perf says (--serve-perf; lab mode does too).

@@ -1,6 +1,7 @@
 // The peerscope executable as a user runs it: start-up lines, a clean exit on SIGTERM/SIGINT,
 // and malformed options rejected with status 2 and a message naming the option and the bad part.
 // Needs the app built first (tests/CMakeLists.txt: add_dependencies(tst_app_cli peerscope)).
+#include "support/api_tls.h"
 #include "support/process_run.h"
 
 #include <QFile>
@@ -49,9 +50,42 @@ const QRegularExpression listeningLine(QStringLiteral(
 class TestAppCli final : public QObject {
     Q_OBJECT
 
+private:
+    QTemporaryDir tlsDir_;
+    peerscope::test::SelfSignedCertificate certificate_;
+
+    // Starts a headless node whose API goes over TLS on `api` and returns the port of its
+    // "api https://HOST:PORT" line, HOST being `host`; 0 if it did not come.
+    quint16 startTlsNode(QProcess& process, const QTemporaryDir& dir, const QString& api,
+                         const QString& host) {
+        process.start(binary(), {"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", api,
+                                 "--api-tls-cert", certificate_.certificatePath, "--api-tls-key",
+                                 certificate_.keyPath, "--data-dir", dir.path()});
+        if (!process.waitForStarted(5000))
+            return 0;
+        QByteArray buffer;
+        const QStringList lines = readLines(process, 2, &buffer);
+        const QRegularExpressionMatch match =
+            QRegularExpression(
+                QStringLiteral("^api https://%1:(\\d+)$").arg(QRegularExpression::escape(host)))
+                .match(lines.value(1));
+        if (!match.hasMatch())
+            qWarning("api line: %s; stderr: %s", qPrintable(lines.value(1)),
+                     process.readAllStandardError().constData());
+        return match.hasMatch() ? static_cast<quint16>(match.captured(1).toUInt()) : 0;
+    }
+
+    static QByteArray tokenIn(const QTemporaryDir& dir) {
+        QFile file(dir.filePath("api-token"));
+        return file.open(QIODevice::ReadOnly) ? file.readAll().trimmed() : QByteArray();
+    }
+
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY2(QFile::exists(binary()), qPrintable(binary() + " is not built"));
+        QVERIFY(tlsDir_.isValid());
+        certificate_ = peerscope::test::makeSelfSignedCertificate(tlsDir_);
+        QVERIFY2(certificate_.error.isEmpty(), qPrintable(certificate_.error));
     }
 
     void headlessPrintsListenLinesAndStopsOnSignals_data() {
@@ -152,6 +186,94 @@ private Q_SLOTS:
         QCOMPARE(process.exitCode(), 0);
     }
 
+    // Off loopback only over TLS; with it, the API is HTTPS on loopback as anywhere else (the
+    // node on 0.0.0.0 is reached at 127.0.0.1 only). Without TLS: apiMisuseExitsWithStatusTwo.
+    void apiOverTls_data() {
+        QTest::addColumn<QString>("api");
+        QTest::addColumn<QString>("printedHost");
+        QTest::newRow("loopback") << "127.0.0.1:0"
+                                  << "127.0.0.1";
+        QTest::newRow("every interface") << "0.0.0.0:0"
+                                         << "0.0.0.0";
+    }
+
+    void apiOverTls() {
+        QFETCH(QString, api);
+        QFETCH(QString, printedHost);
+        QTemporaryDir dir;
+        QProcess process;
+        const quint16 port = startTlsNode(process, dir, api, printedHost);
+        QVERIFY(port > 0);
+        const peerscope::test::HttpsReply node = peerscope::test::httpsGet(
+            port, "/api/v1/node", tokenIn(dir), certificate_.certificatePath);
+        QVERIFY2(node.status == 200, qPrintable(node.errorString));
+        QVERIFY(node.body.contains("\"peerId\":\"12D3KooW"));
+        process.terminate();
+        QVERIFY(process.waitForFinished(5000));
+        QCOMPARE(process.exitCode(), 0);
+    }
+
+    void apiMisuseExitsWithStatusTwo_data() {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        const QString cert = certificate_.certificatePath;
+        const QString key = certificate_.keyPath;
+        const QString garbage = tlsDir_.filePath("garbage.pem");
+        QFile file(garbage);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("this is not a certificate\n");
+        file.close();
+        const QString missing = tlsDir_.filePath("missing.pem");
+        const QString needsTls = ": not a loopback address; off loopback the control API (and "
+                                 "its token) goes over TLS only: give --api-tls-cert FILE and "
+                                 "--api-tls-key FILE (PEM)";
+        QTest::newRow("off loopback, no TLS")
+            << QStringList{"--headless", "--api", "0.0.0.0:0"} << "--api 0.0.0.0:0" + needsTls;
+        QTest::newRow("IPv6 wildcard, no TLS")
+            << QStringList{"--headless", "--api", "[::]:0"} << "--api [::]:0" + needsTls;
+        QTest::newRow("off loopback, no TLS, no --headless")
+            << QStringList{"--api", "192.0.2.1:5080"} << "--api 192.0.2.1:5080" + needsTls;
+        QTest::newRow("cert without key")
+            << QStringList{"--headless", "--api", "0.0.0.0:0", "--api-tls-cert", cert}
+            << "--api-tls-cert needs --api-tls-key: give both, or neither";
+        QTest::newRow("key without cert")
+            << QStringList{"--headless", "--api-tls-key", key}
+            << "--api-tls-key needs --api-tls-cert: give both, or neither";
+        QTest::newRow("garbage cert")
+            << QStringList{"--headless", "--api-tls-cert", garbage, "--api-tls-key", key}
+            << "--api-tls-cert " + garbage + ": no PEM certificate in it";
+        QTest::newRow("missing cert")
+            << QStringList{"--headless", "--api-tls-cert", missing, "--api-tls-key", key}
+            << "--api-tls-cert " + missing + ": cannot read it";
+        QTest::newRow("garbage key")
+            << QStringList{"--headless", "--api-tls-cert", cert, "--api-tls-key", garbage}
+            << "--api-tls-key " + garbage + ": no unencrypted PEM private key";
+        QTest::newRow("empty cert path")
+            << QStringList{"--headless", "--api-tls-cert", "", "--api-tls-key", key}
+            << "--api-tls-cert: the path is empty";
+        QTest::newRow("TLS with the API off")
+            << QStringList{"--headless", "--api",         "off", "--api-tls-cert",
+                           cert,         "--api-tls-key", key}
+            << "--api-tls-cert and --api-tls-key: the control API is off (--api off)";
+        QTest::newRow("scheme in --api")
+            << QStringList{"--headless", "--api", "https://127.0.0.1:0"}
+            << "--api https://127.0.0.1:0: expected HOST:PORT without a scheme; --api-tls-cert "
+               "and --api-tls-key turn on HTTPS";
+    }
+
+    void apiMisuseExitsWithStatusTwo() {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        QTemporaryDir dir;
+        const Run run = runToEnd(
+            arguments + QStringList{"--listen", "/ip4/127.0.0.1/tcp/0", "--data-dir", dir.path()});
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains(message), qPrintable(run.err));
+        QVERIFY2(run.err.count('\n') == 1, qPrintable(run.err)); // that message alone
+        QVERIFY(run.out.isEmpty());
+        QVERIFY(!QFile::exists(dir.filePath("api-token"))); // nothing started
+    }
+
     void sameIdentityOnRestart() {
         QTemporaryDir dir;
         auto peerIdOnce = [&] {
@@ -224,8 +346,9 @@ private Q_SLOTS:
         QCOMPARE(version.out.trimmed(), QStringLiteral("peerscope " PEERSCOPE_VERSION));
         const Run help = runToEnd({"--help"});
         QCOMPARE(help.exitCode, 0);
-        for (const char* option : {"--headless", "--listen", "--identity", "--data-dir", "--config",
-                                   "--api", "--dial", "--no-muxer-in-noise", "--version"})
+        for (const char* option :
+             {"--headless", "--listen", "--identity", "--data-dir", "--config", "--api",
+              "--api-tls-cert", "--api-tls-key", "--dial", "--no-muxer-in-noise", "--version"})
             QVERIFY2(help.out.contains(QLatin1String(option)), option);
         QVERIFY(help.out.contains("peerscope [options]"));
     }

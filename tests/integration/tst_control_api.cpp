@@ -1,9 +1,12 @@
 // The control API over real HTTP: two Engines (each on its own engine thread) on loopback,
-// driven with QNetworkAccessManager. Auth, every route, bad input, the token file, and
-// `promtool check metrics` on /metrics.
+// driven with QNetworkAccessManager. Auth, every route, bad input, the token file,
+// `promtool check metrics` on /metrics, and HTTPS with a self-signed certificate (off loopback
+// only over TLS; the tests connect to 127.0.0.1 only).
+#include "engine/api/api_tls.h"
 #include "engine/api/control_api.h"
 #include "engine/api/engine.h"
 #include "engine/api/engine_client.h"
+#include "support/api_tls.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -14,6 +17,7 @@
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <memory>
@@ -36,6 +40,26 @@ struct Reply {
 QByteArray json(const QJsonObject& object) {
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
+
+QByteArray tokenIn(const QTemporaryDir& dataDir) {
+    QFile file(dataDir.filePath(QStringLiteral("api-token")));
+    return file.open(QIODevice::ReadOnly) ? file.readAll().trimmed() : QByteArray();
+}
+
+QString errorOf(const Result<QSslConfiguration>& result) {
+    return result.ok() ? QString() : QString::fromStdString(result.errorMessage());
+}
+
+// A self-signed EC certificate (CN=expired) valid from 2020-01-01 to 2020-01-02 only.
+const QByteArray expiredCertificate =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBCzCBsgIBATAKBggqhkjOPQQDAjASMRAwDgYDVQQDDAdleHBpcmVkMB4XDTIw\n"
+    "MDEwMTAwMDAwMFoXDTIwMDEwMjAwMDAwMFowEjEQMA4GA1UEAwwHZXhwaXJlZDBZ\n"
+    "MBMGByqGSM49AgEGCCqGSM49AwEHA0IABEH/XjqaTArVXsSqSXKypaNxkWvPs0LX\n"
+    "WiI25P7HighTsqMsg4/cA0Az4DXve7IbAlOoW7ztBxQ3mKvfGMVX+f8wCgYIKoZI\n"
+    "zj0EAwIDSAAwRQIhAJ3hufF+0Nvoi689WFJTFK7JAFknDStMXEoQYQ9ya1IiAiBT\n"
+    "OqBXkWdBfw79zoeQXHlJd/Cd6jGtGGjOvXVUCCB8RQ==\n"
+    "-----END CERTIFICATE-----\n";
 
 // A valid peer id that neither engine has.
 const QString strangerId = QStringLiteral("12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA");
@@ -109,14 +133,15 @@ private Q_SLOTS:
         const Result<void> startedB = b_->start();
         QVERIFY2(startedB.ok(), startedB.ok() ? "" : startedB.errorMessage().c_str());
         QVERIFY(a_->apiPort() != 0);
-        QFile tokenFile(dirA_.filePath(QStringLiteral("api-token")));
-        QVERIFY(tokenFile.open(QIODevice::ReadOnly));
-        token_ = tokenFile.readAll().trimmed();
+        token_ = tokenIn(dirA_);
+        QVERIFY(!token_.isEmpty());
     }
 
     void cleanup() {
         a_.reset();
         b_.reset();
+        // The data dirs are shared by every test: the next one starts from the defaults.
+        QFile::remove(dirA_.filePath(QStringLiteral("config.json")));
     }
 
     void tokenFileIsCreatedPrivate() {
@@ -446,8 +471,15 @@ private Q_SLOTS:
         QCOMPARE(config.value("connection").toObject().value("max_connections_per_peer").toInt(),
                  3);
         QCOMPARE(config.value("retry").toObject().value("max_retries").toInt(), 3);
-        QCOMPARE(config.value("path").toString(), dirA_.filePath("config.json"));
-        QVERIFY(config.value("differsFromDefaults").toArray().isEmpty());
+        // The config document and nothing else; what describes it is its own route.
+        QCOMPARE(config.keys(), (QStringList{"connection", "retry", "version"}));
+        const Reply meta = call("GET", "/api/v1/config/meta");
+        QCOMPARE(meta.status, 200);
+        QCOMPARE(meta.object().value("path").toString(), dirA_.filePath("config.json"));
+        QCOMPARE(meta.object().value("differsFromDefaults"), QJsonValue(QJsonArray()));
+        const Reply putMeta = call("PUT", "/api/v1/config/meta", "{}");
+        QCOMPARE(putMeta.status, 405);
+        QCOMPARE(putMeta.allow, QByteArray("GET"));
 
         // Bad: every field named, nothing applied, the running config unchanged.
         const Reply bad = call("PUT", "/api/v1/config",
@@ -479,15 +511,62 @@ private Q_SLOTS:
                      .value("load_balancing_strategy")
                      .toString(),
                  QStringLiteral("least_loaded"));
-        QCOMPARE(good.object().value("differsFromDefaults").toArray(),
-                 QJsonArray{QStringLiteral("connection.load_balancing_strategy")});
+        QCOMPARE(good.object().keys(), config.keys());
+        QCOMPARE(call("GET", "/api/v1/config/meta").object().value("differsFromDefaults"),
+                 QJsonValue(QJsonArray{QStringLiteral("connection.load_balancing_strategy")}));
         QFile saved(dirA_.filePath("config.json"));
         QVERIFY(saved.open(QIODevice::ReadOnly));
         QVERIFY(saved.readAll().contains("least_loaded"));
-        saved.remove(); // the temporary dir is shared by the next tests
         const Reply patch = call("PATCH", "/api/v1/config", "{}");
         QCOMPARE(patch.status, 405);
         QCOMPARE(patch.allow, QByteArray("GET, PUT"));
+    }
+
+    // GET answers what PUT takes: `curl GET | jq ... | curl PUT` works.
+    void configRoundTrips() {
+        const Reply got = call("GET", "/api/v1/config");
+        QCOMPARE(got.status, 200);
+
+        // Unchanged: accepted, and nothing changes.
+        const Reply same = call("PUT", "/api/v1/config", got.body);
+        QVERIFY2(same.status == 200, same.body.constData());
+        QCOMPARE(same.object(), got.object());
+        QCOMPARE(call("GET", "/api/v1/config").object(), got.object());
+        QCOMPARE(call("GET", "/api/v1/config/meta").object().value("differsFromDefaults"),
+                 QJsonValue(QJsonArray()));
+        const QJsonArray events =
+            call("GET", "/api/v1/events?since=0").object().value("events").toArray();
+        QVERIFY(std::any_of(events.begin(), events.end(), [](const QJsonValue& e) {
+            return e.toObject().value("kind") == QLatin1String("config") &&
+                   e.toObject().value("detail") == QLatin1String("applied, nothing changed");
+        }));
+
+        // One field edited in the whole document: that field, and only it, changes.
+        QJsonObject edited = got.object();
+        QJsonObject connection = edited.value("connection").toObject();
+        QCOMPARE(connection.value("max_connections_per_peer").toInt(), 3);
+        connection.insert("max_connections_per_peer", 5);
+        edited.insert("connection", connection);
+        const Reply put = call("PUT", "/api/v1/config", json(edited));
+        QVERIFY2(put.status == 200, put.body.constData());
+        QCOMPARE(put.object(), edited);
+        QCOMPARE(call("GET", "/api/v1/config").object(), edited);
+        QCOMPARE(call("GET", "/api/v1/config/meta").object().value("differsFromDefaults"),
+                 QJsonValue(QJsonArray{QStringLiteral("connection.max_connections_per_peer")}));
+
+        // A bad value in a whole document is still named, and nothing is applied.
+        connection.insert("ping_timeout", -1);
+        edited.insert("connection", connection);
+        const Reply bad = call("PUT", "/api/v1/config", json(edited));
+        QCOMPARE(bad.status, 400);
+        QCOMPARE(bad.object().value("errors").toArray(),
+                 QJsonArray{QStringLiteral("ping_timeout (-1) must be greater than 0")});
+        QCOMPARE(call("GET", "/api/v1/config")
+                     .object()
+                     .value("connection")
+                     .toObject()
+                     .value("max_connections_per_peer"),
+                 QJsonValue(5));
     }
 
     void exportsParse() {
@@ -536,6 +615,146 @@ private Q_SLOTS:
         QVERIFY(check.waitForFinished(20000));
         QVERIFY2(check.exitCode() == 0,
                  (check.readAllStandardOutput() + check.readAllStandardError()).constData());
+    }
+
+    // With a certificate the API speaks HTTPS only: the token never goes over a plain connection.
+    void apiOverTlsOnly() {
+        QTemporaryDir dir;
+        const test::SelfSignedCertificate certificate = test::makeSelfSignedCertificate(dir);
+        QVERIFY2(certificate.error.isEmpty(), qPrintable(certificate.error));
+        EngineOptions o = options(dir.path());
+        o.apiTlsCertificatePath = certificate.certificatePath;
+        o.apiTlsKeyPath = certificate.keyPath;
+        Engine engine(o);
+        const Result<void> started = engine.start();
+        QVERIFY2(started.ok(), started.ok() ? "" : started.errorMessage().c_str());
+        const quint16 port = engine.apiPort();
+        const QByteArray token = tokenIn(dir);
+
+        const test::HttpsReply node =
+            test::httpsGet(port, "/api/v1/node", token, certificate.certificatePath);
+        QVERIFY2(node.status == 200, qPrintable(node.errorString));
+        QCOMPARE(QJsonDocument::fromJson(node.body).object().value("peerId").toString(),
+                 idOf(engine));
+        QCOMPARE(
+            test::httpsGet(port, "/api/v1/node", QByteArray(64, 'a'), certificate.certificatePath)
+                .status,
+            401);
+        // A client that does not trust the certificate stops at the handshake.
+        const test::HttpsReply untrusted = test::httpsGet(port, "/api/v1/node", token);
+        QCOMPARE(untrusted.status, 0);
+        QCOMPARE(untrusted.error, QNetworkReply::SslHandshakeFailedError);
+
+        // Plain HTTP to the TLS port, even with the right token: no HTTP answer, and the
+        // connection is closed.
+        QTcpSocket plain;
+        plain.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(plain.waitForConnected(5000));
+        plain.write("GET /api/v1/node HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                    token + "\r\n\r\n");
+        QByteArray answer;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                answer += plain.readAll();
+                return plain.state() == QAbstractSocket::UnconnectedState;
+            },
+            15000));
+        answer += plain.readAll();
+        QVERIFY2(!answer.contains("HTTP/"), answer.toHex().constData());
+        QVERIFY(!answer.contains(idOf(engine).toLatin1()));
+    }
+
+    // DESIGN.md: the control API is loopback with a token; off loopback only over TLS.
+    void apiOffLoopbackNeedsTls() {
+        QTemporaryDir dir;
+        for (const QString& endpoint : {QStringLiteral("0.0.0.0:0"), QStringLiteral("[::]:0")}) {
+            EngineOptions o = options(dir.path());
+            o.apiEndpoint = endpoint;
+            Engine engine(o);
+            const Result<void> started = engine.start();
+            QVERIFY(!started.ok());
+            QCOMPARE(QString::fromStdString(started.errorMessage()),
+                     QString::fromStdString(apiNeedsTlsMessage(endpoint)));
+            QVERIFY(started.errorMessage().find("--api-tls-cert FILE and --api-tls-key FILE") !=
+                    std::string::npos);
+        }
+
+        // With TLS it listens on every interface; this test connects to 127.0.0.1 only.
+        const test::SelfSignedCertificate certificate = test::makeSelfSignedCertificate(dir);
+        QVERIFY2(certificate.error.isEmpty(), qPrintable(certificate.error));
+        EngineOptions o = options(dir.path());
+        o.apiEndpoint = QStringLiteral("0.0.0.0:0");
+        o.apiTlsCertificatePath = certificate.certificatePath;
+        o.apiTlsKeyPath = certificate.keyPath;
+        Engine engine(o);
+        const Result<void> started = engine.start();
+        QVERIFY2(started.ok(), started.ok() ? "" : started.errorMessage().c_str());
+        const test::HttpsReply health = test::httpsGet(engine.apiPort(), "/api/v1/health",
+                                                       tokenIn(dir), certificate.certificatePath);
+        QVERIFY2(health.status == 200, qPrintable(health.errorString));
+    }
+
+    void badTlsFilesAreNamed() {
+        QTemporaryDir dir;
+        const test::SelfSignedCertificate ec = test::makeSelfSignedCertificate(dir);
+        QVERIFY2(ec.error.isEmpty(), qPrintable(ec.error));
+        const test::SelfSignedCertificate rsa =
+            test::makeSelfSignedCertificate(dir, QStringLiteral("rsa"), {"-newkey", "rsa:2048"});
+        QVERIFY2(rsa.error.isEmpty(), qPrintable(rsa.error));
+        QVERIFY(loadApiTlsConfiguration(ec.certificatePath, ec.keyPath).ok());
+        QVERIFY(loadApiTlsConfiguration(rsa.certificatePath, rsa.keyPath).ok());
+
+        const QString garbage = dir.filePath(QStringLiteral("garbage.pem"));
+        QFile file(garbage);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
+        file.close();
+        const QString missing = dir.filePath(QStringLiteral("missing.pem"));
+        const QString expired = dir.filePath(QStringLiteral("expired.pem"));
+        QFile expiredFile(expired);
+        QVERIFY(expiredFile.open(QIODevice::WriteOnly));
+        expiredFile.write(expiredCertificate);
+        expiredFile.close();
+
+        QCOMPARE(errorOf(loadApiTlsConfiguration(ec.certificatePath, {})),
+                 QStringLiteral("--api-tls-cert needs --api-tls-key: give both, or neither"));
+        QCOMPARE(errorOf(loadApiTlsConfiguration({}, ec.keyPath)),
+                 QStringLiteral("--api-tls-key needs --api-tls-cert: give both, or neither"));
+        QCOMPARE(errorOf(loadApiTlsConfiguration(garbage, ec.keyPath)),
+                 QStringLiteral("--api-tls-cert %1: no PEM certificate in it").arg(garbage));
+        QVERIFY(errorOf(loadApiTlsConfiguration(missing, ec.keyPath))
+                    .startsWith(QStringLiteral("--api-tls-cert %1: cannot read it").arg(missing)));
+        QCOMPARE(errorOf(loadApiTlsConfiguration(expired, ec.keyPath)),
+                 QStringLiteral("--api-tls-cert %1: the certificate expired on Jan  2 00:00:00 "
+                                "2020 GMT")
+                     .arg(expired));
+        QVERIFY(errorOf(loadApiTlsConfiguration(ec.certificatePath, garbage))
+                    .startsWith(QStringLiteral("--api-tls-key %1: no unencrypted PEM private key")
+                                    .arg(garbage)));
+        // The key must be the certificate's, and a certificate is no key.
+        QCOMPARE(errorOf(loadApiTlsConfiguration(ec.certificatePath, rsa.keyPath)),
+                 QStringLiteral("--api-tls-key %1: not the private key of the certificate in %2")
+                     .arg(rsa.keyPath, ec.certificatePath));
+        QVERIFY(errorOf(loadApiTlsConfiguration(ec.certificatePath, ec.certificatePath))
+                    .startsWith(QStringLiteral("--api-tls-key %1: no unencrypted PEM private key")
+                                    .arg(ec.certificatePath)));
+
+        // The command line's check, before any Qt TLS, finds the same.
+        QVERIFY(checkApiTlsFiles(ec.certificatePath, ec.keyPath).ok());
+        const Result<void> checked = checkApiTlsFiles(ec.certificatePath, rsa.keyPath);
+        QVERIFY(!checked.ok());
+        QCOMPARE(QString::fromStdString(checked.errorMessage()),
+                 errorOf(loadApiTlsConfiguration(ec.certificatePath, rsa.keyPath)));
+
+        // An engine given a bad file does not start, and says which.
+        EngineOptions o = options(dir.path());
+        o.apiTlsCertificatePath = garbage;
+        o.apiTlsKeyPath = ec.keyPath;
+        Engine engine(o);
+        const Result<void> started = engine.start();
+        QVERIFY(!started.ok());
+        QVERIFY2(QString::fromStdString(started.errorMessage()).contains(garbage),
+                 started.errorMessage().c_str());
     }
 
     void tokenFileReadableByOthersIsRefused() {

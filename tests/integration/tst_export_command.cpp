@@ -1,6 +1,7 @@
 // `peerscope export` as a script runs it, against a real headless node's control API: every
 // format written and parseable, and clear failures (2 bad usage, 1 node/API/file problems).
 // Needs the app built first (tests/CMakeLists.txt: add_dependencies(tst_export_command peerscope)).
+#include "support/api_tls.h"
 #include "support/process_run.h"
 
 #include <QFile>
@@ -34,6 +35,28 @@ QByteArray readAll(const QString& path) {
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
+// Starts a headless node on loopback with `arguments` added and waits for its line
+// "api <scheme>://127.0.0.1:PORT"; returns "127.0.0.1:PORT" (empty if it did not come) and
+// leaves what the node printed in `*printed`.
+QString startNode(QProcess& node, const QStringList& arguments, const QString& scheme,
+                  QByteArray* printed) {
+    node.start(binary(), QStringList{"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api",
+                                     "127.0.0.1:0"} +
+                             arguments);
+    if (!node.waitForStarted(5000))
+        return {};
+    const QByteArray line = "api " + scheme.toLatin1() + "://";
+    [[maybe_unused]] const bool printedIt = QTest::qWaitFor(
+        [&] {
+            *printed += node.readAllStandardOutput();
+            return printed->contains(line) && printed->endsWith('\n');
+        },
+        10000);
+    return QRegularExpression(QStringLiteral(R"(api %1://(127\.0\.0\.1:\d+))").arg(scheme))
+        .match(QString::fromUtf8(*printed))
+        .captured(1);
+}
+
 } // namespace
 
 class TestExportCommand final : public QObject {
@@ -44,22 +67,11 @@ private Q_SLOTS:
         QVERIFY2(QFile::exists(binary()), qPrintable(binary() + " is not built"));
         QVERIFY(nodeDir_.isValid());
         QVERIFY(outDir_.isValid());
-        node_.start(binary(),
-                    {"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0",
-                     "--data-dir", nodeDir_.path(), "--config", nodeDir_.filePath("config.json")});
-        QVERIFY(node_.waitForStarted(5000));
         QByteArray buffer;
-        QVERIFY(QTest::qWaitFor(
-            [&] {
-                buffer += node_.readAllStandardOutput();
-                return buffer.contains("api http://") && buffer.endsWith('\n');
-            },
-            10000));
-        const QRegularExpressionMatch api =
-            QRegularExpression(QStringLiteral(R"(api http://(127\.0\.0\.1:\d+))"))
-                .match(QString::fromUtf8(buffer));
-        QVERIFY2(api.hasMatch(), buffer.constData());
-        api_ = api.captured(1);
+        api_ = startNode(
+            node_, {"--data-dir", nodeDir_.path(), "--config", nodeDir_.filePath("config.json")},
+            QStringLiteral("http"), &buffer);
+        QVERIFY2(!api_.isEmpty(), buffer.constData());
         const QRegularExpressionMatch id = QRegularExpression(QStringLiteral("/p2p/(12D3KooW\\w+)"))
                                                .match(QString::fromUtf8(buffer));
         QVERIFY(id.hasMatch());
@@ -120,6 +132,55 @@ private Q_SLOTS:
         QVERIFY(QFile::exists(out));
     }
 
+    // A node whose API is HTTPS only, with a self-signed certificate: export trusts it with
+    // --api-tls-ca, and says what failed without it.
+    void exportsOverTls() {
+        QTemporaryDir dir;
+        const peerscope::test::SelfSignedCertificate certificate =
+            peerscope::test::makeSelfSignedCertificate(dir);
+        QVERIFY2(certificate.error.isEmpty(), qPrintable(certificate.error));
+        QProcess node;
+        QByteArray buffer;
+        const QString address =
+            startNode(node,
+                      {"--api-tls-cert", certificate.certificatePath, "--api-tls-key",
+                       certificate.keyPath, "--data-dir", dir.path()},
+                      QStringLiteral("https"), &buffer);
+        QVERIFY2(!address.isEmpty(), buffer.constData());
+        const QString out = outDir_.filePath(QStringLiteral("over-tls.json"));
+
+        Run exported =
+            exportRun({"--format", "json", "--out", out, "--api", "https://" + address,
+                       "--api-tls-ca", certificate.certificatePath, "--data-dir", dir.path()});
+        QVERIFY2(exported.exitCode == 0, qPrintable(exported.err));
+        QVERIFY(QJsonDocument::fromJson(readAll(out)).object().contains("peerId"));
+        QVERIFY(QFile::remove(out));
+        // --api-tls-ca alone implies https.
+        exported = exportRun({"--format", "csv", "--out", out, "--api", address, "--api-tls-ca",
+                              certificate.certificatePath, "--data-dir", dir.path()});
+        QVERIFY2(exported.exitCode == 0, qPrintable(exported.err));
+        QVERIFY(QFile::remove(out));
+
+        // Not trusted: the system's CAs do not know this certificate.
+        exported = exportRun({"--format", "json", "--out", out, "--api", "https://" + address,
+                              "--data-dir", dir.path()});
+        QCOMPARE(exported.exitCode, 1);
+        QVERIFY2(exported.err.contains("TLS with the PeerScope API at https://" + address +
+                                       " failed: ") &&
+                     exported.err.contains("see --api-tls-ca"),
+                 qPrintable(exported.err));
+        // Plain HTTP gets no answer from a TLS port.
+        exported = exportRun(
+            {"--format", "json", "--out", out, "--api", address, "--data-dir", dir.path()});
+        QCOMPARE(exported.exitCode, 1);
+        QVERIFY2(exported.err.contains("cannot reach the PeerScope API at http://" + address),
+                 qPrintable(exported.err));
+        QVERIFY(!QFile::exists(out));
+
+        node.terminate();
+        QVERIFY(node.waitForFinished(5000));
+    }
+
     void badUsageExitsWithTwo_data() {
         QTest::addColumn<QStringList>("arguments");
         QTest::addColumn<QString>("message");
@@ -136,6 +197,29 @@ private Q_SLOTS:
         QTest::newRow("api shape")
             << QStringList{"--format", "json", "--out", "x", "--api", "localhost"}
             << "--api localhost: expected HOST:PORT";
+        QTest::newRow("api scheme")
+            << QStringList{"--format", "json", "--out", "x", "--api", "ftp://127.0.0.1:5080"}
+            << "--api ftp://127.0.0.1:5080: expected HOST:PORT";
+        QTest::newRow("off loopback over http")
+            << QStringList{"--format", "json", "--out", "x", "--api", "192.0.2.1:5080"}
+            << "--api 192.0.2.1:5080: not a loopback address; the API token goes off loopback "
+               "over TLS only: use https://192.0.2.1:5080";
+        QTest::newRow("host name over http")
+            << QStringList{"--format", "json", "--out", "x", "--api", "http://node.example:5080"}
+            << "--api http://node.example:5080: not a loopback address";
+        QTest::newRow("bad host")
+            << QStringList{"--format", "json", "--out", "x", "--api", "https://999.1.1.1:5080"}
+            << "--api https://999.1.1.1:5080: \"999.1.1.1\" is not an IP address or host name";
+        QTest::newRow("tls ca with http")
+            << QStringList{"--format",     "json",  "--out", "x", "--api", "http://127.0.0.1:5080",
+                           "--api-tls-ca", "ca.pem"}
+            << "--api-tls-ca: the API address http://127.0.0.1:5080 is plain http; use https://";
+        QTest::newRow("tls ca missing")
+            << QStringList{"--format", "json", "--out", "x", "--api-tls-ca", "/nonexistent/ca.pem"}
+            << "--api-tls-ca /nonexistent/ca.pem: cannot read it";
+        QTest::newRow("tls ca not a certificate")
+            << QStringList{"--format", "json", "--out", "x", "--api-tls-ca", binary()}
+            << "--api-tls-ca " + binary() + ": no PEM certificate in it";
         QTest::newRow("timeout") << QStringList{"--format", "json", "--out", "x", "--timeout", "0"}
                                  << "--timeout 0: expected a number of seconds";
         QTest::newRow("stray argument") << QStringList{"--format", "json", "--out", "x", "extra"}
@@ -186,8 +270,8 @@ private Q_SLOTS:
         const Run shown = exportRun({"--help"});
         QCOMPARE(shown.exitCode, 0);
         QVERIFY(shown.out.startsWith(QLatin1String("Usage: peerscope export")));
-        for (const char* option :
-             {"--format", "--out", "--api", "--data-dir", "--token-file", "--timeout"})
+        for (const char* option : {"--format", "--out", "--api", "--api-tls-ca", "--data-dir",
+                                   "--token-file", "--timeout"})
             QVERIFY2(shown.out.contains(QLatin1String(option)), option);
     }
 
