@@ -1,6 +1,7 @@
 // Connection setup time: TCP connect + upgrade (mss, Noise XX, yamux) + the first ping round
 // trip, median of 100 fresh connections on loopback, PeerScope -> PeerScope (separate process)
-// and PeerScope -> js-libp2p. Prints one line per target.
+// and PeerScope -> js-libp2p; then js-libp2p -> js-libp2p in the same run and the ratio that
+// is the target (PeerScope at least 15 times faster).
 //   build/release/bench/bench_connection_setup [count]
 #include "bench_peer_process.h"
 #include "engine/core/clock.h"
@@ -11,6 +12,7 @@
 #include "engine/net/ping_service.h"
 #include "event_waiter.h"
 #include "interop/js_peer.h"
+#include "js_baseline.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -68,14 +70,16 @@ std::vector<double> measure(const std::function<Host&(int)>& hostFor, const Mult
     return samples;
 }
 
-void report(const char* name, const std::vector<double>& samples, int wanted) {
+// Prints the samples' spread; returns the median (0 when every round failed).
+double report(const char* name, const std::vector<double>& samples, int wanted) {
     if (samples.empty()) {
         std::printf("%-28s failed\n", name);
-        return;
+        return 0;
     }
     auto at = [&](double q) { return samples[static_cast<std::size_t>(q * (samples.size() - 1))]; };
     std::printf("%-28s n=%zu/%d median %.3f ms  p10 %.3f ms  p90 %.3f ms  max %.3f ms\n", name,
                 samples.size(), wanted, at(0.5), at(0.1), at(0.9), samples.back());
+    return at(0.5);
 }
 
 } // namespace
@@ -106,7 +110,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     const Multiaddr peerAddr = Multiaddr::parse(peer.listenAddr().toStdString()).value();
-    report("peerscope -> peerscope", measure(sameHost, peerAddr, count), count);
+    const double ours = report("peerscope -> peerscope", measure(sameHost, peerAddr, count), count);
     report("  first contact (cold)", measure(freshHost, peerAddr, count), count);
     fresh.reset();
 
@@ -118,5 +122,17 @@ int main(int argc, char** argv) {
     report("peerscope -> js-libp2p",
            measure(sameHost, Multiaddr::parse(js.addrs().first().toStdString()).value(), count),
            count);
+
+    // The target is a ratio against js-libp2p measured now, on this VM as it is now.
+    const std::optional<bench::JsBaseline> baseline =
+        bench::runJsBaseline(count, 1 << 20, 1, &error);
+    if (!baseline || ours <= 0) {
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+        return 1;
+    }
+    std::printf("%-28s median %.3f ms (bench/js/baseline.mjs, same run)\n",
+                "js-libp2p -> js-libp2p", baseline->setupMedianMs);
+    std::printf("setup, js-libp2p / peerscope: %s\n",
+                qPrintable(bench::ratioVerdict(baseline->setupMedianMs / ours, 15)));
     return 0;
 }

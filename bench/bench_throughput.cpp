@@ -1,5 +1,7 @@
 // Single-stream throughput over one connection with the perf protocol, PeerScope -> PeerScope
-// (separate process), beside raw loopback TCP measured with iperf3 in the same run.
+// (separate process), beside raw loopback TCP (iperf3) and js-libp2p -> js-libp2p measured in
+// the same run, with the ratios that are the targets: at least 4x js-libp2p and at least 45 %
+// of raw TCP, each for the slower of our two directions.
 //   build/release/bench/bench_throughput [MiB]
 #include "bench_peer_process.h"
 #include "engine/core/clock.h"
@@ -9,6 +11,7 @@
 #include "engine/net/host.h"
 #include "engine/net/perf_service.h"
 #include "event_waiter.h"
+#include "js_baseline.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -19,6 +22,7 @@
 #include <QStandardPaths>
 #include <QThread>
 #include <QTimer>
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -98,10 +102,28 @@ int main(int argc, char** argv) {
                 download->seconds, double(bytes) / download->seconds / 1e9);
     std::printf("perf upload (we send)        %6.0f MiB in %.3f s = %.2f GB/s\n", double(mebibytes),
                 upload->seconds, double(bytes) / upload->seconds / 1e9);
+    const double ours =
+        std::min(double(bytes) / download->seconds, double(bytes) / upload->seconds) / 1e9;
     double raw = iperf3GBps();
     if (raw > 0)
         std::printf("raw loopback TCP (iperf3)    %.2f GB/s\n", raw);
     else
         std::printf("raw loopback TCP (iperf3)    not measured (iperf3 missing)\n");
-    return 0;
+    const std::optional<bench::JsBaseline> js = bench::runJsBaseline(5, bytes, 1, &error);
+    if (js)
+        std::printf("js-libp2p -> js-libp2p       download %.2f GB/s, upload %.2f GB/s "
+                    "(bench/js/baseline.mjs, same run)\n",
+                    js->downloadGBps, js->uploadGBps);
+    else
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+    // The targets are ratios against baselines taken now, on this VM as it is now; ours is
+    // the slower of our two directions.
+    if (js)
+        std::printf(
+            "peerscope / js-libp2p: %s\n",
+            qPrintable(bench::ratioVerdict(ours / std::min(js->downloadGBps, js->uploadGBps), 4)));
+    if (raw > 0)
+        std::printf("peerscope / raw TCP: %s\n",
+                    qPrintable(bench::ratioVerdict(100 * ours / raw, 45, " %")));
+    return js && raw > 0 ? 0 : 1;
 }
