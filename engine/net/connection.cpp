@@ -274,9 +274,7 @@ bool Connection::reserveStream(Resource resource, ResourceReservation& out) {
     if (out)
         return true;
     handlers_->resourceRefused(refusal);
-    refusalText_ = std::string(resourceText(resource)) + " over the " +
-                   resourceScopeName(refusal.scope) + " limit (" + std::to_string(refusal.limit) +
-                   ")";
+    refusalText_ = refusalReason(refusal);
     return false;
 }
 

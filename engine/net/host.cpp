@@ -177,9 +177,7 @@ Result<Connection*> Host::adopt(Upgrader::Upgraded upgraded, Direction direction
         upgraded.socket->abort();
         upgraded.socket->deleteLater();
         resourceRefused(refusal);
-        return makeError(std::string(resourceText(refusal.resource)) + " over the " +
-                         resourceScopeName(refusal.scope) + " limit (" +
-                         std::to_string(refusal.limit) + ")");
+        return makeError(refusalReason(refusal));
     }
     Connection::Info info;
     info.remotePeer = upgraded.remotePeer;

@@ -24,52 +24,37 @@ std::optional<std::uint32_t> atLeastOne(int limit) {
 
 } // namespace
 
+namespace {
+// By enum value.
+constexpr const char* scopeNames[resourceScopeCount] = {"system", "ip", "peer", "connection",
+                                                        "protocol"};
+struct ResourceNames {
+    const char* name; // for metrics
+    const char* text; // for people
+};
+constexpr ResourceNames resourceNames[resourceCount] = {
+    {"pending_handshakes", "pending handshakes"},
+    {"inbound_connections", "inbound connections"},
+    {"outbound_connections", "outbound connections"},
+    {"inbound_streams", "inbound streams"},
+    {"outbound_streams", "outbound streams"}};
+} // namespace
+
 const char* resourceScopeName(ResourceScope scope) {
-    switch (scope) {
-    case ResourceScope::System:
-        return "system";
-    case ResourceScope::SourceIp:
-        return "ip";
-    case ResourceScope::Peer:
-        return "peer";
-    case ResourceScope::Connection:
-        return "connection";
-    case ResourceScope::Protocol:
-        return "protocol";
-    }
-    return "unknown";
+    return scopeNames[index(scope)];
 }
 
 const char* resourceName(Resource resource) {
-    switch (resource) {
-    case Resource::PendingHandshakes:
-        return "pending_handshakes";
-    case Resource::InboundConnections:
-        return "inbound_connections";
-    case Resource::OutboundConnections:
-        return "outbound_connections";
-    case Resource::InboundStreams:
-        return "inbound_streams";
-    case Resource::OutboundStreams:
-        return "outbound_streams";
-    }
-    return "unknown";
+    return resourceNames[index(resource)].name;
 }
 
 const char* resourceText(Resource resource) {
-    switch (resource) {
-    case Resource::PendingHandshakes:
-        return "pending handshakes";
-    case Resource::InboundConnections:
-        return "inbound connections";
-    case Resource::OutboundConnections:
-        return "outbound connections";
-    case Resource::InboundStreams:
-        return "inbound streams";
-    case Resource::OutboundStreams:
-        return "outbound streams";
-    }
-    return "unknown";
+    return resourceNames[index(resource)].text;
+}
+
+std::string refusalReason(const ResourceRefusal& refusal) {
+    return std::string(resourceText(refusal.resource)) + " over the " +
+           resourceScopeName(refusal.scope) + " limit (" + std::to_string(refusal.limit) + ")";
 }
 
 std::optional<std::string> ipScopeKey(std::string_view address) {

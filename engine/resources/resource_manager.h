@@ -54,6 +54,9 @@ struct ResourceRefusal {
     std::string key; // readable: the IP scope, the peer, "connection 7", "<peer> /ipfs/ping/1.0.0"
 };
 
+// "inbound connections over the peer limit (8)", for an error message.
+std::string refusalReason(const ResourceRefusal& refusal);
+
 class ResourceManager;
 
 // One unit of one resource, counted in the system scope and the scopes it was made with, until
