@@ -1,17 +1,22 @@
 // The resource manager in a real Host on loopback TCP: pending handshakes per source IP,
 // inbound streams per connection, connections per peer. Each over-limit thing is refused
 // early, counted, and leaves everything within the limits working.
+#include "engine/api/engine.h"
+#include "engine/api/engine_client.h"
 #include "engine/core/clock.h"
+#include "engine/core/config_file.h"
 #include "engine/core/keys.h"
 #include "engine/core/multiaddr.h"
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
 #include "engine/net/ping_service.h"
 #include "engine/net/stream.h"
+#include "support/loopback_engine.h"
 
 #include <QHostAddress>
 #include <QPointer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 #include <memory>
 #include <optional>
@@ -187,6 +192,63 @@ private Q_SLOTS:
         QCOMPARE(node->resources().peerUse(client.peerId(), Resource::InboundConnections), 8u);
         QCOMPARE(node->resources().systemUse(Resource::PendingHandshakes), 0u);
         QCOMPARE(node->counters().connectionsOpened, 8u);
+    }
+
+    // The engine takes its limits from the config, changes them live, logs the first refusal
+    // of a burst at once and shows the counts in its snapshot.
+    void engineLogsRefusalsAndAppliesLimitsLive() {
+        QTemporaryDir dir;
+        EngineConfig config;
+        config.resources.ipPendingHandshakes = 2;
+        QVERIFY(ConfigFile(dir.filePath(QStringLiteral("config.json"))).save(config));
+        Engine engine(test::loopbackOptions(dir));
+        QVERIFY(engine.start());
+        const auto endpoint =
+            Multiaddr::parse(test::loopbackAddr(engine).toStdString())->tcpEndpoint().value();
+        QList<EventSnapshot> logged;
+        QObject::connect(engine.client(), &EngineClient::eventsAppended, this,
+                         [&](const QList<EventSnapshot>& events) {
+                             for (const EventSnapshot& event : events)
+                                 if (event.kind == QLatin1String("resource_limit"))
+                                     logged << event;
+                         });
+        std::vector<std::unique_ptr<QTcpSocket>> sockets;
+        auto stall = [&](int count) {
+            for (int i = 0; i < count; ++i) {
+                sockets.push_back(std::make_unique<QTcpSocket>());
+                sockets.back()->connectToHost(QString::fromStdString(endpoint.host), endpoint.port);
+            }
+        };
+        auto refused = [&] {
+            for (const ResourceRefusedSnapshot& r : engine.client()->snapshot().resources.refused)
+                if (r.scope == QLatin1String("ip") &&
+                    r.resource == QLatin1String("pending_handshakes"))
+                    return r.count;
+            return quint64(0);
+        };
+        stall(5);
+        QTRY_COMPARE_WITH_TIMEOUT(refused(), quint64(3), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(logged.size(), 1, 5000);
+        QCOMPARE(logged.front().detail,
+                 QStringLiteral("resource limit: 1 pending handshake refused from 127.0.0.1 "
+                                "(per-IP limit 2)"));
+        const ResourceUseSnapshot pending = engine.client()->snapshot().resources.system.front();
+        QCOMPARE(pending.resource, QStringLiteral("pending_handshakes"));
+        QCOMPARE(pending.inUse, quint64(2));
+        QCOMPARE(pending.limit, quint64(64));
+
+        config.resources.ipPendingHandshakes = 4;
+        std::optional<QString> applied;
+        engine.client()->applyConfig(config, false, this,
+                                     [&](const QString& error) { applied = error; });
+        QTRY_VERIFY_WITH_TIMEOUT(applied.has_value(), 5000);
+        QCOMPARE(*applied, QString());
+        stall(2); // two more fit now
+        QTest::qWait(300);
+        QCOMPARE(refused(), quint64(3));
+        QTRY_COMPARE_WITH_TIMEOUT(engine.client()->snapshot().resources.system.front().inUse,
+                                  quint64(4), 5000);
+        QCOMPARE(logged.size(), 1); // the other two wait for the 10 s interval
     }
 };
 
