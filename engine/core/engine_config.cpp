@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <sstream>
+#include <string_view>
 #include <type_traits>
 
 namespace peerscope {
@@ -269,20 +270,10 @@ std::vector<std::string> EngineConfig::validate() const {
     atLeast("perf_max_stream_bytes", static_cast<double>(services.perfMaxStreamBytes), 1);
 
     const ResourceLimits& r = resources;
-    for (const auto& [name, value] :
-         {std::pair{"system_pending_handshakes", r.systemPendingHandshakes},
-          {"ip_pending_handshakes", r.ipPendingHandshakes},
-          {"system_inbound_connections", r.systemInboundConnections},
-          {"system_outbound_connections", r.systemOutboundConnections},
-          {"ip_inbound_connections", r.ipInboundConnections},
-          {"peer_connections", r.peerConnections},
-          {"system_inbound_streams", r.systemInboundStreams},
-          {"system_outbound_streams", r.systemOutboundStreams},
-          {"peer_inbound_streams", r.peerInboundStreams},
-          {"peer_outbound_streams", r.peerOutboundStreams},
-          {"connection_inbound_streams", r.connectionInboundStreams},
-          {"protocol_inbound_streams", r.protocolInboundStreams}})
-        atLeast(name, value, 1);
+    // Every limit is a count of at least one; the names come from the one field table.
+    for (const Field& field : fields())
+        if (std::string_view(field.section) == "resources")
+            atLeast(field.name, field.get(*this).toDouble(), 1);
     // A narrower scope above its wider one could never be reached.
     auto notAbove = [&](const char* name, int value, const char* wider, int widerValue) {
         need(value <= widerValue, std::string(name) + " (" + show(value) + ") exceeds " + wider +
