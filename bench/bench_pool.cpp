@@ -193,7 +193,11 @@ void scale(int peers) {
             addrs.push_back(Multiaddr::parse(line.mid(5).toStdString()).value());
 
     SteadyClock clock;
-    Host host(PrivateKey::generateEd25519(), HostOptions{}, clock);
+    HostOptions options; // the node's hard caps sized for the crowd, like the pool's below
+    options.resources.systemPendingHandshakes = 1000;
+    options.resources.systemOutboundConnections = 10000;
+    options.resources.systemOutboundStreams = 100000;
+    Host host(PrivateKey::generateEd25519(), options, clock);
     ConnectionConfig config;
     config.maxConnections = 10000;
     config.maxOutboundConnections = 10000;

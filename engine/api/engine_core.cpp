@@ -89,7 +89,12 @@ Result<void> EngineCore::start(EngineClient* client) {
     hostOptions.muxerInNoise = options_.muxerInNoise;
     hostOptions.servePerf = servesPerf(config_);
     hostOptions.perfMaxStreamBytes = config_.services.perfMaxStreamBytes;
+    hostOptions.resources = config_.resources;
     host_ = std::make_unique<Host>(std::move(identity).value(), hostOptions, clock_);
+    connect(host_.get(), &Host::resourceLimitRefused, this, [this](const ResourceRefusal& refusal) {
+        if (std::optional<std::string> line = refusalLog_.note(refusal, clock_.now()))
+            logResourceRefusals({std::move(*line)});
+    });
     std::uint64_t seed = 0;
     RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed); // jitter differs per node
     pool_ = std::make_unique<ConnectionPool>(*host_, config_.connection, config_.retry, seed);
@@ -224,6 +229,7 @@ Result<void> EngineCore::applyConfig(const EngineConfig& config, bool persist) {
     config_ = config;
     pool_->setConfig(config_.connection, config_.retry);
     monitor_->setConfig(config_.connection);
+    host_->setResourceLimits(config_.resources);
     host_->perfService().setServing(
         servesPerf(config_) ? std::optional(config_.services.perfMaxStreamBytes) : std::nullopt);
     events_.append(QStringLiteral("config"), {}, 0,
@@ -351,6 +357,20 @@ NodeSnapshot EngineCore::makeSnapshot() const {
     for (const auto& [reason, count] : counters.streamsReset)
         snapshot.counters.streamsReset[QString::fromStdString(reason)] = count;
 
+    const ResourceManager& resources = host_->resources();
+    for (std::size_t r = 0; r < resourceCount; ++r) {
+        const auto resource = static_cast<Resource>(r);
+        snapshot.resources.system.push_back(
+            {QString::fromLatin1(resourceName(resource)), resources.systemUse(resource),
+             resources.limit(ResourceScope::System, resource).value_or(0)});
+        for (std::size_t s = 0; s < resourceScopeCount; ++s) {
+            const auto scope = static_cast<ResourceScope>(s);
+            snapshot.resources.refused.push_back({QString::fromLatin1(resourceScopeName(scope)),
+                                                  QString::fromLatin1(resourceName(resource)),
+                                                  resources.refused(scope, resource)});
+        }
+    }
+
     const PoolCounters& pool = pool_->counters();
     snapshot.pool = {pool.dialsSucceeded,   pool.dialsFailed,  pool.dialsTimedOut,
                      pool.retries,          pool.replacements, pool.trimmed,
@@ -417,7 +437,14 @@ NodeSnapshot EngineCore::makeSnapshot() const {
     return snapshot;
 }
 
+void EngineCore::logResourceRefusals(std::vector<std::string> lines) {
+    for (std::string& line : lines)
+        events_.append(QStringLiteral("resource_limit"), {}, 0, QString::fromStdString(line));
+}
+
 void EngineCore::publishSnapshot() {
+    // Refusals held back by the rate limit are logged once their interval has passed.
+    logResourceRefusals(refusalLog_.takeDue(clock_.now()));
     if (!client_)
         return;
     QList<EventSnapshot> fresh = eventsSince(publishedEventSeq_);

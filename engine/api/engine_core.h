@@ -7,6 +7,7 @@
 #include "engine/core/engine_config.h"
 #include "engine/core/result.h"
 #include "engine/health/event_log.h"
+#include "engine/resources/resource_refusal_log.h"
 
 #include <QObject>
 #include <QTimer>
@@ -74,12 +75,14 @@ public:
 
 private:
     void publishSnapshot();
+    void logResourceRefusals(std::vector<std::string> lines);
     bool servesPerf(const EngineConfig& config) const;
 
     EngineOptions options_;
     SteadyClock clock_;
     EngineConfig config_;
     EventLog events_;
+    ResourceRefusalLog refusalLog_; // at most one event per (scope, resource) per 10 s
     std::unique_ptr<Host> host_;
     std::unique_ptr<ConnectionPool> pool_;
     std::unique_ptr<HealthMonitor> monitor_;

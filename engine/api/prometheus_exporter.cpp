@@ -114,6 +114,20 @@ QByteArray renderPrometheus(const NodeSnapshot& snapshot) {
     for (auto it = failures.cbegin(); it != failures.cend(); ++it)
         out.sample("peerscope_handshake_failures_total", double(it.value()),
                    {{"reason", it.key()}});
+    out.family("peerscope_resource_refused_total", "counter",
+               "Handshakes, connections and streams refused for a resource limit, by the scope "
+               "whose limit refused them.");
+    for (const ResourceRefusedSnapshot& refused : snapshot.resources.refused)
+        out.sample("peerscope_resource_refused_total", double(refused.count),
+                   {{"scope", refused.scope}, {"resource", refused.resource}});
+    out.family("peerscope_resource_in_use", "gauge",
+               "Handshakes under way, connections and streams open, as the resource manager "
+               "counts them.");
+    for (const ResourceUseSnapshot& use : snapshot.resources.system)
+        out.sample("peerscope_resource_in_use", double(use.inUse), {{"resource", use.resource}});
+    out.family("peerscope_resource_limit", "gauge", "The node-wide limit of each resource.");
+    for (const ResourceUseSnapshot& use : snapshot.resources.system)
+        out.sample("peerscope_resource_limit", double(use.limit), {{"resource", use.resource}});
     out.family("peerscope_connection_protocol_errors_total", "counter",
                "Established connections closed because the peer sent bytes that broke a layer.");
     QMap<QString, quint64> errors = snapshot.counters.protocolErrors;

@@ -95,6 +95,22 @@ struct PoolCountersSnapshot {
     quint64 replacements = 0, trimmed = 0, refusedOverLimit = 0, streamRetries = 0;
 };
 
+// The resource manager: what the node uses against its system limits, and what it refused.
+struct ResourceUseSnapshot {
+    QString resource; // "pending_handshakes", "inbound_connections", ...
+    quint64 inUse = 0;
+    quint64 limit = 0; // the system limit
+};
+struct ResourceRefusedSnapshot {
+    QString scope; // "system", "ip", "peer", "connection", "protocol"
+    QString resource;
+    quint64 count = 0;
+};
+struct ResourcesSnapshot {
+    QList<ResourceUseSnapshot> system;      // every resource, in enum order
+    QList<ResourceRefusedSnapshot> refused; // every scope x resource, zeros too
+};
+
 // networkHealthSummary(): the node's connections at a glance.
 struct HealthSummary {
     int peers = 0;
@@ -143,6 +159,7 @@ struct NodeSnapshot {
     QList<PeerSnapshot> peers;
     NodeCounters counters;
     PoolCountersSnapshot pool;
+    ResourcesSnapshot resources;
     HealthSummary health;
     RttHistogramSnapshot rttHistogram;
     quint64 lastEventSeq = 0;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <sstream>
+#include <string_view>
 #include <type_traits>
 
 namespace peerscope {
@@ -61,6 +62,9 @@ template <typename Value>
 Field retryField(const char* name, Kind kind, Value RetryConfig::*member) {
     return field("retry", &EngineConfig::retry, name, kind, member);
 }
+template <typename Value> Field resourcesField(const char* name, Value ResourceLimits::*member) {
+    return field("resources", &EngineConfig::resources, name, Kind::Integer, member);
+}
 template <typename Value>
 Field servicesField(const char* name, Kind kind, Value ServicesConfig::*member) {
     return field("services", &EngineConfig::services, name, kind, member);
@@ -71,6 +75,7 @@ const std::vector<Field>& fields() {
         using C = ConnectionConfig;
         using R = RetryConfig;
         using S = ServicesConfig;
+        using L = ResourceLimits;
         return std::vector<Field>{
             connectionField("max_connections_per_peer", Kind::Integer, &C::maxConnectionsPerPeer),
             connectionField("min_connections_per_peer", Kind::Integer, &C::minConnectionsPerPeer),
@@ -104,6 +109,18 @@ const std::vector<Field>& fields() {
             retryField("jitter_factor", Kind::Number, &R::jitterFactor),
             servicesField("serve_perf", Kind::Boolean, &S::servePerf),
             servicesField("perf_max_stream_bytes", Kind::Bytes, &S::perfMaxStreamBytes),
+            resourcesField("system_pending_handshakes", &L::systemPendingHandshakes),
+            resourcesField("ip_pending_handshakes", &L::ipPendingHandshakes),
+            resourcesField("system_inbound_connections", &L::systemInboundConnections),
+            resourcesField("system_outbound_connections", &L::systemOutboundConnections),
+            resourcesField("ip_inbound_connections", &L::ipInboundConnections),
+            resourcesField("peer_connections", &L::peerConnections),
+            resourcesField("system_inbound_streams", &L::systemInboundStreams),
+            resourcesField("system_outbound_streams", &L::systemOutboundStreams),
+            resourcesField("peer_inbound_streams", &L::peerInboundStreams),
+            resourcesField("peer_outbound_streams", &L::peerOutboundStreams),
+            resourcesField("connection_inbound_streams", &L::connectionInboundStreams),
+            resourcesField("protocol_inbound_streams", &L::protocolInboundStreams),
         };
     }();
     return all;
@@ -251,11 +268,33 @@ std::vector<std::string> EngineConfig::validate() const {
     unit("jitter_factor", retry.jitterFactor);
 
     atLeast("perf_max_stream_bytes", static_cast<double>(services.perfMaxStreamBytes), 1);
+
+    const ResourceLimits& r = resources;
+    // Every limit is a count of at least one; the names come from the one field table.
+    for (const Field& field : fields())
+        if (std::string_view(field.section) == "resources")
+            atLeast(field.name, field.get(*this).toDouble(), 1);
+    // A narrower scope above its wider one could never be reached.
+    auto notAbove = [&](const char* name, int value, const char* wider, int widerValue) {
+        need(value <= widerValue, std::string(name) + " (" + show(value) + ") exceeds " + wider +
+                                      " (" + show(widerValue) + ")");
+    };
+    notAbove("ip_pending_handshakes", r.ipPendingHandshakes, "system_pending_handshakes",
+             r.systemPendingHandshakes);
+    notAbove("ip_inbound_connections", r.ipInboundConnections, "system_inbound_connections",
+             r.systemInboundConnections);
+    notAbove("connection_inbound_streams", r.connectionInboundStreams, "peer_inbound_streams",
+             r.peerInboundStreams);
+    notAbove("protocol_inbound_streams", r.protocolInboundStreams, "peer_inbound_streams",
+             r.peerInboundStreams);
+    // The pool would keep dialling what the resource manager refuses.
+    notAbove("max_connections_per_peer", c.maxConnectionsPerPeer, "peer_connections",
+             r.peerConnections);
     return errors;
 }
 
 const std::vector<std::string>& EngineConfig::sectionNames() {
-    static const std::vector<std::string> names{"connection", "retry", "services"};
+    static const std::vector<std::string> names{"connection", "retry", "services", "resources"};
     return names;
 }
 
@@ -284,7 +323,8 @@ std::vector<std::string> EngineConfig::fromJsonErrors(const QJsonObject& json,
         }
         const std::vector<std::string>& sections = sectionNames();
         if (std::find(sections.begin(), sections.end(), key) == sections.end()) {
-            errors.push_back(key + ": unknown section (expected connection, retry or services)");
+            errors.push_back(
+                key + ": unknown section (expected connection, retry, services or resources)");
             continue;
         }
         if (!it.value().isObject()) {

@@ -117,7 +117,15 @@ void Connection::dispatchEvents() {
                 [this](auto& e) {
                     using E = std::decay_t<decltype(e)>;
                     if constexpr (std::is_same_v<E, yamux::StreamOpened>) {
+                        // Counted before any byte of it is read: over a limit it is reset
+                        // while nothing but the session knows of it.
+                        ResourceReservation reservation;
+                        if (!reserveStream(Resource::InboundStreams, reservation)) {
+                            yamux_->reset(e.id);
+                            return;
+                        }
                         auto* stream = new Stream(this, e.id, Direction::Inbound);
+                        stream->reservation() = std::move(reservation);
                         streams_[e.id] = stream;
                         ++streamsOpened_;
                         connect(stream, &Stream::negotiated, this, [this, stream] {
@@ -208,12 +216,18 @@ void Connection::openStream(std::vector<std::string> protocols, StreamCallback d
         done(makeError("connection is closed"));
         return;
     }
+    ResourceReservation reservation;
+    if (!reserveStream(Resource::OutboundStreams, reservation)) {
+        done(makeError(refusalText_));
+        return;
+    }
     std::uint32_t id = yamux_->openStream();
     if (id == 0) {
         done(makeError("connection cannot open streams (going away)"));
         return;
     }
     auto* stream = new Stream(this, id, Direction::Outbound);
+    stream->reservation() = std::move(reservation);
     streams_[id] = stream;
     ++streamsOpened_;
     // `done` runs exactly once: on negotiation, on failure, or if the stream dies first.
@@ -247,6 +261,21 @@ void Connection::openStream(std::vector<std::string> protocols, StreamCallback d
         dispatching_ = wasDispatching;
     }
     flush();
+}
+
+// In the system, peer and connection scopes; false (reported, and described in refusalText_)
+// when a limit refuses it.
+bool Connection::reserveStream(Resource resource, ResourceReservation& out) {
+    ResourceManager* manager = handlers_ ? handlers_->resourceManager() : nullptr;
+    if (manager == nullptr)
+        return true;
+    ResourceRefusal refusal;
+    out = manager->reserve(resource, {{}, &info_.remotePeer, id_}, &refusal);
+    if (out)
+        return true;
+    handlers_->resourceRefused(refusal);
+    refusalText_ = refusalReason(refusal);
+    return false;
 }
 
 std::vector<Stream*> Connection::streams() const {
@@ -344,6 +373,7 @@ void Connection::fail(const QString& reason) {
     for (auto& [id, stream] : streams)
         if (stream)
             stream->markReset();
+    reservation_.release();
     // What the kernel takes now still goes out (a GoAway, say); then FIN.
     io_->disconnect(this);
     io_->close();

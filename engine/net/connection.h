@@ -6,6 +6,7 @@
 #include "engine/core/peer_id.h"
 #include "engine/core/result.h"
 #include "engine/net/stream.h"
+#include "engine/resources/resource_manager.h"
 
 #include <QDateTime>
 #include <QObject>
@@ -31,6 +32,9 @@ public:
     virtual ~StreamHandlerRegistry() = default;
     virtual std::vector<std::string> supportedProtocols() const = 0;
     virtual void handleInboundStream(Stream* stream) = 0;
+    // The limits streams count against (none: unlimited), and where refusals are reported.
+    virtual ResourceManager* resourceManager() { return nullptr; }
+    virtual void resourceRefused(const ResourceRefusal&) {}
 };
 
 // A secured, multiplexed connection to one peer: TCP socket -> Noise transport -> yamux.
@@ -100,6 +104,10 @@ public:
     void streamConsumed(std::uint32_t id, std::size_t count);
     std::size_t streamQueuedBytes(std::uint32_t id) const;
 
+    // The connection's own reservation (an inbound or outbound connection), given back when
+    // it closes.
+    void holdReservation(ResourceReservation reservation) { reservation_ = std::move(reservation); }
+
     // Starts reading. `earlyPlaintext` is decrypted data that arrived during the upgrade,
     // after the handshake (the first yamux frames).
     void start(Bytes earlyPlaintext);
@@ -120,6 +128,7 @@ private:
     void failProtocol(const char* layer, const QString& reason);
     Stream* findStream(std::uint32_t id) const;
     void forgetStream(std::uint32_t id);
+    bool reserveStream(Resource resource, ResourceReservation& out);
 
     std::uint64_t id_;
     SocketIo* io_; // a child: it goes with the connection
@@ -144,6 +153,8 @@ private:
     bool open_ = true;
     const char* protocolErrorLayer_ = "";
     bool dispatching_ = false;
+    ResourceReservation reservation_;
+    std::string refusalText_; // the last stream refused, for the error of openStream()
 };
 
 } // namespace peerscope

@@ -19,13 +19,27 @@ namespace peerscope {
 Host::Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject* parent)
     : QObject(parent), identity_(std::move(identity)),
       peerId_(PeerId::fromPublicKey(identity_.publicKey())), options_(std::move(options)),
-      clock_(clock), noiseStaticKey_(NoiseStaticKey::create(identity_)),
+      clock_(clock), resources_(options_.resources),
+      noiseStaticKey_(NoiseStaticKey::create(identity_)),
       verifiedSignatures_(
           options_.verifiedSignatureCacheSize > 0
               ? std::make_shared<VerifiedSignatureCache>(options_.verifiedSignatureCacheSize)
               : nullptr),
       ephemeralKeys_(std::make_shared<EphemeralKeyPool>()), transport_(new TcpTransport(this)) {
     connect(transport_, &TcpTransport::inboundSocket, this, [this](QTcpSocket* socket) {
+        // A stranger's handshake costs us cryptography: count it before any, and close the
+        // socket unread when its address or the node has too many under way.
+        const std::string ip =
+            ipScopeKey(socket->peerAddress().toString().toStdString()).value_or(std::string());
+        ResourceRefusal refusal;
+        ResourceReservation pending =
+            resources_.reserve(Resource::PendingHandshakes, {ip}, &refusal);
+        if (!pending) {
+            socket->abort();
+            socket->deleteLater();
+            resourceRefused(refusal);
+            return;
+        }
         socket->setParent(this);
         Upgrader::Options upgrade;
         upgrade.role = Upgrader::Role::Responder;
@@ -34,7 +48,7 @@ Host::Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject
         upgrade.verifiedSignatures = verifiedSignatures_;
         upgrade.ephemeralKeys = ephemeralKeys_;
         upgrade.timeout = options_.upgradeTimeout;
-        this->upgrade(socket, upgrade, [](Result<Connection*>) {});
+        this->upgrade(socket, upgrade, std::move(pending), [](Result<Connection*>) {});
     });
     identify_ = std::make_unique<IdentifyService>(*this);
     ping_ = std::make_unique<PingService>(*this);
@@ -53,9 +67,18 @@ Host::~Host() {
     perf_.reset();
     ping_.reset();
     identify_.reset();
+    // Connections and their streams hold reservations in resources_: they go first.
     for (auto& [id, connection] : connections_)
-        if (connection)
+        if (connection) {
             connection->disconnect(this);
+            delete connection.data();
+        }
+    // So do dials still connecting (their callbacks hold a handshake's reservation).
+    qDeleteAll(findChildren<QTcpSocket*>(Qt::FindDirectChildrenOnly));
+}
+
+void Host::resourceRefused(const ResourceRefusal& refusal) {
+    Q_EMIT resourceLimitRefused(refusal);
 }
 
 Result<Multiaddr> Host::listen(const Multiaddr& addr) {
@@ -89,29 +112,43 @@ void Host::dial(const Multiaddr& addr, ConnectionCallback done) {
             ++counters_.dialsFailed;
         done(std::move(result));
     };
+    ResourceRefusal refusal;
+    auto pending = std::make_shared<ResourceReservation>(
+        resources_.reserve(Resource::PendingHandshakes, {}, &refusal));
+    if (!*pending) {
+        resourceRefused(refusal);
+        callback(makeError("too many handshakes under way (system limit " +
+                           std::to_string(refusal.limit) + ")"));
+        return;
+    }
     transport_->dial(addr, static_cast<int>(options_.dialTimeout.count()), this,
-                     [this, upgrade, callback](Result<QTcpSocket*> socket) mutable {
+                     [this, upgrade, callback, pending](Result<QTcpSocket*> socket) mutable {
                          if (!socket) {
+                             pending->release();
                              callback(socket.error());
                              return;
                          }
-                         this->upgrade(*socket, upgrade, std::move(callback));
+                         this->upgrade(*socket, upgrade, std::move(*pending), std::move(callback));
                      });
 }
 
-void Host::upgrade(QTcpSocket* socket, Upgrader::Options options, ConnectionCallback done) {
+void Host::upgrade(QTcpSocket* socket, Upgrader::Options options, ResourceReservation pending,
+                   ConnectionCallback done) {
     const Direction direction =
         options.role == Upgrader::Role::Initiator ? Direction::Outbound : Direction::Inbound;
     auto* upgrader = new Upgrader(socket, identity_, std::move(options), this);
     auto callback = std::make_shared<ConnectionCallback>(std::move(done));
-    connect(upgrader, &Upgrader::succeeded, this, [this, upgrader, direction, callback] {
-        upgrader->deleteLater();
-        Connection* connection = adopt(upgrader->takeResult(), direction);
-        (*callback)(connection);
-    });
-    connect(upgrader, &Upgrader::failed, this,
-            [this, upgrader, socket, callback](HandshakeFailure failure, const QString& message) {
+    auto reservation = std::make_shared<ResourceReservation>(std::move(pending));
+    connect(upgrader, &Upgrader::succeeded, this,
+            [this, upgrader, direction, callback, reservation] {
                 upgrader->deleteLater();
+                (*callback)(adopt(upgrader->takeResult(), direction, *reservation));
+            });
+    connect(upgrader, &Upgrader::failed, this,
+            [this, upgrader, socket, callback, reservation](HandshakeFailure failure,
+                                                            const QString& message) {
+                upgrader->deleteLater();
+                reservation->release();
                 ++counters_.handshakeFailures[handshakeFailureName(failure)];
                 qCInfo(lcHost).noquote()
                     << "handshake with" << socket->peerAddress().toString() << "failed:" << message;
@@ -123,7 +160,25 @@ void Host::upgrade(QTcpSocket* socket, Upgrader::Options options, ConnectionCall
     upgrader->start();
 }
 
-Connection* Host::adopt(Upgrader::Upgraded upgraded, Direction direction) {
+Result<Connection*> Host::adopt(Upgrader::Upgraded upgraded, Direction direction,
+                                ResourceReservation& pending) {
+    // The handshake becomes a connection of a known peer: counted in its scopes, or refused
+    // before anything is built on it.
+    const bool inbound = direction == Direction::Inbound;
+    const std::string ip = inbound
+                               ? ipScopeKey(upgraded.socket->peerAddress().toString().toStdString())
+                                     .value_or(std::string())
+                               : std::string();
+    ResourceRefusal refusal;
+    if (!resources_.convert(pending,
+                            inbound ? Resource::InboundConnections : Resource::OutboundConnections,
+                            {ip, &upgraded.remotePeer}, &refusal)) {
+        pending.release();
+        upgraded.socket->abort();
+        upgraded.socket->deleteLater();
+        resourceRefused(refusal);
+        return makeError(refusalReason(refusal));
+    }
     Connection::Info info;
     info.remotePeer = upgraded.remotePeer;
     info.remoteAddr = TcpTransport::addressOf(*upgraded.socket, true);
@@ -134,6 +189,7 @@ Connection* Host::adopt(Upgrader::Upgraded upgraded, Direction direction) {
     const std::uint64_t id = nextConnectionId_++;
     auto* connection = new Connection(id, upgraded.socket, std::move(upgraded.noise),
                                       upgraded.yamuxClient, std::move(info), clock_, this, this);
+    connection->holdReservation(std::move(pending));
     connections_[id] = connection;
     byPeer_[connection->remotePeer()].push_back(connection);
     ++counters_.connectionsOpened;
@@ -214,6 +270,17 @@ void Host::handleInboundStream(Stream* stream) {
     if (it == handlers_.end()) {
         stream->reset();
         return;
+    }
+    // Its protocol is known now: it counts in the peer's streams of that protocol too.
+    if (Connection* connection = stream->connection(); connection && stream->reservation()) {
+        ResourceRefusal refusal;
+        if (!resources_.convert(
+                stream->reservation(), Resource::InboundStreams,
+                {{}, &connection->remotePeer(), connection->id(), stream->protocol()}, &refusal)) {
+            resourceRefused(refusal);
+            stream->reset();
+            return;
+        }
     }
     it->second(stream);
 }

@@ -8,6 +8,7 @@
 #include "engine/net/connection.h"
 #include "engine/net/peer_record.h"
 #include "engine/net/upgrader.h"
+#include "engine/resources/resource_manager.h"
 
 #include <QObject>
 #include <QPointer>
@@ -41,6 +42,8 @@ struct HostOptions {
     // limit; PerfService::setServing changes both while running.
     bool servePerf = false;
     std::uint64_t perfMaxStreamBytes = std::uint64_t(1) << 30;
+    // Hard caps on handshakes, connections and streams; setResourceLimits() changes them.
+    ResourceLimits resources;
 };
 
 // Counters for /metrics; monotonic over the host's life.
@@ -103,6 +106,11 @@ public:
     // A stream reset because its peer went past one of our bounds.
     void countStreamReset(const std::string& reason) { ++counters_.streamsReset[reason]; }
 
+    // The accounting of handshakes, connections and streams against their limits. New limits
+    // apply to what comes next; what is open stays.
+    const ResourceManager& resources() const { return resources_; }
+    void setResourceLimits(const ResourceLimits& limits) { resources_.setLimits(limits); }
+
     PingService& pingService() { return *ping_; }
     PerfService& perfService() { return *perf_; }
     IdentifyService& identifyService() { return *identify_; }
@@ -112,6 +120,8 @@ public:
     // StreamHandlerRegistry
     std::vector<std::string> supportedProtocols() const override;
     void handleInboundStream(Stream* stream) override;
+    ResourceManager* resourceManager() override { return &resources_; }
+    void resourceRefused(const ResourceRefusal& refusal) override;
 
     // Used by IdentifyService.
     void recordObservedAddr(const Multiaddr& addr);
@@ -123,15 +133,22 @@ Q_SIGNALS:
     void peerIdentified(const peerscope::PeerId& peer);
     void handshakeFailed(peerscope::HandshakeFailure failure, const QString& message);
     void protocolsChanged();
+    // Something was refused for a resource limit (already counted by the manager).
+    void resourceLimitRefused(const peerscope::ResourceRefusal& refusal);
 
 private:
-    void upgrade(QTcpSocket* socket, Upgrader::Options options, ConnectionCallback done);
-    Connection* adopt(Upgrader::Upgraded upgraded, Direction direction);
+    // `pending` is the handshake's reservation; it becomes the connection's.
+    void upgrade(QTcpSocket* socket, Upgrader::Options options, ResourceReservation pending,
+                 ConnectionCallback done);
+    Result<Connection*> adopt(Upgrader::Upgraded upgraded, Direction direction,
+                              ResourceReservation& pending);
 
     PrivateKey identity_;
     PeerId peerId_;
     HostOptions options_;
     const Clock& clock_;
+    // Before everything that holds reservations: they are given back into it.
+    ResourceManager resources_;
     std::shared_ptr<const NoiseStaticKey> noiseStaticKey_;       // one per node, see NoiseStaticKey
     std::shared_ptr<VerifiedSignatureCache> verifiedSignatures_; // null when switched off
     std::shared_ptr<EphemeralKeyPool> ephemeralKeys_;

@@ -220,6 +220,7 @@ void Stream::markClosed() {
     if (closedEmitted_)
         return;
     closedEmitted_ = true;
+    reservation_.release();
     Q_EMIT closed();
     deleteLater();
 }

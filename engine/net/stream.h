@@ -2,6 +2,7 @@
 
 #include "engine/core/bytes.h"
 #include "engine/net/protocol_bytes.h"
+#include "engine/resources/resource_manager.h"
 
 #include <QObject>
 #include <QPointer>
@@ -65,6 +66,9 @@ public:
     void closeWrite(); // half-close (FIN)
     void reset();      // abort (RST)
 
+    // What the stream counts against the resource limits; given back when it closes.
+    ResourceReservation& reservation() { return reservation_; }
+
     // Used by Connection.
     void startNegotiation(std::unique_ptr<MultistreamSelect> negotiation,
                           StreamNegotiation mode = StreamNegotiation::Confirmed);
@@ -108,6 +112,7 @@ private:
     Bytes readBuffer_;
     std::size_t readOffset_ = 0;
     Bytes pendingWrites_; // application writes made before negotiation finished
+    ResourceReservation reservation_;
     bool pendingCloseWrite_ = false;
 };
 

@@ -369,6 +369,22 @@ private Q_SLOTS:
                                    QByteArray(reason) + "\"} "),
                      reason);
         QVERIFY(text.contains("peerscope_build_info{version=\"" PEERSCOPE_VERSION "\""));
+        // The resource manager: every scope x resource refusal counter from the start, and
+        // the node's use against its limits (3 outbound connections, the default 200).
+        for (const char* scope : {"system", "ip", "peer", "connection", "protocol"})
+            for (const char* resource :
+                 {"pending_handshakes", "inbound_connections", "outbound_connections",
+                  "inbound_streams", "outbound_streams"})
+                QVERIFY2(text.contains("peerscope_resource_refused_total{scope=\"" +
+                                       QByteArray(scope) + "\",resource=\"" + QByteArray(resource) +
+                                       "\"} 0\n"),
+                         resource);
+        QVERIFY(text.contains("# TYPE peerscope_resource_refused_total counter\n"));
+        QVERIFY(text.contains("# TYPE peerscope_resource_in_use gauge\n"));
+        QVERIFY(text.contains("peerscope_resource_in_use{resource=\"outbound_connections\"} 3\n"));
+        QVERIFY(text.contains("peerscope_resource_in_use{resource=\"pending_handshakes\"} 0\n"));
+        QVERIFY(text.contains("peerscope_resource_limit{resource=\"outbound_connections\"} 200\n"));
+        QVERIFY(text.contains("peerscope_resource_limit{resource=\"pending_handshakes\"} 64\n"));
 
         const QString promtool = QStandardPaths::findExecutable(QStringLiteral("promtool"));
         if (promtool.isEmpty())

@@ -52,6 +52,17 @@ private Q_SLOTS:
         // Perf lets any peer make us send what it asks for: opt-in.
         QVERIFY(!config.services.servePerf);
         QCOMPARE(config.services.perfMaxStreamBytes, std::uint64_t(1) << 30);
+        // Resource limits: go-libp2p's per-peer 8 connections and 512 streams, the pool's 200.
+        QCOMPARE(config.resources.systemPendingHandshakes, 64);
+        QCOMPARE(config.resources.ipPendingHandshakes, 8);
+        QCOMPARE(config.resources.systemInboundConnections, 200);
+        QCOMPARE(config.resources.systemOutboundConnections, 200);
+        QCOMPARE(config.resources.ipInboundConnections, 16);
+        QCOMPARE(config.resources.peerConnections, 8);
+        QCOMPARE(config.resources.peerInboundStreams, 512);
+        QCOMPARE(config.resources.peerOutboundStreams, 512);
+        QCOMPARE(config.resources.connectionInboundStreams, 256);
+        QCOMPARE(config.resources.protocolInboundStreams, 128);
         QVERIFY(config.differingFromDefaults().empty());
     }
 
@@ -87,7 +98,7 @@ private Q_SLOTS:
         row("unknown field", R"({"connection":{"max_conns":3}})",
             "connection.max_conns: unknown field");
         row("unknown section", R"({"pool":{}})",
-            "pool: unknown section (expected connection, retry or services)");
+            "pool: unknown section (expected connection, retry, services or resources)");
         row("wrong type", R"({"connection":{"max_connections_per_peer":"three"}})",
             "connection.max_connections_per_peer: expected an integer, got \"three\"");
         row("not integral", R"({"connection":{"max_connections_per_peer":2.5}})",
@@ -110,6 +121,26 @@ private Q_SLOTS:
             "perf_max_stream_bytes (0) must be at least 1");
         row("services not an object", R"({"services":true})",
             "services: expected an object, got true");
+        row("resources zero", R"({"resources":{"peer_connections":0}})",
+            "peer_connections (0) must be at least 1");
+        row("resources negative", R"({"resources":{"system_pending_handshakes":-3}})",
+            "system_pending_handshakes (-3) must be at least 1");
+        row("resources fraction", R"({"resources":{"ip_pending_handshakes":1.5}})",
+            "resources.ip_pending_handshakes: expected an integer, got 1.5");
+        row("resources type", R"({"resources":{"connection_inbound_streams":"many"}})",
+            "resources.connection_inbound_streams: expected an integer, got \"many\"");
+        row("resources unknown", R"({"resources":{"memory":1}})",
+            "resources.memory: unknown field");
+        row("ip above system", R"({"resources":{"ip_pending_handshakes":65}})",
+            "ip_pending_handshakes (65) exceeds system_pending_handshakes (64)");
+        row("ip connections above system", R"({"resources":{"system_inbound_connections":10}})",
+            "ip_inbound_connections (16) exceeds system_inbound_connections (10)");
+        row("connection streams above peer", R"({"resources":{"peer_inbound_streams":100}})",
+            "connection_inbound_streams (256) exceeds peer_inbound_streams (100)");
+        row("protocol streams above peer", R"({"resources":{"protocol_inbound_streams":600}})",
+            "protocol_inbound_streams (600) exceeds peer_inbound_streams (512)");
+        row("pool per peer above resources", R"({"resources":{"peer_connections":2}})",
+            "max_connections_per_peer (3) exceeds peer_connections (2)");
     }
 
     void validationMessages() {
@@ -168,6 +199,8 @@ private Q_SLOTS:
         config.retry.jitterFactor = 0.25;
         config.services.servePerf = true;
         config.services.perfMaxStreamBytes = (std::uint64_t(1) << 53) - 1;
+        config.resources.peerConnections = 12;
+        config.resources.protocolInboundStreams = 7;
         Result<EngineConfig> back = EngineConfig::fromJson(config.toJson(), EngineConfig{});
         QVERIFY(back);
         QVERIFY(*back == config);

@@ -147,10 +147,18 @@ template <typename Value> FieldSpec services(FieldSpec spec, Value ServicesConfi
     return spec;
 }
 
+template <typename Value> FieldSpec resources(FieldSpec spec, Value ResourceLimits::*member) {
+    spec.section = "resources";
+    spec.get = [member](const EngineConfig& c) { return asNumber(c.resources.*member); };
+    spec.set = [member](EngineConfig& c, double value) { assign(c.resources.*member, value); };
+    return spec;
+}
+
 const std::vector<FieldSpec>& fieldSpecs() {
     using C = ConnectionConfig;
     using R = RetryConfig;
     using S = ServicesConfig;
+    using L = ResourceLimits;
     static const std::vector<FieldSpec> specs{
         connection(FieldSpec("Connection limits", "max_connections_per_peer",
                              "Connections per peer, at most",
@@ -298,6 +306,65 @@ const std::vector<FieldSpec>& fieldSpecs() {
                            "request for more is refused.")
                      .number(1, 9007199254740992.0, 0, 1048576, " bytes"),
                  &S::perfMaxStreamBytes),
+        resources(FieldSpec("Resource limits", "system_pending_handshakes", "Handshakes under way",
+                            "Connections accepted or dialled whose handshake has not finished. "
+                            "More are closed at once, before any cryptography.")
+                      .integer(1, 100000),
+                  &L::systemPendingHandshakes),
+        resources(FieldSpec("Resource limits", "ip_pending_handshakes", "Handshakes per address",
+                            "Handshakes under way from one IPv4 address or IPv6 /64; more from it "
+                            "are closed at once.")
+                      .integer(1, 100000),
+                  &L::ipPendingHandshakes),
+        resources(FieldSpec("Resource limits", "system_inbound_connections", "Inbound connections",
+                            "Established inbound connections; a new one over this is closed after "
+                            "its handshake.")
+                      .integer(1, 1000000),
+                  &L::systemInboundConnections),
+        resources(
+            FieldSpec(
+                "Resource limits", "system_outbound_connections", "Outbound connections",
+                "Established outbound connections; a dial over this fails after its handshake.")
+                .integer(1, 1000000),
+            &L::systemOutboundConnections),
+        resources(FieldSpec("Resource limits", "ip_inbound_connections",
+                            "Inbound connections per address",
+                            "Inbound connections from one IPv4 address or IPv6 /64.")
+                      .integer(1, 1000000),
+                  &L::ipInboundConnections),
+        resources(
+            FieldSpec(
+                "Resource limits", "peer_connections", "Connections per peer",
+                "Connections to one peer, both directions, as a hard cap (go-libp2p allows 8).")
+                .integer(1, 100000),
+            &L::peerConnections),
+        resources(FieldSpec("Resource limits", "system_inbound_streams", "Inbound streams",
+                            "Streams opened by peers, all connections together; more are reset "
+                            "before any handler runs.")
+                      .integer(1, 10000000),
+                  &L::systemInboundStreams),
+        resources(FieldSpec("Resource limits", "system_outbound_streams", "Outbound streams",
+                            "Streams this node opens, all connections together; more fail to open.")
+                      .integer(1, 10000000),
+                  &L::systemOutboundStreams),
+        resources(FieldSpec("Resource limits", "peer_inbound_streams", "Inbound streams per peer",
+                            "Streams one peer has open to us, over all its connections.")
+                      .integer(1, 10000000),
+                  &L::peerInboundStreams),
+        resources(FieldSpec("Resource limits", "peer_outbound_streams", "Outbound streams per peer",
+                            "Streams this node has open to one peer.")
+                      .integer(1, 10000000),
+                  &L::peerOutboundStreams),
+        resources(FieldSpec("Resource limits", "connection_inbound_streams",
+                            "Inbound streams per connection",
+                            "Streams a peer has open on one connection.")
+                      .integer(1, 10000000),
+                  &L::connectionInboundStreams),
+        resources(
+            FieldSpec("Resource limits", "protocol_inbound_streams", "Inbound streams per protocol",
+                      "Streams of one protocol from one peer, counted once the protocol is agreed.")
+                .integer(1, 10000000),
+            &L::protocolInboundStreams),
     };
     return specs;
 }
