@@ -488,7 +488,8 @@ private Q_SLOTS:
                  3);
         QCOMPARE(config.value("retry").toObject().value("max_retries").toInt(), 3);
         // The config document and nothing else; what describes it is its own route.
-        QCOMPARE(config.keys(), (QStringList{"connection", "retry", "services", "version"}));
+        QCOMPARE(config.keys(),
+                 (QStringList{"connection", "resources", "retry", "services", "version"}));
         QCOMPARE(config.value("services").toObject().value("serve_perf"), QJsonValue(false));
         const Reply meta = call("GET", "/api/v1/config/meta");
         QCOMPARE(meta.status, 200);
