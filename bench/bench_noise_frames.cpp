@@ -1,12 +1,12 @@
 // CPU cost of one Noise transport frame, sealed and opened, by frame size: the project's
-// ChaCha20Poly1305 against OpenSSL's (the calls NoiseTransport makes), each warm (one key, back
-// to back) and cold (a different key each time out of N, the caches swept between passes, as
-// when thousands of connections each send a small frame now and then). The cross-over is where
-// NoiseTransport::ownCipherLimit belongs.
+// ChaCha20Poly1305, OpenSSL's (the calls NoiseTransport makes) and libsodium's, each warm (one
+// key, back to back) and cold (a different key each time out of N, the caches swept between
+// passes, as when thousands of connections each send a small frame now and then).
 //   build/release/bench/bench_noise_frames [keys=3000]
 #include "engine/protocol/chacha20_poly1305.h"
 #include "engine/protocol/noise_transport.h"
 #include "engine/protocol/openssl_chacha20_poly1305.h"
+#include "engine/protocol/sodium_chacha20_poly1305.h"
 
 #include <algorithm>
 #include <chrono>
@@ -25,6 +25,7 @@ namespace {
 struct Keyed {
     std::unique_ptr<ChaCha20Poly1305> own;
     std::unique_ptr<OpenSslChaCha20Poly1305> openssl;
+    std::unique_ptr<SodiumChaCha20Poly1305> sodium;
 };
 
 // Seals and opens one frame; aborts if it does not open (the figures would mean nothing).
@@ -76,22 +77,26 @@ int main(int argc, char** argv) {
             b = std::uint8_t(rng());
         keyed.own = std::make_unique<ChaCha20Poly1305>(key);
         keyed.openssl = std::make_unique<OpenSslChaCha20Poly1305>(key);
+        keyed.sodium = std::make_unique<SodiumChaCha20Poly1305>(key);
     }
     auto own = [&](std::size_t i, auto&& run) { run(*ciphers[i].own); };
     auto openssl = [&](std::size_t i, auto&& run) { run(*ciphers[i].openssl); };
+    auto sodium = [&](std::size_t i, auto&& run) { run(*ciphers[i].sodium); };
 
     std::printf("frame seal+open, ns (cold: %zu keys, caches swept); NoiseTransport uses its own "
                 "cipher up to %zu bytes\n",
                 ciphers.size(), NoiseTransport::ownCipherLimit);
-    std::printf("%8s %10s %10s %10s %10s\n", "bytes", "own warm", "ossl warm", "own cold",
-                "ossl cold");
+    std::printf("%8s %12s %12s %12s %12s %12s %12s\n", "bytes", "own warm", "ossl warm",
+                "sodium warm", "own cold", "ossl cold", "sodium cold");
     for (std::size_t size : {16, 44, 64, 128, 192, 256, 384, 512, 1024, 4096, 65519}) {
         const double ownWarm = measure(size, 1, false, own);
         const double opensslWarm = measure(size, 1, false, openssl);
+        const double sodiumWarm = measure(size, 1, false, sodium);
         const double ownCold = measure(size, ciphers.size(), true, own);
         const double opensslCold = measure(size, ciphers.size(), true, openssl);
-        std::printf("%8zu %10.0f %10.0f %10.0f %10.0f\n", size, ownWarm, opensslWarm, ownCold,
-                    opensslCold);
+        const double sodiumCold = measure(size, ciphers.size(), true, sodium);
+        std::printf("%8zu %12.0f %12.0f %12.0f %12.0f %12.0f %12.0f\n", size, ownWarm, opensslWarm,
+                    sodiumWarm, ownCold, opensslCold, sodiumCold);
     }
     return 0;
 }
