@@ -1,6 +1,6 @@
 // The ChaCha20-Poly1305 every Noise message goes through: RFC 8439's AEAD vector, sealing in
-// place, an empty message, and forgeries refused.
-#include "engine/protocol/sodium_chacha20_poly1305.h"
+// place, an empty message, one context reused call after call, and forgeries refused.
+#include "engine/protocol/openssl_chacha20_poly1305.h"
 
 #include <QTest>
 #include <algorithm>
@@ -11,7 +11,7 @@ using namespace peerscope;
 
 namespace {
 
-using Nonce = SodiumChaCha20Poly1305::Nonce;
+using Nonce = OpenSslChaCha20Poly1305::Nonce;
 
 Bytes text(const char* s) {
     return Bytes(s, s + std::strlen(s));
@@ -29,15 +29,15 @@ Nonce toNonce(const Bytes& bytes) {
 
 // Ciphertext followed by the tag.
 Bytes seal(const Bytes& key, const Bytes& nonce, const Bytes& aad, const Bytes& plaintext) {
-    Bytes out(plaintext.size() + SodiumChaCha20Poly1305::tagSize);
-    SodiumChaCha20Poly1305(key.data())
+    Bytes out(plaintext.size() + OpenSslChaCha20Poly1305::tagSize);
+    OpenSslChaCha20Poly1305(key.data())
         .seal(toNonce(nonce), aad, plaintext, out.data(), out.data() + plaintext.size());
     return out;
 }
 
 } // namespace
 
-class TestSodiumChaCha20Poly1305 : public QObject {
+class TestOpenSslChaCha20Poly1305 : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -59,7 +59,7 @@ private Q_SLOTS:
         QCOMPARE(hex(ByteView(sealed).subspan(plaintext.size())),
                  QByteArray("1ae10b594f09e26a7e902ecbd0600691"));
         Bytes opened(plaintext.size());
-        QVERIFY(SodiumChaCha20Poly1305(key.data())
+        QVERIFY(OpenSslChaCha20Poly1305(key.data())
                     .open(toNonce(nonce), aad, ciphertext, sealed.data() + plaintext.size(),
                           opened.data()));
         QCOMPARE(opened, plaintext);
@@ -71,7 +71,7 @@ private Q_SLOTS:
         Bytes buffer = text("encrypted where it lies");
         const Bytes expected = seal(key, nonce, {}, buffer);
         std::uint8_t tag[16];
-        SodiumChaCha20Poly1305(key.data()).seal(toNonce(nonce), {}, buffer, buffer.data(), tag);
+        OpenSslChaCha20Poly1305(key.data()).seal(toNonce(nonce), {}, buffer, buffer.data(), tag);
         QCOMPARE(buffer, Bytes(expected.begin(), expected.end() - 16));
         QCOMPARE(Bytes(tag, tag + 16), Bytes(expected.end() - 16, expected.end()));
     }
@@ -83,9 +83,34 @@ private Q_SLOTS:
         const Bytes aad = text("handshake hash");
         const Bytes sealed = seal(key, nonce, aad, {});
         QCOMPARE(sealed.size(), std::size_t(16));
-        const SodiumChaCha20Poly1305 cipher(key.data());
+        OpenSslChaCha20Poly1305 cipher(key.data());
         QVERIFY(cipher.open(toNonce(nonce), aad, {}, sealed.data(), nullptr));
         QVERIFY(!cipher.open(toNonce(nonce), text("handshake hasH"), {}, sealed.data(), nullptr));
+    }
+
+    void oneContextServesCallAfterCall() {
+        // Each call sets the nonce and direction afresh: sealing after opening, or after a
+        // refused forgery, gives what a fresh cipher gives.
+        const Bytes key(32, 3);
+        const Bytes plaintext = text("frame");
+        OpenSslChaCha20Poly1305 reused(key.data());
+        for (std::uint8_t n = 0; n < 4; ++n) {
+            Bytes nonce(12, 0);
+            nonce[4] = n;
+            const Bytes aad = n % 2 ? text("hash") : Bytes();
+            Bytes sealed(plaintext.size() + 16);
+            reused.seal(toNonce(nonce), aad, plaintext, sealed.data(),
+                        sealed.data() + plaintext.size());
+            QCOMPARE(sealed, seal(key, nonce, aad, plaintext));
+            Bytes forged = sealed;
+            forged[0] ^= 0x01;
+            Bytes out(plaintext.size());
+            QVERIFY(!reused.open(toNonce(nonce), aad, ByteView(forged.data(), plaintext.size()),
+                                 forged.data() + plaintext.size(), out.data()));
+            QVERIFY(reused.open(toNonce(nonce), aad, ByteView(sealed.data(), plaintext.size()),
+                                sealed.data() + plaintext.size(), out.data()));
+            QCOMPARE(out, plaintext);
+        }
     }
 
     void refusesEveryTamperedByte() {
@@ -95,7 +120,7 @@ private Q_SLOTS:
             std::generate(bytes->begin(), bytes->end(), [&] { return std::uint8_t(rng()); });
         const Bytes aad = text("header");
         const Bytes sealed = seal(key, nonce, aad, plaintext);
-        const SodiumChaCha20Poly1305 cipher(key.data());
+        OpenSslChaCha20Poly1305 cipher(key.data());
         for (std::size_t at = 0; at < sealed.size(); ++at) {
             Bytes forged = sealed;
             forged[at] ^= 0x01;
@@ -116,5 +141,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSodiumChaCha20Poly1305)
-#include "tst_sodium_chacha20_poly1305.moc"
+QTEST_GUILESS_MAIN(TestOpenSslChaCha20Poly1305)
+#include "tst_openssl_chacha20_poly1305.moc"
