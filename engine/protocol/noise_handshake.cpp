@@ -2,9 +2,11 @@
 
 #include "engine/protocol/ephemeral_key_pool.h"
 #include "engine/protocol/noise_static_key.h"
+#include "engine/protocol/openssl_chacha20_poly1305.h"
 #include "engine/protocol/verified_signature_cache.h"
 #include "noise.pb.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <openssl/evp.h>
@@ -52,37 +54,6 @@ std::pair<Key, Key> hkdf(ByteView chainingKey, ByteView inputKeyMaterial) {
     return {out1, out2};
 }
 
-std::optional<Bytes> aead(bool encrypt, const Key& key, std::uint64_t n, ByteView ad,
-                          ByteView input) {
-    if (!encrypt && input.size() < tagSize)
-        return std::nullopt;
-    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
-                                                                        &EVP_CIPHER_CTX_free);
-    auto nonce = NoiseTransport::nonceBytes(n);
-    const std::size_t bodyLength = encrypt ? input.size() : input.size() - tagSize;
-    Bytes out(bodyLength + (encrypt ? tagSize : 0));
-    int length = 0;
-    if (EVP_CipherInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, key.data(), nonce.data(),
-                          encrypt ? 1 : 0) != 1)
-        return std::nullopt;
-    if (!encrypt && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, tagSize,
-                                        const_cast<std::uint8_t*>(input.data() + bodyLength)) != 1)
-        return std::nullopt;
-    if (!ad.empty() &&
-        EVP_CipherUpdate(ctx.get(), nullptr, &length, ad.data(), static_cast<int>(ad.size())) != 1)
-        return std::nullopt;
-    if (bodyLength > 0 && EVP_CipherUpdate(ctx.get(), out.data(), &length, input.data(),
-                                           static_cast<int>(bodyLength)) != 1)
-        return std::nullopt;
-    int finalLength = 0;
-    if (EVP_CipherFinal_ex(ctx.get(), out.data() + bodyLength, &finalLength) != 1)
-        return std::nullopt;
-    if (encrypt && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, tagSize,
-                                       out.data() + bodyLength) != 1)
-        return std::nullopt;
-    return out;
-}
-
 // The Noise SymmetricState: chaining key, handshake hash and the current cipher key.
 class SymmetricState {
 public:
@@ -99,39 +70,44 @@ public:
     void mixKey(const Key& inputKeyMaterial) {
         auto [ck, k] = hkdf(ck_, inputKeyMaterial);
         ck_ = ck;
-        k_ = k;
+        cipher_.emplace(k.data());
         n_ = 0;
     }
 
     Bytes encryptAndHash(ByteView plaintext) {
-        if (!k_) {
-            mixHash(plaintext);
-            return Bytes(plaintext.begin(), plaintext.end());
-        }
-        Bytes ciphertext = *aead(true, *k_, n_++, h_, plaintext);
+        Bytes ciphertext(plaintext.size() + (cipher_ ? tagSize : 0));
+        if (cipher_)
+            cipher_->seal(NoiseTransport::nonceBytes(n_++), h_, plaintext, ciphertext.data(),
+                          ciphertext.data() + plaintext.size());
+        else
+            std::copy(plaintext.begin(), plaintext.end(), ciphertext.begin());
         mixHash(ciphertext);
         return ciphertext;
     }
 
     std::optional<Bytes> decryptAndHash(ByteView ciphertext) {
-        if (!k_) {
+        if (!cipher_) {
             mixHash(ciphertext);
             return Bytes(ciphertext.begin(), ciphertext.end());
         }
-        std::optional<Bytes> plaintext = aead(false, *k_, n_++, h_, ciphertext);
-        if (!plaintext)
+        if (ciphertext.size() < tagSize)
+            return std::nullopt;
+        const std::size_t plainLength = ciphertext.size() - tagSize;
+        Bytes plaintext(plainLength);
+        if (!cipher_->open(NoiseTransport::nonceBytes(n_++), h_, ciphertext.first(plainLength),
+                           ciphertext.data() + plainLength, plaintext.data()))
             return std::nullopt;
         mixHash(ciphertext);
         return plaintext;
     }
 
-    bool hasKey() const { return k_.has_value(); }
+    bool hasKey() const { return cipher_.has_value(); }
     std::pair<Key, Key> split() const { return hkdf(ck_, {}); }
 
 private:
     Key ck_{};
     Key h_{};
-    std::optional<Key> k_;
+    std::optional<OpenSslChaCha20Poly1305> cipher_; // keyed by the last mixKey()
     std::uint64_t n_ = 0;
 };
 

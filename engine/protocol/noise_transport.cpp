@@ -1,29 +1,23 @@
 #include "engine/protocol/noise_transport.h"
 
-#include "engine/protocol/chacha20_poly1305.h"
 #include "engine/protocol/openssl_chacha20_poly1305.h"
 
-#include <array>
+#include <algorithm>
 #include <stdexcept>
 
 namespace peerscope {
 
-// Each direction has both implementations under the same key: OpenSSL's vectorised one for bulk
-// frames, the compact one for the short frames where OpenSSL's per-call overhead dominates.
 struct NoiseTransport::Ciphers {
     OpenSslChaCha20Poly1305 send;
     OpenSslChaCha20Poly1305 receive;
-    ChaCha20Poly1305 sendShort;
-    ChaCha20Poly1305 receiveShort;
 };
 
 NoiseTransport::NoiseTransport(ByteView sendKey, ByteView receiveKey) {
-    if (sendKey.size() != ChaCha20Poly1305::keySize ||
-        receiveKey.size() != ChaCha20Poly1305::keySize)
+    if (sendKey.size() != OpenSslChaCha20Poly1305::keySize ||
+        receiveKey.size() != OpenSslChaCha20Poly1305::keySize)
         throw std::invalid_argument("noise: transport keys must be 32 bytes");
-    ciphers_.reset(new Ciphers{
-        OpenSslChaCha20Poly1305(sendKey.data()), OpenSslChaCha20Poly1305(receiveKey.data()),
-        ChaCha20Poly1305(sendKey.data()), ChaCha20Poly1305(receiveKey.data())});
+    ciphers_.reset(new Ciphers{OpenSslChaCha20Poly1305(sendKey.data()),
+                               OpenSslChaCha20Poly1305(receiveKey.data())});
 }
 
 NoiseTransport::~NoiseTransport() = default;
@@ -47,11 +41,7 @@ void NoiseTransport::encrypt(ByteView plaintext, std::uint8_t* out) {
         out[0] = static_cast<std::uint8_t>(frameLength >> 8);
         out[1] = static_cast<std::uint8_t>(frameLength & 0xff);
         const auto nonce = nonceBytes(sendNonce_++);
-        const ByteView chunkBytes = plaintext.subspan(offset, chunk);
-        if (chunk <= ownCipherLimit)
-            ciphers_->sendShort.seal(nonce, {}, chunkBytes, out + 2, out + 2 + chunk);
-        else
-            ciphers_->send.seal(nonce, {}, chunkBytes, out + 2, out + 2 + chunk);
+        ciphers_->send.seal(nonce, {}, plaintext.subspan(offset, chunk), out + 2, out + 2 + chunk);
         offset += chunk;
         out += 2 + frameLength;
     }
@@ -76,11 +66,7 @@ Result<void> NoiseTransport::decrypt(ByteView wire, Bytes& plaintextOut) {
         const auto nonce = nonceBytes(receiveNonce_++);
         std::uint8_t* out = plaintextOut.data() + start;
         const std::uint8_t* tag = body + plainLength;
-        const bool ok =
-            plainLength <= ownCipherLimit
-                ? ciphers_->receiveShort.open(nonce, {}, ByteView(body, plainLength), tag, out)
-                : ciphers_->receive.open(nonce, {}, ByteView(body, plainLength), tag, out);
-        if (!ok) {
+        if (!ciphers_->receive.open(nonce, {}, ByteView(body, plainLength), tag, out)) {
             plaintextOut.resize(start);
             broken_ = true;
             return makeError("noise frame failed authentication");

@@ -18,12 +18,6 @@ public:
     static constexpr std::size_t maxFrame = 65535;
     static constexpr std::size_t tagSize = 16;
     static constexpr std::size_t maxPlaintext = maxFrame - tagSize;
-    // Frames of at most this much plaintext use ChaCha20Poly1305 (this project's, portable),
-    // longer ones OpenSSL's vectorised code. Both compute the same bytes; the cross-over is where
-    // OpenSSL's per-call overhead stops costing more than the missing SIMD (bench_noise_frames):
-    // 192-256 bytes on an Intel Xeon, 64-128 on an AMD EPYC with AVX-512. 128 keeps pings (44
-    // bytes) and window updates on the cheaper path on both and loses at most about 0.3 µs a frame.
-    static constexpr std::size_t ownCipherLimit = 128;
 
     // Keys are the 32-byte CipherState keys from Split().
     NoiseTransport(ByteView sendKey, ByteView receiveKey);

@@ -1,5 +1,6 @@
 #include "engine/protocol/openssl_chacha20_poly1305.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdexcept>
 
@@ -37,14 +38,19 @@ bool OpenSslChaCha20Poly1305::open(const Nonce& nonce, ByteView aad, ByteView ci
     EVP_CIPHER_CTX* ctx = ctx_.get();
     int written = 0;
     int finalLength = 0;
-    return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 0) == 1 &&
-           EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, tagSize,
-                               const_cast<std::uint8_t*>(tag)) == 1 &&
-           (aad.empty() || EVP_CipherUpdate(ctx, nullptr, &written, aad.data(),
-                                            static_cast<int>(aad.size())) == 1) &&
-           EVP_CipherUpdate(ctx, out, &written, ciphertext.data(),
-                            static_cast<int>(ciphertext.size())) == 1 &&
-           EVP_CipherFinal_ex(ctx, out + written, &finalLength) == 1;
+    // OpenSSL decrypts before it checks the tag.
+    const bool authentic =
+        EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 0) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, tagSize, const_cast<std::uint8_t*>(tag)) ==
+            1 &&
+        (aad.empty() ||
+         EVP_CipherUpdate(ctx, nullptr, &written, aad.data(), static_cast<int>(aad.size())) == 1) &&
+        EVP_CipherUpdate(ctx, out, &written, ciphertext.data(),
+                         static_cast<int>(ciphertext.size())) == 1 &&
+        EVP_CipherFinal_ex(ctx, out + written, &finalLength) == 1;
+    if (!authentic && !ciphertext.empty())
+        OPENSSL_cleanse(out, ciphertext.size());
+    return authentic;
 }
 
 } // namespace peerscope
