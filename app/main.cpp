@@ -1,7 +1,6 @@
 // peerscope: the GUI (default) or the headless engine (--headless).
 #include "command_line.h"
 #include "engine/api/engine.h"
-#include "engine/core/huge_page_heap.h"
 #include "export_command.h"
 #include "signal_watcher.h"
 
@@ -54,10 +53,6 @@ int main(int argc, char** argv) {
     // `peerscope export ...` talks to a running node's API; it starts no engine.
     if (arguments.size() > 1 && arguments.at(1) == QLatin1String("export"))
         return runExportCommand(arguments);
-    // A node only: export, --help and --version start no engine and need no restart. Still
-    // before any thread, file or application object exists.
-    if (!wantsOnlyHelpOrVersion(arguments))
-        HugePageHeap::restartIfUseful(argv);
 
     std::unique_ptr<QCoreApplication> app;
     // --help names the executable from the application object.

@@ -11,7 +11,6 @@
 //   build/release/bench/bench_pool [peers] [failover|silent|scale]
 #include "bench_peer_process.h"
 #include "engine/core/clock.h"
-#include "engine/core/huge_page_heap.h"
 #include "engine/core/keys.h"
 #include "engine/core/multiaddr.h"
 #include "engine/health/event_log.h"
@@ -255,9 +254,6 @@ void scale(int peers) {
                 (rssMonitored - rssConnected) * 1024.0 /
                     double(std::max<std::size_t>(1, connections)));
     std::printf("scale: %llu probes sent\n", static_cast<unsigned long long>(probes));
-    const char* tunables = std::getenv("GLIBC_TUNABLES");
-    std::printf("scale: %.0f MiB of the heap on huge pages (GLIBC_TUNABLES=%s)\n",
-                bench::hugePagesMiB(), tunables ? tunables : "");
     farm.terminate();
     farm.waitForFinished(5000);
     // One probe on the wire: a Noise frame (2-byte length, 16-byte tag) around a yamux data
@@ -272,8 +268,6 @@ void scale(int peers) {
 } // namespace
 
 int main(int argc, char** argv) {
-    // The measured engine runs as in peerscope: on a huge-page heap where the kernel offers it.
-    HugePageHeap::restartIfUseful(argv);
     // As the engine thread does: epoll, not Qt's poll() over every socket on each wakeup.
     if (qEnvironmentVariable("PEERSCOPE_EVENT_DISPATCHER") != "qt")
         QCoreApplication::setEventDispatcher(new EpollEventDispatcher);

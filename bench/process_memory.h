@@ -20,9 +20,4 @@ inline double rssMiB() {
     return procKibFieldMiB("/proc/self/status", "VmRSS:");
 }
 
-// Of the resident memory, how much sits on transparent huge pages.
-inline double hugePagesMiB() {
-    return procKibFieldMiB("/proc/self/smaps_rollup", "AnonHugePages:");
-}
-
 } // namespace peerscope::bench

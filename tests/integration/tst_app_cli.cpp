@@ -117,44 +117,6 @@ private Q_SLOTS:
         QVERIFY(!buffer.contains("api http")); // --api off prints no api line
     }
 
-    // Where the kernel leaves huge pages to the program (THP "madvise"), peerscope restarts
-    // itself once with glibc's huge-page tunable; PEERSCOPE_HUGE_PAGES=0 keeps it from doing so.
-    void runsOnAHugePageHeapWhereTheKernelOffersIt_data() {
-        QTest::addColumn<bool>("optOut");
-        QTest::newRow("default") << false;
-        QTest::newRow("PEERSCOPE_HUGE_PAGES=0") << true;
-    }
-
-    void runsOnAHugePageHeapWhereTheKernelOffersIt() {
-        QFETCH(bool, optOut);
-        QFile thp(QStringLiteral("/sys/kernel/mm/transparent_hugepage/enabled"));
-        const bool madvise = thp.open(QIODevice::ReadOnly) && thp.readAll().contains("[madvise]");
-        QTemporaryDir dir;
-        QProcess process;
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.remove(QStringLiteral("GLIBC_TUNABLES"));
-        environment.remove(QStringLiteral("PEERSCOPE_HUGE_PAGES_RESTARTED"));
-        if (optOut)
-            environment.insert(QStringLiteral("PEERSCOPE_HUGE_PAGES"), QStringLiteral("0"));
-        process.setProcessEnvironment(environment);
-        process.start(binary(), {"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "off",
-                                 "--data-dir", dir.path()});
-        QVERIFY(process.waitForStarted(5000));
-        QByteArray buffer;
-        const QStringList lines = readLines(process, 1, &buffer);
-        QVERIFY2(!lines.isEmpty(), process.readAllStandardError().constData());
-        QVERIFY2(listeningLine.match(lines.first()).hasMatch(), qPrintable(lines.first()));
-        // The restart kept the process (same pid): read the environment it runs with.
-        QFile environ(QStringLiteral("/proc/%1/environ").arg(process.processId()));
-        QVERIFY(environ.open(QIODevice::ReadOnly));
-        const QList<QByteArray> variables = environ.readAll().split('\0');
-        const bool hasTunable = variables.contains("GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
-        QCOMPARE(hasTunable, madvise && !optOut);
-        process.terminate();
-        QVERIFY(process.waitForFinished(5000));
-        QCOMPARE(process.exitCode(), 0);
-    }
-
     void apiLineNamesTheBoundPort() {
         QTemporaryDir dir;
         QProcess process;
