@@ -1,5 +1,7 @@
 #include "engine/api/snapshot_json.h"
 
+#include "engine/health/event_log.h"
+
 #include <QJsonArray>
 #include <QStringList>
 

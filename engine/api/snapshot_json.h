@@ -1,12 +1,13 @@
 #pragma once
 
 #include "engine/api/snapshot.h"
-#include "engine/health/event_log.h"
 
 #include <QByteArray>
 #include <QJsonObject>
 
 namespace peerscope {
+
+struct LifecycleEvent; // engine/health/event_log.h, for the control API's event route
 
 // The JSON shapes of the control API and the JSON export, in one place.
 QJsonObject connectionJson(const ConnectionSnapshot& connection);
