@@ -126,32 +126,31 @@ void assign(LoadBalancingStrategy& out, double value) {
     out = static_cast<LoadBalancingStrategy>(static_cast<int>(value));
 }
 
+// Binds `spec` to `member` of the EngineConfig section `sectionMember`, named `section`.
+template <typename Section, typename Value>
+FieldSpec bound(FieldSpec spec, const char* section, Section EngineConfig::*sectionMember,
+                Value Section::*member) {
+    spec.section = section;
+    spec.get = [sectionMember, member](const EngineConfig& c) {
+        return asNumber(c.*sectionMember.*member);
+    };
+    spec.set = [sectionMember, member](EngineConfig& c, double value) {
+        assign(c.*sectionMember.*member, value);
+    };
+    return spec;
+}
+
 template <typename Value> FieldSpec connection(FieldSpec spec, Value ConnectionConfig::*member) {
-    spec.section = "connection";
-    spec.get = [member](const EngineConfig& c) { return asNumber(c.connection.*member); };
-    spec.set = [member](EngineConfig& c, double value) { assign(c.connection.*member, value); };
-    return spec;
+    return bound(std::move(spec), "connection", &EngineConfig::connection, member);
 }
-
 template <typename Value> FieldSpec retry(FieldSpec spec, Value RetryConfig::*member) {
-    spec.section = "retry";
-    spec.get = [member](const EngineConfig& c) { return asNumber(c.retry.*member); };
-    spec.set = [member](EngineConfig& c, double value) { assign(c.retry.*member, value); };
-    return spec;
+    return bound(std::move(spec), "retry", &EngineConfig::retry, member);
 }
-
 template <typename Value> FieldSpec services(FieldSpec spec, Value ServicesConfig::*member) {
-    spec.section = "services";
-    spec.get = [member](const EngineConfig& c) { return asNumber(c.services.*member); };
-    spec.set = [member](EngineConfig& c, double value) { assign(c.services.*member, value); };
-    return spec;
+    return bound(std::move(spec), "services", &EngineConfig::services, member);
 }
-
 template <typename Value> FieldSpec resources(FieldSpec spec, Value ResourceLimits::*member) {
-    spec.section = "resources";
-    spec.get = [member](const EngineConfig& c) { return asNumber(c.resources.*member); };
-    spec.set = [member](EngineConfig& c, double value) { assign(c.resources.*member, value); };
-    return spec;
+    return bound(std::move(spec), "resources", &EngineConfig::resources, member);
 }
 
 const std::vector<FieldSpec>& fieldSpecs() {
