@@ -1,5 +1,7 @@
 #include "ui/node_overview_widget.h"
 
+#include "ui/resource_use_panel.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
@@ -83,7 +85,8 @@ NodeOverviewWidget::NodeOverviewWidget(QWidget* parent)
       reachabilityLabel_(makeValueLabel(QStringLiteral("reachabilityLabel"))),
       byStateLabel_(makeValueLabel(QStringLiteral("connectionsByStateLabel"))),
       byPathLabel_(makeValueLabel(QStringLiteral("connectionsByPathLabel"))),
-      averageHealthLabel_(makeValueLabel(QStringLiteral("averageHealthLabel"))) {
+      averageHealthLabel_(makeValueLabel(QStringLiteral("averageHealthLabel"))),
+      resourcePanel_(new ResourceUsePanel) {
     peerIdLabel_->setObjectName(QStringLiteral("peerIdLabel"));
     peerIdLabel_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     peerIdLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
@@ -143,6 +146,7 @@ NodeOverviewWidget::NodeOverviewWidget(QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(identityBox);
     layout->addLayout(addressRow, 1);
+    layout->addWidget(resourcePanel_);
 }
 
 NodeOverviewWidget::~NodeOverviewWidget() = default;
@@ -263,6 +267,7 @@ void NodeOverviewWidget::refresh() {
         health.monitoring
             ? locale.toString(health.averageHealth, 'f', 2)
             : tr("%1 (monitoring off)").arg(locale.toString(health.averageHealth, 'f', 2)));
+    resourcePanel_->applyResources(snapshot.resources);
     // It only reads the addresses (parsing each one): worked out again when they change.
     if (addressesChanged)
         setTextIfChanged(reachabilityLabel_, reachabilityText(snapshot));

@@ -10,7 +10,10 @@ class QPushButton;
 
 namespace peerscope {
 
-// The "this node" panel: identity, agent, listen and observed addresses, totals.
+class ResourceUsePanel;
+
+// The "this node" panel: identity, agent, listen and observed addresses, totals, and the
+// resources in use against the node's limits.
 // Fed with every snapshot; widgets are only touched when their value changes so selections
 // and scroll positions in the address lists survive the 4 Hz updates. While hidden it only
 // keeps the snapshot (a shared copy) and shows the latest one when shown again.
@@ -57,6 +60,7 @@ private:
     QLabel* byStateLabel_;
     QLabel* byPathLabel_;
     QLabel* averageHealthLabel_;
+    ResourceUsePanel* resourcePanel_;
     NodeSnapshot latest_;
     bool stale_ = false;
     QStringList listenAddrs_;
