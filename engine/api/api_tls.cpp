@@ -1,5 +1,7 @@
 #include "engine/api/api_tls.h"
 
+#include "engine/core/openssl_ptr.h"
+
 #include <QFile>
 #include <QList>
 #include <QSslCertificate>
@@ -17,16 +19,6 @@
 namespace peerscope {
 
 namespace {
-
-struct BioFree {
-    void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct PkeyFree {
-    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct X509Free {
-    void operator()(X509* certificate) const { X509_free(certificate); }
-};
 
 // What a refused key or a mismatch leaves on this thread's OpenSSL error queue must not be
 // taken for the error of a later TLS operation.
@@ -51,16 +43,14 @@ Result<QByteArray> readFile(const char* option, const QString& path) {
     return file.readAll();
 }
 
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-
 // The first certificate in `pem`, if it has not expired.
 Result<X509Ptr> firstCertificate(const char* option, const QString& path, const QByteArray& pem) {
-    std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
+    BioPtr bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
     X509Ptr certificate(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
     if (!certificate)
         return makeError(where(option, path) + "no PEM certificate in it");
     if (X509_cmp_current_time(X509_get0_notAfter(certificate.get())) < 0) {
-        std::unique_ptr<BIO, BioFree> text(BIO_new(BIO_s_mem()));
+        BioPtr text(BIO_new(BIO_s_mem()));
         ASN1_TIME_print(text.get(), X509_get0_notAfter(certificate.get()));
         char* data = nullptr;
         const long size = BIO_get_mem_data(text.get(), &data);
@@ -97,10 +87,9 @@ Result<CheckedTlsFiles> readTlsFiles(const QString& certificatePath, const QStri
     if (!keyPem)
         return keyPem.error();
     files.keyPem = std::move(keyPem).value();
-    std::unique_ptr<BIO, BioFree> keyBio(
-        BIO_new_mem_buf(files.keyPem.constData(), int(files.keyPem.size())));
-    std::unique_ptr<EVP_PKEY, PkeyFree> pkey(
-        keyBio ? PEM_read_bio_PrivateKey(keyBio.get(), nullptr, noPassphrase, nullptr) : nullptr);
+    BioPtr keyBio(BIO_new_mem_buf(files.keyPem.constData(), int(files.keyPem.size())));
+    EvpPkeyPtr pkey(keyBio ? PEM_read_bio_PrivateKey(keyBio.get(), nullptr, noPassphrase, nullptr)
+                           : nullptr);
     if (!pkey)
         return makeError(where("api-tls-key", keyPath) +
                          "no unencrypted PEM private key in it (a key with a passphrase is not "

@@ -1,6 +1,7 @@
 #include "engine/core/keys.h"
 
 #include "crypto.pb.h"
+#include "engine/core/openssl_ptr.h"
 #include "engine/core/varint.h"
 
 #include <algorithm>
@@ -22,23 +23,8 @@ constexpr std::size_t secp256k1KeySize = 33;
 constexpr int rsaMinBits = 2048;
 constexpr int rsaMaxBits = 8192;
 
-struct PkeyFree {
-    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct MdCtxFree {
-    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-struct PkeyCtxFree {
-    void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
-};
-struct ParamBldFree {
-    void operator()(OSSL_PARAM_BLD* bld) const { OSSL_PARAM_BLD_free(bld); }
-};
-struct ParamFree {
-    void operator()(OSSL_PARAM* params) const { OSSL_PARAM_free(params); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using PkeyPtr = EvpPkeyPtr;
+using MdCtxPtr = EvpMdCtxPtr;
 
 PkeyPtr ed25519Public(ByteView raw) {
     if (raw.size() != ed25519KeySize)
@@ -49,15 +35,14 @@ PkeyPtr ed25519Public(ByteView raw) {
 PkeyPtr secp256k1Public(ByteView compressed) {
     if (compressed.size() != secp256k1KeySize || (compressed[0] != 0x02 && compressed[0] != 0x03))
         return nullptr;
-    std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+    OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
     if (!bld ||
         !OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "secp256k1", 0) ||
         !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, compressed.data(),
                                           compressed.size()))
         return nullptr;
-    std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
-    std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
-        EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    OsslParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
     if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0)
         return nullptr;
     EVP_PKEY* key = nullptr;
@@ -230,7 +215,7 @@ Result<PrivateKey> PrivateKey::fromEd25519Seed(ByteView seed32) {
     PrivateKey out;
     out.seed_.assign(seed32.begin(), seed32.end());
     out.publicRaw_ = std::move(pub);
-    out.pkey_ = std::shared_ptr<evp_pkey_st>(key.release(), PkeyFree{});
+    out.pkey_ = std::shared_ptr<evp_pkey_st>(key.release(), OpenSslFree<EVP_PKEY_free>{});
     return out;
 }
 
