@@ -38,6 +38,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <malloc.h>
+#include <map>
 #include <memory>
 #include <string>
 #include <sys/prctl.h>
@@ -410,6 +411,9 @@ void rss(int wanted) {
     const double kernelBefore = kernelTcpMiB();
 
     // Waves of 100 peers, so no listen backlog and no handshake limit is flooded.
+    std::map<QString, int> closedBy; // reason -> connections; none is expected
+    QObject::connect(&host, &Host::connectionClosed,
+                     [&](quint64, const PeerId&, const QString& reason) { ++closedBy[reason]; });
     QElapsedTimer dialling;
     dialling.start();
     std::size_t done = 0, failed = 0;
@@ -464,8 +468,9 @@ void rss(int wanted) {
                 "free in its arenas %.1f -> %.1f -> %.1f MiB\n",
                 heapBefore, heapOff, heapOn, (heapOff - heapBefore) * perConnection,
                 (heapOn - heapBefore) * perConnection, freeBefore, freeOff, freeOn);
-    std::printf("rss: kernel TCP memory (socket buffers of both ends, all processes; in no RSS): "
-                "%.1f -> %.1f MiB\n",
+    std::printf("rss: kernel TCP buffers (/proc/net/sockstat mem: both ends, every process; "
+                "kernel memory, in no process's RSS, so the figures below are user space): %.1f "
+                "-> %.1f MiB\n",
                 kernelBefore, kernelOff);
     std::printf("rss: user-space RSS per connection, monitoring off: %.1f KiB (target at most "
                 "%.0f): %s\n",
@@ -473,6 +478,8 @@ void rss(int wanted) {
     std::printf("rss: user-space RSS per connection, monitoring on:  %.1f KiB (target at most "
                 "%.0f): %s\n",
                 onKiB, targetKiB, onKiB <= targetKiB ? "met" : "NOT met");
+    for (const auto& [reason, count] : closedBy)
+        std::printf("rss: %d connections closed: %s\n", count, qPrintable(reason));
     for (auto& farm : farms)
         farm->terminate();
     for (auto& farm : farms)
