@@ -336,9 +336,9 @@ std::pair<double, double> heapMiB() {
 // process's RSS per connection with monitoring off, then on (probes every 1 s).
 void rss(int wanted) {
     constexpr int perPeer = 3; // the pool's default max_connections_per_peer
-    constexpr int farmCount = 4;
     constexpr double targetKiB = 24;
     const int peers = (wanted + perPeer - 1) / perPeer;
+    const int farmCount = std::min(4, peers); // a farm has at least one node
     const int total = peers * perPeer;
 
     const rlim_t fileLimit = raiseFileLimit();
