@@ -8,7 +8,12 @@
 //              1 s: this process's CPU share of one core and its memory per connection; and,
 //              the same round trips with no engine (socket_floor.h): what the kernel alone
 //              costs on this machine now; the target is monitored CPU / that floor <= 2.0
+//   rss        N connections (default 10,000; 3 per peer) to peers in 4 bench_peer_farm
+//              processes: this process's RSS per connection over its RSS before dialling, with
+//              monitoring off, then on (probes every 1 s); target at most 24 KiB for both.
+//              Only when asked for by name; the number is connections, not peers.
 //   build/release/bench/bench_pool [peers] [failover|silent|scale]
+//   build/release/bench/bench_pool [connections] rss
 #include "bench_peer_process.h"
 #include "engine/core/clock.h"
 #include "engine/core/keys.h"
@@ -31,7 +36,14 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <malloc.h>
+#include <map>
+#include <memory>
+#include <string>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 using namespace peerscope;
 
@@ -170,8 +182,10 @@ void silentPeer() {
     }
 }
 
-void scale(int peers) {
-    QProcess farm;
+// Starts bench_peer_farm with `peers` nodes; appends their addresses. The farm dies with this
+// process (PR_SET_PDEATHSIG), even when the bench crashes or is killed.
+bool startFarm(QProcess& farm, int peers, std::vector<Multiaddr>* addrs) {
+    farm.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     farm.start(QCoreApplication::applicationDirPath() + "/bench_peer_farm",
                {QString::number(peers)});
     QByteArray out;
@@ -184,12 +198,19 @@ void scale(int peers) {
         !out.contains("ready\n")) {
         std::fprintf(stderr, "peer farm did not start: %s\n",
                      farm.readAllStandardError().constData());
-        return;
+        return false;
     }
-    std::vector<Multiaddr> addrs;
     for (const QByteArray& line : out.split('\n'))
         if (line.startsWith("peer "))
-            addrs.push_back(Multiaddr::parse(line.mid(5).toStdString()).value());
+            addrs->push_back(Multiaddr::parse(line.mid(5).toStdString()).value());
+    return true;
+}
+
+void scale(int peers) {
+    QProcess farm;
+    std::vector<Multiaddr> addrs;
+    if (!startFarm(farm, peers, &addrs))
+        return;
 
     SteadyClock clock;
     HostOptions options; // the node's hard caps sized for the crowd, like the pool's below
@@ -269,6 +290,202 @@ void scale(int peers) {
                 ratio, ratio > 0 && ratio <= 2.0 ? "met" : "NOT met");
 }
 
+// The soft limit on open files raised to the hard one; children started after this inherit it.
+rlim_t raiseFileLimit() {
+    rlimit limit{};
+    getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+    return limit.rlim_cur;
+}
+
+// Another process's soft limit on open files, from /proc/<pid>/limits (0 if unknown).
+long fileLimitOf(qint64 pid) {
+    std::ifstream file("/proc/" + std::to_string(pid) + "/limits");
+    std::string line;
+    const std::string key = "Max open files";
+    while (std::getline(file, line))
+        if (line.rfind(key, 0) == 0)
+            return std::stol(line.substr(key.size()));
+    return 0;
+}
+
+// The kernel's memory for TCP sockets (buffers and queues) of every process, in MiB: it is not
+// in any process's RSS.
+double kernelTcpMiB() {
+    std::ifstream file("/proc/net/sockstat");
+    std::string word;
+    while (file >> word)
+        if (word == "mem") {
+            double pages = 0;
+            file >> pages;
+            return pages * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+        }
+    return 0;
+}
+
+// Bytes malloc hands out now (arenas and mmapped chunks), and bytes it holds free in arenas.
+std::pair<double, double> heapMiB() {
+    const struct mallinfo2 info = mallinfo2();
+    return {double(info.uordblks + info.hblkhd) / (1024.0 * 1024.0),
+            double(info.fordblks) / (1024.0 * 1024.0)};
+}
+
+// `wanted` connections from this process to peers in several bench_peer_farm processes: this
+// process's RSS per connection with monitoring off, then on (probes every 1 s).
+void rss(int wanted) {
+    constexpr int perPeer = 3; // the pool's default max_connections_per_peer
+    constexpr double targetKiB = 24;
+    const int peers = (wanted + perPeer - 1) / perPeer;
+    const int farmCount = std::min(4, peers); // a farm has at least one node
+    const int total = peers * perPeer;
+
+    const rlim_t fileLimit = raiseFileLimit();
+    if (fileLimit < rlim_t(total) + 256) {
+        std::fprintf(stderr, "rss: open files limited to %llu here, %d connections need more\n",
+                     static_cast<unsigned long long>(fileLimit), total);
+        return;
+    }
+    int portLow = 0, portHigh = 0;
+    std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> portLow >> portHigh;
+    const int ports = portHigh - portLow + 1;
+    std::printf("rss: ephemeral ports %d-%d (%d) for %d outbound loopback connections: %s\n",
+                portLow, portHigh, ports, total, ports >= total ? "enough" : "NOT enough");
+    if (ports < total)
+        return;
+
+    // Several processes: each farm keeps its listeners and accepted sockets under its own limit.
+    std::vector<std::unique_ptr<QProcess>> farms;
+    std::vector<Multiaddr> addrs;
+    QElapsedTimer started;
+    started.start();
+    for (int i = 0; i < farmCount; ++i) {
+        const int n = peers / farmCount + (i < peers % farmCount ? 1 : 0);
+        farms.push_back(std::make_unique<QProcess>());
+        if (!startFarm(*farms.back(), n, &addrs))
+            return;
+        const long childLimit = fileLimitOf(farms.back()->processId());
+        if (childLimit < long(n) * (perPeer + 1) + 64) {
+            std::fprintf(stderr, "rss: farm %d (%d peers) may open %ld files only\n", i, n,
+                         childLimit);
+            return;
+        }
+    }
+    std::printf("rss: %d bench_peer_farm processes, %zu peers, started in %.1f s; open files: "
+                "%llu here, %ld in each farm (soft limit raised to the hard one)\n",
+                farmCount, addrs.size(), double(started.elapsed()) / 1000.0,
+                static_cast<unsigned long long>(fileLimit),
+                fileLimitOf(farms.front()->processId()));
+
+    // The engine's defaults (200 outbound connections, 8,192 streams, a pool of 300) are for a
+    // desktop node; this bench raises them to hold the crowd.
+    SteadyClock clock;
+    HostOptions options;
+    options.resources.systemPendingHandshakes = 1000;
+    options.resources.systemOutboundConnections = total;
+    options.resources.systemInboundStreams = 4 * total;
+    options.resources.systemOutboundStreams = 4 * total;
+    Host host(PrivateKey::generateEd25519(), options, clock);
+    ConnectionConfig config;
+    config.maxConnectionsPerPeer = perPeer;
+    config.maxConnections = total;
+    config.maxOutboundConnections = total;
+    config.highWater = total; // trimming starts above this: never here
+    config.lowWater = total - 1;
+    config.healthCheckInterval = ConnectionConfig::Seconds(1);
+    config.enableHealthMonitoring = false;
+    EventLog events;
+    ConnectionPool pool(host, config, RetryConfig{}, 1);
+    HealthMonitor monitor(host, pool, events, config);
+    std::printf("rss: limits raised for this bench: resources system_outbound_connections %d, "
+                "system_pending_handshakes %d, system streams %d each way; pool max_connections "
+                "%d, high_water %d\n",
+                options.resources.systemOutboundConnections,
+                options.resources.systemPendingHandshakes, options.resources.systemOutboundStreams,
+                config.maxConnections, config.highWater);
+
+    bench::EventWaiter().wait(1000);
+    const double rssBefore = bench::rssMiB();
+    const auto [heapBefore, freeBefore] = heapMiB();
+    const double kernelBefore = kernelTcpMiB();
+
+    // Waves of 100 peers, so no listen backlog and no handshake limit is flooded.
+    std::map<QString, int> closedBy; // reason -> connections; none is expected
+    QObject::connect(&host, &Host::connectionClosed,
+                     [&](quint64, const PeerId&, const QString& reason) { ++closedBy[reason]; });
+    QElapsedTimer dialling;
+    dialling.start();
+    std::size_t done = 0, failed = 0;
+    for (std::size_t i = 0; i < addrs.size(); i += 100) {
+        const std::size_t end = std::min(addrs.size(), i + 100);
+        for (std::size_t j = i; j < end; ++j)
+            pool.dialPeer(addrs[j], [&](auto result) {
+                ++done;
+                if (!result)
+                    ++failed;
+            });
+        if (!waitFor([&] { return done >= end; }, 60000))
+            break;
+    }
+    waitFor([&] { return pool.connections().size() >= std::size_t(total); }, 10000);
+    const double connectSeconds = double(dialling.elapsed()) / 1000.0;
+    const std::size_t connected = pool.connections().size();
+    std::printf("rss: %zu connections up (host: %zu; wanted %d = %d peers x %d) in %.1f s, %zu "
+                "dials failed\n",
+                connected, host.connectionCount(), total, peers, perPeer, connectSeconds, failed);
+    if (connected < std::size_t(total))
+        std::printf("rss: NOT all connections up\n");
+    const double perConnection = 1024.0 / double(std::max<std::size_t>(1, connected));
+
+    // Monitoring off: identify has run on every connection; nothing is probed.
+    bench::EventWaiter().wait(5000);
+    const double rssOff = bench::rssMiB();
+    const auto [heapOff, freeOff] = heapMiB();
+    const double kernelOff = kernelTcpMiB();
+
+    // Monitoring on, as `scale` runs it: every connection probed every second, for long enough
+    // that every one has its ping stream and a full set of samples.
+    config.enableHealthMonitoring = true;
+    monitor.setConfig(config);
+    pool.setConfig(config, RetryConfig{});
+    bench::EventWaiter().wait(15000);
+    const double rssOn = bench::rssMiB();
+    const auto [heapOn, freeOn] = heapMiB();
+    std::uint64_t probes = 0;
+    for (Connection* c : pool.connections())
+        if (const ConnectionHealth* h = monitor.health(c->id()))
+            probes += h->probesSent();
+    const std::size_t stillConnected = pool.connections().size();
+
+    const double offKiB = (rssOff - rssBefore) * perConnection;
+    const double onKiB = (rssOn - rssBefore) * perConnection;
+    std::printf("rss: RSS %.1f MiB before dialling, %.1f MiB connected (monitoring off, 5 s "
+                "later), %.1f MiB monitored (probes every 1 s, 15 s later; %llu probes, %zu "
+                "connections still up)\n",
+                rssBefore, rssOff, rssOn, static_cast<unsigned long long>(probes), stillConnected);
+    std::printf("rss: malloc in use %.1f -> %.1f -> %.1f MiB (%.1f / %.1f KiB per connection), "
+                "free in its arenas %.1f -> %.1f -> %.1f MiB\n",
+                heapBefore, heapOff, heapOn, (heapOff - heapBefore) * perConnection,
+                (heapOn - heapBefore) * perConnection, freeBefore, freeOff, freeOn);
+    std::printf("rss: kernel TCP buffers (/proc/net/sockstat mem: both ends, every process; "
+                "kernel memory, in no process's RSS, so the figures below are user space): %.1f "
+                "-> %.1f MiB\n",
+                kernelBefore, kernelOff);
+    std::printf("rss: user-space RSS per connection, monitoring off: %.1f KiB (target at most "
+                "%.0f): %s\n",
+                offKiB, targetKiB, offKiB <= targetKiB ? "met" : "NOT met");
+    std::printf("rss: user-space RSS per connection, monitoring on:  %.1f KiB (target at most "
+                "%.0f): %s\n",
+                onKiB, targetKiB, onKiB <= targetKiB ? "met" : "NOT met");
+    for (const auto& [reason, count] : closedBy)
+        std::printf("rss: %d connections closed: %s\n", count, qPrintable(reason));
+    for (auto& farm : farms)
+        farm->terminate();
+    for (auto& farm : farms)
+        farm->waitForFinished(5000);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -284,5 +501,8 @@ int main(int argc, char** argv) {
         silentPeer();
     if (only.isEmpty() || only == QLatin1String("scale"))
         scale(peers);
+    // Not in the default run: it takes four processes and about a minute.
+    if (only == QLatin1String("rss"))
+        rss(argc > 1 ? std::max(1, std::atoi(argv[1])) : 10000);
     return 0;
 }
