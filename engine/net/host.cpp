@@ -32,6 +32,7 @@ Host::Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject
         const std::string ip =
             ipScopeKey(socket->peerAddress().toString().toStdString()).value_or(std::string());
         ResourceRefusal refusal;
+        makeRoomForHandshake(ip);
         ResourceReservation pending =
             resources_.reserve(Resource::PendingHandshakes, {ip}, &refusal);
         if (!pending) {
@@ -48,6 +49,7 @@ Host::Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject
         upgrade.verifiedSignatures = verifiedSignatures_;
         upgrade.ephemeralKeys = ephemeralKeys_;
         upgrade.timeout = options_.upgradeTimeout;
+        upgrade.clock = &clock_;
         this->upgrade(socket, upgrade, std::move(pending), [](Result<Connection*>) {});
     });
     identify_ = std::make_unique<IdentifyService>(*this);
@@ -130,6 +132,34 @@ void Host::dial(const Multiaddr& addr, ConnectionCallback done) {
                          }
                          this->upgrade(*socket, upgrade, std::move(*pending), std::move(callback));
                      });
+}
+
+namespace {
+// Silence after which a pending handshake may be evicted for a newcomer: a few round trips
+// of a slow link; a handshake under way hears from its peer at least once a round trip.
+constexpr MonoTime stalledHandshakeAge = std::chrono::milliseconds(500);
+} // namespace
+
+void Host::makeRoomForHandshake(const std::string& ip) {
+    const std::optional<std::uint32_t> systemLimit =
+        resources_.limit(ResourceScope::System, Resource::PendingHandshakes);
+    if (!systemLimit || resources_.systemUse(Resource::PendingHandshakes) < *systemLimit)
+        return;
+    // Evicting for a source over its own limit would only make room for someone else.
+    const std::optional<std::uint32_t> ipLimit =
+        resources_.limit(ResourceScope::SourceIp, Resource::PendingHandshakes);
+    if (!ip.empty() && ipLimit && resources_.ipUse(ip, Resource::PendingHandshakes) >= *ipLimit)
+        return;
+    // Stalled handshakes from many addresses would otherwise hold every slot until they time
+    // out, and lock every newcomer out meanwhile. A handshake that makes progress hears from its
+    // peer every round trip; the one silent longest, past stalledHandshakeAge, makes room.
+    Upgrader* stalest = nullptr;
+    for (Upgrader* upgrader : findChildren<Upgrader*>(Qt::FindDirectChildrenOnly))
+        if (upgrader->role() == Upgrader::Role::Responder &&
+            (!stalest || upgrader->lastInputAt() < stalest->lastInputAt()))
+            stalest = upgrader;
+    if (stalest && clock_.now() - stalest->lastInputAt() >= stalledHandshakeAge)
+        stalest->evict(); // its failure handler gives its reservation back at once
 }
 
 void Host::upgrade(QTcpSocket* socket, Upgrader::Options options, ResourceReservation pending,

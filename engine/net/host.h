@@ -137,6 +137,9 @@ Q_SIGNALS:
     void resourceLimitRefused(const peerscope::ResourceRefusal& refusal);
 
 private:
+    // When the node's pending handshakes are all taken, evicts the inbound one that has been
+    // silent longest (past stalledHandshakeAge), so stalled handshakes cannot lock newcomers out.
+    void makeRoomForHandshake(const std::string& ip);
     // `pending` is the handshake's reservation; it becomes the connection's.
     void upgrade(QTcpSocket* socket, Upgrader::Options options, ResourceReservation pending,
                  ConnectionCallback done);

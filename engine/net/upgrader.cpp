@@ -9,6 +9,13 @@
 
 namespace peerscope {
 
+namespace {
+MonoTime nowOn(const Clock* clock) {
+    static const SteadyClock steady;
+    return (clock ? clock : &steady)->now();
+}
+} // namespace
+
 const char* handshakeFailureName(HandshakeFailure failure) {
     switch (failure) {
     case HandshakeFailure::SecurityNegotiation:
@@ -23,6 +30,8 @@ const char* handshakeFailureName(HandshakeFailure failure) {
         return "timeout";
     case HandshakeFailure::Eof:
         return "eof";
+    case HandshakeFailure::Evicted:
+        return "evicted";
     }
     return "unknown";
 }
@@ -51,6 +60,7 @@ void Upgrader::start() {
         fail(HandshakeFailure::Eof, QStringLiteral("connection closed during the upgrade"));
     });
     timeout_.start(options_.timeout);
+    lastInputAt_ = nowOn(options_.clock);
     negotiation_->start();
     writeWire(negotiation_->takeOutput());
     // /noise is our only proposal, so the initiator sends Noise message 1 right behind it
@@ -81,9 +91,16 @@ void Upgrader::createHandshake() {
             this, [keys] { keys->refill(); }, Qt::QueuedConnection);
 }
 
+void Upgrader::evict() {
+    fail(HandshakeFailure::Evicted,
+         QStringLiteral("evicted: the node's pending handshakes were all taken and this one had "
+                        "stalled longest"));
+}
+
 void Upgrader::onReadyRead() {
     if (!socket_ || phase_ == Phase::Done || phase_ == Phase::Failed)
         return;
+    lastInputAt_ = nowOn(options_.clock);
     QByteArray data = socket_->readAll();
     advance(Bytes(data.begin(), data.end()));
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/core/bytes.h"
+#include "engine/core/clock.h"
 #include "engine/core/keys.h"
 #include "engine/core/peer_id.h"
 
@@ -35,6 +36,9 @@ enum class HandshakeFailure {
     MuxerNegotiation,    // no common muxer
     Timeout,
     Eof, // the remote closed the socket mid-handshake (e.g. a truncated handshake)
+    // The node's pending handshakes were all taken and this one had stalled longest: it made
+    // room for a newcomer (Host).
+    Evicted,
 };
 const char* handshakeFailureName(HandshakeFailure failure);
 
@@ -58,6 +62,7 @@ public:
         std::shared_ptr<VerifiedSignatureCache> verifiedSignatures; // the node's; null = none
         std::shared_ptr<EphemeralKeyPool> ephemeralKeys;            // the node's; null = none
         std::chrono::milliseconds timeout{10000};
+        const Clock* clock = nullptr; // for lastInputAt(); null: the steady clock
     };
 
     struct Upgraded {
@@ -75,8 +80,14 @@ public:
     ~Upgrader() override;
 
     void start();
+    Role role() const { return options_.role; }
     // Valid after succeeded(); moves the result out.
     Upgraded takeResult();
+    // When the remote last sent us anything (or the upgrade started), on the clock given in
+    // the options: a handshake that makes progress is waiting at most a round trip.
+    MonoTime lastInputAt() const { return lastInputAt_; }
+    // Ends the upgrade at once, as failed(Evicted).
+    void evict();
 
 Q_SIGNALS:
     void succeeded();
@@ -104,6 +115,7 @@ private:
     std::unique_ptr<NoiseHandshake> handshake_;
     Upgraded result_;
     QTimer timeout_;
+    MonoTime lastInputAt_{0};
 };
 
 } // namespace peerscope

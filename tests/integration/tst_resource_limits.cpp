@@ -106,6 +106,61 @@ private Q_SLOTS:
         QCOMPARE(resources.entryCount(ResourceScope::SourceIp), 1u); // 127.0.0.1's connection
     }
 
+    // Stalled handshakes from many addresses, each within its per-IP limit, fill every
+    // node-wide slot. A newcomer then evicts the one silent longest, but only once it has been
+    // silent past the stalled age (on the node's clock): a handshake under way is never cut.
+    void stalledHandshakesMakeRoomForANewcomer() {
+        HostOptions options;
+        options.resources.systemPendingHandshakes = 4;
+        ManualClock clock;
+        Multiaddr nodeAddr;
+        std::unique_ptr<Host> node = listening(options, clock, &nodeAddr);
+        const auto endpoint = nodeAddr.tcpEndpoint().value();
+        const ResourceManager& resources = node->resources();
+
+        std::vector<std::unique_ptr<QTcpSocket>> sockets;
+        for (int i = 0; i < 4; ++i) {
+            auto socket = std::make_unique<QTcpSocket>();
+            QVERIFY(socket->bind(QHostAddress(QStringLiteral("127.0.0.%1").arg(2 + i)), 0));
+            socket->connectToHost(QString::fromStdString(endpoint.host), endpoint.port);
+            sockets.push_back(std::move(socket));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(resources.systemUse(Resource::PendingHandshakes), 4u, 5000);
+        const auto evicted = [&] {
+            const auto& failures = node->counters().handshakeFailures;
+            const auto it = failures.find("evicted");
+            return it == failures.end() ? std::uint64_t{0} : it->second;
+        };
+
+        // Silent for less than the stalled age: nobody is evicted and the newcomer is refused.
+        clock.advance(100ms);
+        Host early(PrivateKey::generateEd25519(), HostOptions{}, clock_);
+        QVERIFY(!dial(early, nodeAddr));
+        QCOMPARE(evicted(), 0u);
+        QVERIFY(resources.refused(ResourceScope::System, Resource::PendingHandshakes) >= 1u);
+
+        // Long silent: the newcomer gets a slot, dials and pings; one stalled socket is closed.
+        clock.advance(1s);
+        Host client(PrivateKey::generateEd25519(), HostOptions{}, clock_);
+        QVERIFY(dial(client, nodeAddr));
+        QCOMPARE(evicted(), 1u);
+        std::optional<Result<std::vector<MonoTime>>> pinged;
+        client.pingService().ping(node->peerId(), 2, 5000ms,
+                                  [&](Result<std::vector<MonoTime>> r) { pinged = std::move(r); });
+        QTRY_VERIFY_WITH_TIMEOUT(pinged.has_value(), 10000);
+        QVERIFY2(*pinged, pinged->ok() ? "" : pinged->errorMessage().c_str());
+        const auto closedCount = [&] {
+            int closed = 0;
+            for (const auto& socket : sockets)
+                closed += socket->state() == QAbstractSocket::UnconnectedState ? 1 : 0;
+            return closed;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(closedCount(), 1, 5000);
+        QCOMPARE(resources.systemUse(Resource::PendingHandshakes), 3u);
+        sockets.clear();
+        QTRY_COMPARE_WITH_TIMEOUT(resources.systemUse(Resource::PendingHandshakes), 0u, 5000);
+    }
+
     // Streams past the per-connection limit are reset before any handler runs; the
     // connection and its other streams carry on.
     void inboundStreamsOverThePerConnectionLimitAreReset() {
