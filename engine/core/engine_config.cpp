@@ -131,6 +131,9 @@ const std::vector<Field>& fields() {
 }
 
 std::string show(double value) {
+    // Byte limits are whole numbers in the millions: "1048576", not "1.04858e+06".
+    if (value == std::floor(value) && std::fabs(value) < 1e15)
+        return std::to_string(static_cast<long long>(value));
     std::ostringstream out;
     out << value;
     return out.str();

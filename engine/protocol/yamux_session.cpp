@@ -235,18 +235,19 @@ struct YamuxSession::Impl {
     }
 
     // Sends what the window and the room allow from the queue (at most `maxFrames` frames);
-    // the FIN rides on the last frame.
+    // a FIN queued behind the data follows the last frame, in a frame of its own as go-yamux
+    // sends it: js-libp2p's yamux ends the stream on a Data frame's FIN before it takes that
+    // frame's payload, and loses it.
     void flush(Stream& s, std::size_t maxFrames = std::numeric_limits<std::size_t>::max()) {
         for (std::size_t frames = 0; s.queued() > 0 && canSend(s) && frames < maxFrames; ++frames) {
             const std::size_t n = nextChunk(s, s.queued());
-            const bool last = n == s.queued();
-            const std::uint16_t flags = last && s.finQueued ? fin : 0;
-            sendData(s, s.queue.data() + s.queueHead, n, flags);
+            sendData(s, s.queue.data() + s.queueHead, n, 0);
             s.queueHead += n;
             queuedTotal -= n;
-            if (flags != 0) {
-                s.localClosed = true;
-            }
+        }
+        if (s.queued() == 0 && s.finQueued && !s.localClosed) {
+            frame(FrameType::WindowUpdate, fin, s.id, 0);
+            s.localClosed = true;
         }
         waitForRoom(s);
         if (s.queued() == 0) {
