@@ -356,6 +356,9 @@ NodeSnapshot EngineCore::makeSnapshot() const {
         snapshot.counters.protocolErrors[QString::fromStdString(layer)] = count;
     for (const auto& [reason, count] : counters.streamsReset)
         snapshot.counters.streamsReset[QString::fromStdString(reason)] = count;
+    for (const auto& [reason, count] : counters.streamsRefused)
+        snapshot.counters.streamsRefused[QString::fromStdString(reason)] = count;
+    snapshot.counters.readPauses = counters.readPauses;
 
     const ResourceManager& resources = host_->resources();
     for (std::size_t r = 0; r < resourceCount; ++r) {

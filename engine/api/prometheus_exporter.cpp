@@ -115,13 +115,15 @@ QByteArray renderPrometheus(const NodeSnapshot& snapshot) {
         out.sample("peerscope_handshake_failures_total", double(it.value()),
                    {{"reason", it.key()}});
     out.family("peerscope_resource_refused_total", "counter",
-               "Handshakes, connections and streams refused for a resource limit, by the scope "
+               "Handshakes, connections, streams and buffered bytes refused for a resource limit, "
+               "by the scope "
                "whose limit refused them.");
     for (const ResourceRefusedSnapshot& refused : snapshot.resources.refused)
         out.sample("peerscope_resource_refused_total", double(refused.count),
                    {{"scope", refused.scope}, {"resource", refused.resource}});
     out.family("peerscope_resource_in_use", "gauge",
-               "Handshakes under way, connections and streams open, as the resource manager "
+               "Handshakes under way, connections and streams open, bytes buffered, as the "
+               "resource manager "
                "counts them.");
     for (const ResourceUseSnapshot& use : snapshot.resources.system)
         out.sample("peerscope_resource_in_use", double(use.inUse), {{"resource", use.resource}});
@@ -139,10 +141,22 @@ QByteArray renderPrometheus(const NodeSnapshot& snapshot) {
     out.family("peerscope_streams_reset_total", "counter",
                "Streams reset because the peer went past one of the node's bounds, by reason.");
     QMap<QString, quint64> resets = snapshot.counters.streamsReset;
-    resets.insert(QStringLiteral("perf_over_limit"),
-                  resets.value(QStringLiteral("perf_over_limit")));
+    for (const char* reason : {"perf_over_limit", "write_queue_full", "identify_push_too_large"})
+        resets.insert(QString::fromLatin1(reason), resets.value(QString::fromLatin1(reason)));
     for (auto it = resets.cbegin(); it != resets.cend(); ++it)
         out.sample("peerscope_streams_reset_total", double(it.value()), {{"reason", it.key()}});
+    out.family("peerscope_streams_refused_total", "counter",
+               "Inbound streams refused, by reason (protocol_not_supported: every protocol the "
+               "peer proposed was answered \"na\").");
+    QMap<QString, quint64> refusedStreams = snapshot.counters.streamsRefused;
+    refusedStreams.insert(QStringLiteral("protocol_not_supported"),
+                          refusedStreams.value(QStringLiteral("protocol_not_supported")));
+    for (auto it = refusedStreams.cbegin(); it != refusedStreams.cend(); ++it)
+        out.sample("peerscope_streams_refused_total", double(it.value()), {{"reason", it.key()}});
+    out.family("peerscope_connection_read_pauses_total", "counter",
+               "Times a connection stopped reading its socket because the peer did not read "
+               "what we had to send it.");
+    out.sample("peerscope_connection_read_pauses_total", double(snapshot.counters.readPauses));
 
     // Pool and health.
     out.family("peerscope_connections_by_health", "gauge", "Open connections by health state.");

@@ -88,6 +88,8 @@ struct NodeCounters {
     QMap<QString, quint64> handshakeFailures; // reason -> count
     QMap<QString, quint64> protocolErrors;    // layer ("noise", "yamux") -> count
     QMap<QString, quint64> streamsReset;      // reason ("perf_over_limit") -> count
+    QMap<QString, quint64> streamsRefused;    // reason ("protocol_not_supported") -> count
+    quint64 readPauses = 0; // connections that stopped reading a peer that did not read
 };
 
 struct PoolCountersSnapshot {

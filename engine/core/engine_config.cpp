@@ -121,12 +121,19 @@ const std::vector<Field>& fields() {
             resourcesField("peer_outbound_streams", &L::peerOutboundStreams),
             resourcesField("connection_inbound_streams", &L::connectionInboundStreams),
             resourcesField("protocol_inbound_streams", &L::protocolInboundStreams),
+            resourcesField("system_buffered_bytes", &L::systemBufferedBytes),
+            resourcesField("peer_buffered_bytes", &L::peerBufferedBytes),
+            resourcesField("connection_buffered_bytes", &L::connectionBufferedBytes),
+            resourcesField("stream_buffered_bytes", &L::streamBufferedBytes),
         };
     }();
     return all;
 }
 
 std::string show(double value) {
+    // Byte limits are whole numbers in the millions: "1048576", not "1.04858e+06".
+    if (value == std::floor(value) && std::fabs(value) < 1e15)
+        return std::to_string(static_cast<long long>(value));
     std::ostringstream out;
     out << value;
     return out.str();
@@ -287,6 +294,15 @@ std::vector<std::string> EngineConfig::validate() const {
              r.peerInboundStreams);
     notAbove("protocol_inbound_streams", r.protocolInboundStreams, "peer_inbound_streams",
              r.peerInboundStreams);
+    notAbove("peer_buffered_bytes", r.peerBufferedBytes, "system_buffered_bytes",
+             r.systemBufferedBytes);
+    notAbove("connection_buffered_bytes", r.connectionBufferedBytes, "peer_buffered_bytes",
+             r.peerBufferedBytes);
+    notAbove("stream_buffered_bytes", r.streamBufferedBytes, "connection_buffered_bytes",
+             r.connectionBufferedBytes);
+    // A bulk writer keeps 1 MiB queued (StreamFiller) plus the chunk it adds: below 2 MiB a
+    // well-behaved writer would be reset.
+    atLeast("stream_buffered_bytes", r.streamBufferedBytes, 2 * 1024 * 1024);
     // The pool would keep dialling what the resource manager refuses.
     notAbove("max_connections_per_peer", c.maxConnectionsPerPeer, "peer_connections",
              r.peerConnections);

@@ -23,6 +23,17 @@ struct ResourceLimits {
     // Of one protocol from one peer, counted once agreed; go has 64, which a peer opening
     // 100 concurrent streams to one service would already hit.
     int protocolInboundStreams = 128;
+    // Bytes held for connections that the kernel does not hold (socket and yamux send queues,
+    // stream data not yet read). Over a limit new inbound streams are refused and receive
+    // windows stop growing. A connection's queues are bounded by its flow control (about
+    // 2 MiB of socket queue, each stream's window and bound): 32 MiB is a busy connection's
+    // worth many times over, while 256 MiB caps what a crowd of slow peers can make us hold.
+    int systemBufferedBytes = 256 * 1024 * 1024;
+    int peerBufferedBytes = 64 * 1024 * 1024;
+    int connectionBufferedBytes = 32 * 1024 * 1024;
+    // One stream's unsent writes; a write past it resets the stream. Above StreamFiller's
+    // 1 MiB queue target, so a writer that waits for writable() never reaches it.
+    int streamBufferedBytes = 4 * 1024 * 1024;
 
     bool operator==(const ResourceLimits&) const = default;
 };

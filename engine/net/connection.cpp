@@ -6,6 +6,7 @@
 #include "engine/protocol/yamux_session.h"
 
 #include <QLoggingCategory>
+#include <limits>
 #include <string_view>
 #include <type_traits>
 
@@ -32,11 +33,21 @@ Connection::Connection(std::uint64_t id, QTcpSocket* socket, std::unique_ptr<Noi
 Connection::~Connection() {
     io_->disconnect(this);
     io_->setReadHandler({});
+    io_->setDrainHandler(0, {});
 }
 
 void Connection::start(Bytes earlyPlaintext) {
     io_->setReadHandler([this] { onReadyRead(); });
+    io_->setDrainHandler(outputLowWater, [this] { onDrained(); });
     connect(io_, &SocketIo::failed, this, [this](const QString& reason) { fail(reason); });
+    if (ResourceManager* manager = handlers_ ? handlers_->resourceManager() : nullptr)
+        buffered_ = manager->account(Resource::BytesBuffered, {{}, &info_.remotePeer, id_});
+    yamux_->setOutputRoom(outputHighWater);
+    // A receive window that grows lets the peer make us hold more: only while within limits.
+    yamux_->setGrowthGate([this](std::uint32_t, std::uint32_t bytes) {
+        updateBuffered();
+        return allowsBuffering(bytes);
+    });
     if (!earlyPlaintext.empty()) {
         yamux_->feed(earlyPlaintext, clock_.now());
         dispatchEvents();
@@ -65,7 +76,7 @@ void Connection::onReadyRead() {
     std::size_t handled = 0;
     // The notifier is level-triggered: what is left after maxReadPerWakeup wakes us again on
     // the next turn of the event loop, after the other connections had theirs.
-    while (open_ && handled < maxReadPerWakeup) {
+    while (open_ && !readsPaused_ && handled < maxReadPerWakeup) {
         const SocketIo::ReadResult got = io_->read(scratch.data(), scratch.size());
         if (got.status != SocketIo::ReadStatus::Data)
             return; // nothing more now, or closed (fail() has run)
@@ -118,9 +129,12 @@ void Connection::dispatchEvents() {
                     using E = std::decay_t<decltype(e)>;
                     if constexpr (std::is_same_v<E, yamux::StreamOpened>) {
                         // Counted before any byte of it is read: over a limit it is reset
-                        // while nothing but the session knows of it.
+                        // while nothing but the session knows of it. A new stream may make
+                        // us hold a window's worth of its data.
                         ResourceReservation reservation;
-                        if (!reserveStream(Resource::InboundStreams, reservation)) {
+                        updateBuffered();
+                        if (!allowsBuffering(YamuxConfig{}.initialWindow) ||
+                            !reserveStream(Resource::InboundStreams, reservation)) {
                             yamux_->reset(e.id);
                             return;
                         }
@@ -180,17 +194,91 @@ void Connection::dispatchEvents() {
 void Connection::flush() {
     if (dispatching_ || !open_)
         return;
-    yamuxOut_.clear();
-    yamux_->takeOutput(yamuxOut_);
-    if (yamuxOut_.empty())
+    // Each write gives yamux the room left below the high-water mark, which may let streams
+    // that waited for it send: until yamux has nothing more or the socket is full.
+    while (true) {
+        yamuxOut_.clear();
+        yamux_->takeOutput(yamuxOut_);
+        if (yamuxOut_.empty())
+            break;
+        // Encrypt straight into a QByteArray: the socket queues it by reference, not by copy,
+        // when the kernel does not take it all at once.
+        QByteArray& wire = wireBuffer();
+        wire.resize(static_cast<qsizetype>(NoiseTransport::wireSize(yamuxOut_.size())));
+        noise_->encrypt(yamuxOut_, reinterpret_cast<std::uint8_t*>(wire.data()));
+        bytesOut_ += static_cast<std::uint64_t>(wire.size());
+        io_->write(wire);
+        if (!open_)
+            return; // the write found the connection dead
+        giveRoom();
+    }
+    updateBuffered();
+    // Data stops at the high-water mark, so only control frames (pongs, window updates, RSTs
+    // answering the peer's pings, SYNs and data) can pass readPauseBound: a peer that makes us
+    // answer without reading the answers. We stop reading it until the queue drains. Two
+    // well-behaved peers cannot deadlock on this: each one's data waits at its high-water mark
+    // and its control frames are a small fraction of what it reads, so a peer's queue passes
+    // the bound only while the other side does not read at all, and a peer that reads (even
+    // while its own reads are paused, since writing and reading are watched apart) drains it.
+    if (!readsPaused_ && io_->queuedBytes() > readPauseBound) {
+        readsPaused_ = true;
+        io_->pauseReads(true);
+        if (handlers_)
+            handlers_->countReadPause();
+    }
+    // Room given back can owe writers their Writable: deliver it on the next turn, not from
+    // inside a write.
+    if (yamux_->hasEvents() && !dispatchQueued_) {
+        dispatchQueued_ = true;
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                dispatchQueued_ = false;
+                if (open_ && !dispatching_)
+                    dispatchEvents();
+            },
+            Qt::QueuedConnection);
+    }
+}
+
+void Connection::giveRoom() {
+    const std::size_t queued = io_->queuedBytes();
+    yamux_->setOutputRoom(queued < outputHighWater ? outputHighWater - queued : 0);
+}
+
+// The socket queue fell to the low-water mark: read again, let waiting streams send.
+void Connection::onDrained() {
+    if (!open_)
         return;
-    // Encrypt straight into a QByteArray: the socket queues it by reference, not by copy, when
-    // the kernel does not take it all at once.
-    QByteArray& wire = wireBuffer();
-    wire.resize(static_cast<qsizetype>(NoiseTransport::wireSize(yamuxOut_.size())));
-    noise_->encrypt(yamuxOut_, reinterpret_cast<std::uint8_t*>(wire.data()));
-    bytesOut_ += static_cast<std::uint64_t>(wire.size());
-    io_->write(wire);
+    if (readsPaused_) {
+        readsPaused_ = false;
+        io_->pauseReads(false);
+    }
+    giveRoom();
+    dispatchEvents(); // Writable for streams drained; flushes
+}
+
+void Connection::updateBuffered() {
+    if (buffered_)
+        buffered_.setAmount(yamux_->bufferedBytes() + io_->queuedBytes());
+}
+
+std::size_t Connection::socketQueuedBytes() const {
+    return io_->queuedBytes();
+}
+
+// Whether `more` buffered bytes fit the connection's, its peer's and the node's limits; a
+// refusal is counted and reported.
+bool Connection::allowsBuffering(std::uint64_t more) {
+    ResourceManager* manager = handlers_ ? handlers_->resourceManager() : nullptr;
+    if (manager == nullptr)
+        return true;
+    ResourceRefusal refusal;
+    if (manager->allows(Resource::BytesBuffered, {{}, &info_.remotePeer, id_}, more, &refusal))
+        return true;
+    handlers_->resourceRefused(refusal);
+    refusalText_ = refusalReason(refusal);
+    return false;
 }
 
 QByteArray& Connection::wireBuffer() {
@@ -313,6 +401,47 @@ void Connection::streamWrite(std::uint32_t id, ByteView data) {
     if (!open_)
         return;
     yamux_->write(id, data);
+    if (yamux_->queuedBytes(id) > streamWriteBound()) {
+        streamOverBound(id);
+        return;
+    }
+    flush();
+}
+
+std::size_t Connection::streamWriteBound() const {
+    ResourceManager* manager = handlers_ ? handlers_->resourceManager() : nullptr;
+    if (manager == nullptr)
+        return std::numeric_limits<std::size_t>::max();
+    return manager->limit(ResourceScope::Stream, Resource::BytesBuffered)
+        .value_or(std::numeric_limits<std::uint32_t>::max());
+}
+
+void Connection::streamOverBound(std::uint32_t id) {
+    if (handlers_) {
+        handlers_->countStreamReset("write_queue_full");
+        if (ResourceManager* manager = handlers_->resourceManager()) {
+            ResourceRefusal refusal;
+            manager->countRefusal(ResourceScope::Stream, Resource::BytesBuffered,
+                                  {{}, &info_.remotePeer, id_, {}, id}, &refusal);
+            handlers_->resourceRefused(refusal);
+        }
+    }
+    if (Stream* stream = findStream(id))
+        stream->reset(); // its queue goes with it
+    else
+        streamReset(id);
+}
+
+void Connection::streamProtocolNotSupported() {
+    if (handlers_)
+        handlers_->countStreamRefused("protocol_not_supported");
+}
+
+void Connection::streamCloseRead(std::uint32_t id) {
+    if (!open_)
+        return;
+    yamux_->closeRead(id);
+    dispatchEvents();
     flush();
 }
 
@@ -374,6 +503,7 @@ void Connection::fail(const QString& reason) {
         if (stream)
             stream->markReset();
     reservation_.release();
+    buffered_.release();
     // What the kernel takes now still goes out (a GoAway, say); then FIN.
     io_->disconnect(this);
     io_->close();

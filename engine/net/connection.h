@@ -35,11 +35,21 @@ public:
     // The limits streams count against (none: unlimited), and where refusals are reported.
     virtual ResourceManager* resourceManager() { return nullptr; }
     virtual void resourceRefused(const ResourceRefusal&) {}
+    // Counters: a stream reset for passing one of our bounds ("write_queue_full"), an inbound
+    // stream refused ("protocol_not_supported"), a connection that stopped reading its socket.
+    virtual void countStreamReset(const std::string&) {}
+    virtual void countStreamRefused(const std::string&) {}
+    virtual void countReadPause() {}
 };
 
 // A secured, multiplexed connection to one peer: TCP socket -> Noise transport -> yamux.
 // Lives on the engine thread; every write to the socket goes through flush(), so frames are
 // never interleaved.
+//
+// Backpressure: the socket queue is kept near outputHighWater by giving yamux only the room
+// below it (data waits in its stream's queue, whose writer waits for writable()); each
+// stream's queue is bounded (a write past it resets the stream); control frames the peer
+// makes us answer are bounded by no longer reading its socket past readPauseBound.
 class Connection final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(Connection)
@@ -103,6 +113,24 @@ public:
     void streamReset(std::uint32_t id);
     void streamConsumed(std::uint32_t id, std::size_t count);
     std::size_t streamQueuedBytes(std::uint32_t id) const;
+    void streamCloseRead(std::uint32_t id);
+    // The bound of one stream's unsent bytes (none without a resource manager), and what
+    // happens past it: the stream is reset and counted.
+    std::size_t streamWriteBound() const;
+    void streamOverBound(std::uint32_t id);
+    // An inbound stream ended while we had declined every protocol it proposed.
+    void streamProtocolNotSupported();
+
+    // What the socket may queue before yamux holds data back, where it gets room again, and
+    // past which the socket is no longer read (see flush()). 1 MiB keeps several milliseconds
+    // of a loopback transfer in flight, so the kernel never waits for us, while a thousand
+    // peers that stop reading cost a bounded 2 GiB at worst, not whatever they asked for.
+    static constexpr std::size_t outputHighWater = 1024 * 1024;
+    static constexpr std::size_t outputLowWater = outputHighWater / 2;
+    static constexpr std::size_t readPauseBound = outputHighWater + 1024 * 1024;
+    bool readsPaused() const { return readsPaused_; }
+    std::size_t socketQueuedBytes() const;
+    std::size_t bufferedBytes() const { return buffered_.amount(); }
 
     // The connection's own reservation (an inbound or outbound connection), given back when
     // it closes.
@@ -123,6 +151,10 @@ private:
     void processPlaintext();
     void dispatchEvents();
     void flush();
+    void giveRoom();
+    void onDrained();
+    void updateBuffered();
+    bool allowsBuffering(std::uint64_t more);
     QByteArray& wireBuffer();
     void fail(const QString& reason);
     void failProtocol(const char* layer, const QString& reason);
@@ -154,6 +186,9 @@ private:
     const char* protocolErrorLayer_ = "";
     bool dispatching_ = false;
     ResourceReservation reservation_;
+    ResourceReservation buffered_; // BytesBuffered account, kept by updateBuffered()
+    bool readsPaused_ = false;
+    bool dispatchQueued_ = false;
     std::string refusalText_; // the last stream refused, for the error of openStream()
 };
 

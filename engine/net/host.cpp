@@ -297,7 +297,8 @@ std::vector<std::string> Host::supportedProtocols() const {
 
 void Host::handleInboundStream(Stream* stream) {
     auto it = handlers_.find(stream->protocol());
-    if (it == handlers_.end()) {
+    if (it == handlers_.end()) { // removed while the stream was negotiating
+        countStreamRefused("protocol_not_supported");
         stream->reset();
         return;
     }

@@ -58,8 +58,13 @@ struct HostCounters {
     std::map<std::string, std::uint64_t> handshakeFailures; // by handshakeFailureName()
     // Established connections closed because the peer broke a layer: "noise", "yamux".
     std::map<std::string, std::uint64_t> protocolErrors;
-    // Streams we reset because the peer went past a bound, by reason ("perf_over_limit").
+    // Streams we reset because the peer went past a bound, by reason ("perf_over_limit",
+    // "write_queue_full", "identify_push_too_large").
     std::map<std::string, std::uint64_t> streamsReset;
+    // Inbound streams refused, by reason ("protocol_not_supported").
+    std::map<std::string, std::uint64_t> streamsRefused;
+    // Times a connection stopped reading its socket because the peer did not read our answers.
+    std::uint64_t readPauses = 0;
 };
 
 // The libp2p node: identity, TCP transport, connection upgrade, the protocols it serves
@@ -104,7 +109,11 @@ public:
     PeerRecord* peerRecord(const PeerId& peer);
     const HostCounters& counters() const { return counters_; }
     // A stream reset because its peer went past one of our bounds.
-    void countStreamReset(const std::string& reason) { ++counters_.streamsReset[reason]; }
+    void countStreamReset(const std::string& reason) override { ++counters_.streamsReset[reason]; }
+    void countStreamRefused(const std::string& reason) override {
+        ++counters_.streamsRefused[reason];
+    }
+    void countReadPause() override { ++counters_.readPauses; }
 
     // The accounting of handshakes, connections and streams against their limits. New limits
     // apply to what comes next; what is open stays.

@@ -12,6 +12,9 @@ namespace peerscope {
 
 namespace {
 constexpr std::size_t maxIdentifySize = 64 * 1024;
+// A push is one message of at most this much (go-libp2p's limit for identify push).
+constexpr std::size_t maxPushSize = 8 * 1024;
+constexpr const char* pushTooLarge = "identify_push_too_large";
 constexpr const char* libp2pProtocolVersion = "ipfs/0.1.0";
 } // namespace
 
@@ -43,6 +46,7 @@ IdentifyMessage IdentifyService::ownRecord(const Connection* connection) const {
 
 void IdentifyService::serve(Stream* stream) {
     stream->markHousekeeping();
+    stream->closeRead(); // the requester sends nothing
     Bytes encoded = lengthPrefixed(ownRecord(stream->connection()).encode());
     stream->write(encoded);
     stream->closeWrite();
@@ -61,21 +65,44 @@ void IdentifyService::identify(Connection* connection) {
 
 void IdentifyService::receive(Stream* stream, bool push) {
     stream->markHousekeeping();
-    auto reader = std::make_shared<LengthPrefixedReader>(maxIdentifySize);
+    auto reader = std::make_shared<LengthPrefixedReader>(push ? maxPushSize : maxIdentifySize);
     const PeerId peer = stream->connection()->remotePeer();
     auto handled = std::make_shared<bool>(false);
-    auto consume = [this, stream, reader, peer, push, handled] {
+    // A push is one message: a bigger one, or anything after it, resets the stream (counted)
+    // instead of being buffered.
+    auto overPush = [this, stream, peer] {
+        qCDebug(lcIdentify) << "identify push from" << peer.toBase58().c_str()
+                            << "is more than one message of at most" << maxPushSize << "bytes";
+        host_.countStreamReset(pushTooLarge);
+        stream->reset();
+    };
+    auto consume = [this, stream, reader, peer, push, handled, overPush] {
+        if (*handled) {
+            if (push && stream->bytesAvailable() > 0)
+                overPush();
+            else
+                stream->discardAll();
+            return;
+        }
         reader->feed(stream->readAll());
         Result<std::optional<Bytes>> next = reader->next();
         if (!next) {
+            if (push && next.errorMessage().find("message of") != std::string::npos) {
+                overPush();
+                return;
+            }
             qCWarning(lcIdentify) << "bad identify message from" << peer.toBase58().c_str() << ":"
                                   << next.errorMessage().c_str();
             stream->reset();
             return;
         }
-        if (!next->has_value() || *handled)
+        if (!next->has_value())
             return;
         *handled = true;
+        if (push && reader->buffered() > 0) {
+            overPush();
+            return;
+        }
         Result<IdentifyMessage> message = IdentifyMessage::decode(**next);
         if (!message) {
             qCWarning(lcIdentify) << "bad identify message from" << peer.toBase58().c_str() << ":"
@@ -139,6 +166,7 @@ void IdentifyService::pushToAll() {
             stream->markHousekeeping();
             stream->write(lengthPrefixed(ownRecord(guard).encode()));
             stream->closeWrite();
+            stream->closeRead(); // the receiver answers nothing
         });
     }
 }

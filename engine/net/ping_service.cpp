@@ -13,15 +13,36 @@ PingService::PingService(Host& host) : QObject(&host), host_(host) {
 
 PingService::~PingService() = default;
 
+namespace {
+// The responder reads this much at a time, and only while no echo waits to be sent.
+constexpr std::size_t echoChunk = 4096;
+} // namespace
+
 void PingService::serve(Stream* stream) {
-    auto responder = std::make_shared<PingResponder>();
-    auto echo = [stream, responder] {
-        Bytes reply = responder->feed(stream->readAll());
-        if (!reply.empty())
-            stream->write(reply);
+    struct Echo {
+        PingResponder responder;
+        bool remoteDone = false;
+    };
+    auto state = std::make_shared<Echo>();
+    // A peer that sends pings without reading the echoes shuts our send window; we then stop
+    // reading (and crediting) its pings, so its own window stops it: what we hold for it is
+    // one chunk's echo and one window of pings, not everything it sends.
+    auto echo = [stream, state] {
+        while (stream->bytesAvailable() > 0 && stream->queuedBytes() == 0 && !stream->isReset()) {
+            Bytes reply = state->responder.feed(stream->read(echoChunk));
+            if (!reply.empty())
+                stream->write(reply);
+        }
+        // Pings that came before the remote's FIN are echoed before ours.
+        if (state->remoteDone && stream->bytesAvailable() == 0)
+            stream->closeWrite();
     };
     connect(stream, &Stream::readyRead, this, echo);
-    connect(stream, &Stream::remoteClosed, this, [stream] { stream->closeWrite(); });
+    connect(stream, &Stream::writable, this, echo);
+    connect(stream, &Stream::remoteClosed, this, [state, echo] {
+        state->remoteDone = true;
+        echo();
+    });
     if (stream->bytesAvailable() > 0)
         echo();
 }

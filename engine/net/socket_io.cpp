@@ -81,10 +81,32 @@ void SocketIo::watchWrites(bool on) {
     if (watchingWrites_ == on || fd_ < 0)
         return;
     watchingWrites_ = on;
-    if (dispatcher_)
-        dispatcher_->watchFd(fd_, this, true, on);
-    else if (writeNotifier_)
-        writeNotifier_->setEnabled(on);
+    updateWatch();
+}
+
+void SocketIo::pauseReads(bool paused) {
+    if (readsPaused_ == paused)
+        return;
+    readsPaused_ = paused;
+    if (fd_ >= 0)
+        updateWatch();
+}
+
+void SocketIo::updateWatch() {
+    if (dispatcher_) {
+        dispatcher_->watchFd(fd_, this, !readsPaused_, watchingWrites_);
+        return;
+    }
+    if (readNotifier_)
+        readNotifier_->setEnabled(!readsPaused_);
+    if (writeNotifier_)
+        writeNotifier_->setEnabled(watchingWrites_);
+}
+
+void SocketIo::setDrainHandler(std::size_t lowWater, std::function<void()> handler) {
+    lowWater_ = lowWater;
+    drainHandler_ = std::move(handler);
+    aboveLowWater_ = queuedBytes_ > lowWater_;
 }
 
 SocketIo::~SocketIo() {
@@ -133,10 +155,22 @@ void SocketIo::write(const QByteArray& bytes) {
         queueOffset_ = offset;
     queue_.push_back(bytes); // shares the buffer, no copy
     queuedBytes_ += static_cast<std::size_t>(bytes.size()) - offset;
+    if (queuedBytes_ > lowWater_)
+        aboveLowWater_ = true;
     watchWrites(true);
 }
 
 void SocketIo::sendQueued() {
+    drainQueue();
+    // Last: the handler may write (and queue) again.
+    if (aboveLowWater_ && queuedBytes_ <= lowWater_ && fd_ >= 0) {
+        aboveLowWater_ = false;
+        if (drainHandler_)
+            drainHandler_();
+    }
+}
+
+void SocketIo::drainQueue() {
     while (fd_ >= 0 && !queue_.empty()) {
         const QByteArray& front = queue_.front();
         const std::size_t left = static_cast<std::size_t>(front.size()) - queueOffset_;
@@ -162,7 +196,8 @@ void SocketIo::sendQueued() {
 void SocketIo::close() {
     if (fd_ < 0)
         return;
-    sendQueued();
+    drainHandler_ = nullptr;
+    drainQueue();
     if (fd_ >= 0) {
         ::shutdown(fd_, SHUT_WR);
         // Closing a socket with unread bytes makes the kernel answer with a reset and drop what

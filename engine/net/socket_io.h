@@ -55,6 +55,14 @@ public:
     // until the kernel has taken it all: do not write into it while it is not detached.
     void write(const QByteArray& bytes);
     std::size_t queuedBytes() const { return queuedBytes_; }
+    // Runs when the queue, having been above `lowWater` bytes, has drained to it or below
+    // (after a write made room in the kernel): the owner may send what it held back.
+    void setDrainHandler(std::size_t lowWater, std::function<void()> handler);
+
+    // Stops (or resumes) watching the socket for reads: the kernel's buffer fills and TCP
+    // flow control holds the peer back. The socket's hang-up is noticed once reads resume.
+    void pauseReads(bool paused);
+    bool readsPaused() const { return readsPaused_; }
 
     // Sends what is queued if the kernel takes it now, then closes (FIN). Bytes that arrived
     // unread are read and dropped first (up to 256 KiB): closing over them would make the
@@ -71,7 +79,9 @@ private:
     void fdReady(bool readable, bool writable) override;
     void readable();
     void watchWrites(bool on);
+    void updateWatch();
     void sendQueued();
+    void drainQueue();
     void fail(const QString& reason);
     void closeDescriptor();
 
@@ -82,6 +92,10 @@ private:
     std::unique_ptr<QSocketNotifier> readNotifier_;  // without the epoll dispatcher
     std::unique_ptr<QSocketNotifier> writeNotifier_; // likewise
     bool watchingWrites_ = false;
+    bool readsPaused_ = false;
+    std::function<void()> drainHandler_;
+    std::size_t lowWater_ = 0;
+    bool aboveLowWater_ = false;
     std::deque<QByteArray> queue_; // whole buffers; the first is sent from queueOffset_
     std::size_t queueOffset_ = 0;
     std::size_t queuedBytes_ = 0;

@@ -50,6 +50,9 @@ void Stream::write(ByteView data) {
         return;
     if (!negotiated_ && !optimistic_) {
         append(pendingWrites_, data);
+        // Bounded like the yamux queue it goes to once the protocol is agreed.
+        if (connection_ && pendingWrites_.size() > connection_->streamWriteBound())
+            connection_->streamOverBound(id_);
         return;
     }
     if (!connection_)
@@ -80,6 +83,23 @@ void Stream::closeWrite() {
     if (connection_)
         connection_->streamCloseWrite(id_);
     if (readClosed_)
+        markClosed();
+}
+
+void Stream::closeRead() {
+    if (readClosed_ || reset_)
+        return;
+    if (negotiation_) {
+        pendingCloseRead_ = true;
+        return;
+    }
+    readClosed_ = true;
+    Bytes().swap(readBuffer_);
+    readOffset_ = 0;
+    QPointer<Stream> self(this);
+    if (connection_)
+        connection_->streamCloseRead(id_);
+    if (self && writeClosed_)
         markClosed();
 }
 
@@ -156,13 +176,17 @@ void Stream::pumpNegotiation(ByteView input) {
         return;
     if (pendingCloseWrite_)
         closeWrite();
+    if (self && pendingCloseRead_)
+        closeRead();
     if (self && bytesAvailable() > 0)
         Q_EMIT readyRead();
 }
 
 void Stream::deliver(Bytes& bytes) {
-    if (reset_)
+    if (reset_ || (readClosed_ && !negotiation_)) {
+        bytes.clear();
         return;
+    }
     if (negotiation_) {
         pumpNegotiation(bytes);
         bytes.clear();
@@ -186,6 +210,7 @@ void Stream::markRemoteClosed() {
     readClosed_ = true;
     QPointer<Stream> self(this);
     if (negotiation_) {
+        countDeclined();
         negotiation_.reset();
         Q_EMIT negotiationFailed(QStringLiteral("stream closed during protocol negotiation"));
         if (self)
@@ -203,6 +228,7 @@ void Stream::markReset() {
     reset_ = true;
     QPointer<Stream> self(this);
     if (negotiation_) {
+        countDeclined();
         negotiation_.reset();
         Q_EMIT negotiationFailed(QStringLiteral("stream reset during protocol negotiation"));
     }
@@ -210,6 +236,14 @@ void Stream::markReset() {
         Q_EMIT wasReset();
     if (self)
         markClosed();
+}
+
+// An inbound stream whose proposals we all declined ends while negotiating: the peer asked for
+// protocols we do not serve.
+void Stream::countDeclined() {
+    if (direction_ == Direction::Inbound && negotiation_ && negotiation_->declined() > 0 &&
+        connection_)
+        connection_->streamProtocolNotSupported();
 }
 
 void Stream::markWritable() {

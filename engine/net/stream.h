@@ -42,7 +42,7 @@ public:
     const std::string& protocol() const { return protocol_; }
     Connection* connection() const;
     bool isNegotiated() const { return negotiated_; }
-    bool isReadClosed() const { return readClosed_; }
+    bool isReadClosed() const { return readClosed_; } // remote FIN, or closeRead()
     bool isWriteClosed() const { return writeClosed_; }
     bool isReset() const { return reset_; }
     // The node's own upkeep (the health monitor's ping stream, identify and its pushes): it
@@ -64,7 +64,13 @@ public:
     // Bytes written but not yet sent because the peer's window is full.
     std::size_t queuedBytes() const;
     void closeWrite(); // half-close (FIN)
-    void reset();      // abort (RST)
+    // For a handler that expects no (more) input. Local only, like go-yamux's CloseRead: the
+    // peer is not told; what is buffered is dropped, and data that arrives later is dropped
+    // without crediting the yamux window, so a peer that keeps sending is soon stopped by it.
+    // Once the write side is closed too the stream is gone. Before the protocol is agreed it
+    // takes effect when it is.
+    void closeRead();
+    void reset(); // abort (RST)
 
     // What the stream counts against the resource limits; given back when it closes.
     ResourceReservation& reservation() { return reservation_; }
@@ -92,6 +98,7 @@ Q_SIGNALS:
 
 private:
     void pumpNegotiation(ByteView input);
+    void countDeclined();
 
     QPointer<Connection> connection_;
     std::uint32_t id_;
@@ -114,6 +121,7 @@ private:
     Bytes pendingWrites_; // application writes made before negotiation finished
     ResourceReservation reservation_;
     bool pendingCloseWrite_ = false;
+    bool pendingCloseRead_ = false;
 };
 
 } // namespace peerscope

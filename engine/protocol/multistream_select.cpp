@@ -175,6 +175,8 @@ void MultistreamSelect::handleMessage(const std::string& message) {
         state_ = State::Done;
         return;
     }
+    if (message != "ls")
+        ++declined_;
     queueMessage("na");
 }
 

@@ -33,6 +33,8 @@ public:
     bool isInitiator() const { return initiator_; }
     const std::string& protocol() const { return selected_; } // valid in Done
     const std::string& error() const { return error_; }       // valid in Failed
+    // Responder: proposals answered with "na" (a protocol we do not serve).
+    std::size_t declined() const { return declined_; }
     // Bytes received after the negotiation completed (drains).
     Bytes takeRemainder();
 
@@ -48,6 +50,7 @@ private:
     bool headerReceived_ = false;
     bool headerSent_ = false;
     std::size_t rounds_ = 0; // responder: proposals answered
+    std::size_t declined_ = 0;
     State state_ = State::Negotiating;
     std::string selected_;
     std::string error_;

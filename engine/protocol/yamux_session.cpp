@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <unordered_map>
 #include <utility>
@@ -42,6 +43,8 @@ struct Stream {
     bool localClosed = false;  // FIN sent
     bool remoteClosed = false; // FIN received
     bool blocked = false;      // writes were queued for lack of window: Writable is owed
+    bool waiting = false;      // in Impl::waiting: has window and data, holds for output room
+    bool readClosed = false;   // closeRead(): data that comes is dropped, not credited
 
     std::uint64_t sendWindow = yamux::specInitialWindow;
     Bytes queue; // written, not yet sent; bytes before queueHead are already sent
@@ -99,6 +102,14 @@ struct YamuxSession::Impl {
     std::vector<PendingPing> pings;
     MonoTime rtt{0};
 
+    // Transport backpressure: Data frames go out while room > 0; streams that have data and
+    // window but no room wait here, in turn.
+    std::size_t room = std::numeric_limits<std::size_t>::max();
+    std::deque<std::uint32_t> waiting;
+    std::size_t queuedTotal = 0;       // every stream's queued()
+    std::uint64_t unconsumedTotal = 0; // every stream's unconsumed
+    std::function<bool(std::uint32_t, std::uint32_t)> growthGate;
+
     Impl(Role r, YamuxConfig c) : config(c), role(r) {
         // The remote assumes the spec window: ours may start larger (announced in the
         // SYN/ACK delta), never smaller.
@@ -143,7 +154,11 @@ struct YamuxSession::Impl {
         for (auto& [id, s] : streams) {
             Bytes().swap(s.queue);
             s.queueHead = 0;
+            s.unconsumed = 0;
         }
+        waiting.clear();
+        queuedTotal = 0;
+        unconsumedTotal = 0;
     }
 
     Stream& createStream(std::uint32_t id, bool inbound) {
@@ -166,6 +181,8 @@ struct YamuxSession::Impl {
         if (s.inbound) {
             --inboundCount;
         }
+        queuedTotal -= s.queued();
+        unconsumedTotal -= s.unconsumed;
         if (Stream*& cached = recentSlot(id); cached == &s) {
             cached = nullptr;
         }
@@ -174,7 +191,7 @@ struct YamuxSession::Impl {
     }
 
     void releaseIfDone(Stream& s) {
-        if (s.localClosed && s.remoteClosed) {
+        if (s.localClosed && (s.remoteClosed || s.readClosed)) {
             release(s);
         }
     }
@@ -183,6 +200,33 @@ struct YamuxSession::Impl {
         frame(FrameType::Data, flags, s.id, static_cast<std::uint32_t>(size));
         out.insert(out.end(), data, data + size);
         s.sendWindow -= size;
+        room -= std::min(room, size + yamux::headerSize);
+    }
+
+    bool canSend(const Stream& s) const { return s.sendWindow > 0 && room > 0; }
+
+    // A stream with data and window but no room takes its turn once room comes back.
+    void waitForRoom(Stream& s) {
+        if (!s.waiting && s.queued() > 0 && s.sendWindow > 0) {
+            s.waiting = true;
+            waiting.push_back(s.id);
+        }
+    }
+
+    // Gives the room to the waiting streams a frame each in turn, so a bulk stream does not
+    // keep the others waiting.
+    void flushWaiting() {
+        while (room > 0 && !waiting.empty()) {
+            const std::uint32_t id = waiting.front();
+            waiting.pop_front();
+            Stream* s = find(id);
+            if (s == nullptr || !s->waiting) {
+                continue; // released while it waited
+            }
+            s->waiting = false;
+            flush(*s, 1);
+            releaseIfDone(*s);
+        }
     }
 
     std::size_t nextChunk(const Stream& s, std::size_t left) const {
@@ -190,18 +234,22 @@ struct YamuxSession::Impl {
             std::min<std::uint64_t>({left, s.sendWindow, config.maxFrameData}));
     }
 
-    // Sends what the window allows from the queue; the FIN rides on the last frame.
-    void flush(Stream& s) {
-        while (s.queued() > 0 && s.sendWindow > 0) {
+    // Sends what the window and the room allow from the queue (at most `maxFrames` frames);
+    // a FIN queued behind the data follows the last frame, in a frame of its own as go-yamux
+    // sends it: js-libp2p's yamux ends the stream on a Data frame's FIN before it takes that
+    // frame's payload, and loses it.
+    void flush(Stream& s, std::size_t maxFrames = std::numeric_limits<std::size_t>::max()) {
+        for (std::size_t frames = 0; s.queued() > 0 && canSend(s) && frames < maxFrames; ++frames) {
             const std::size_t n = nextChunk(s, s.queued());
-            const bool last = n == s.queued();
-            const std::uint16_t flags = last && s.finQueued ? fin : 0;
-            sendData(s, s.queue.data() + s.queueHead, n, flags);
+            sendData(s, s.queue.data() + s.queueHead, n, 0);
             s.queueHead += n;
-            if (flags != 0) {
-                s.localClosed = true;
-            }
+            queuedTotal -= n;
         }
+        if (s.queued() == 0 && s.finQueued && !s.localClosed) {
+            frame(FrameType::WindowUpdate, fin, s.id, 0);
+            s.localClosed = true;
+        }
+        waitForRoom(s);
         if (s.queued() == 0) {
             if (s.queue.capacity() > keptQueueCapacity) {
                 Bytes().swap(s.queue);
@@ -267,10 +315,11 @@ struct YamuxSession::Impl {
             return;
         }
         Stream* s = find(payloadStream);
-        if (s == nullptr) { // reset locally while the frame was arriving
+        if (s == nullptr || s->readClosed) { // reset or read-closed while the frame arrived
             return;
         }
         s->unconsumed += size;
+        unconsumedTotal += size;
         if (!events.empty()) {
             if (auto* last = std::get_if<yamux::Data>(&events.back());
                 last != nullptr && last->id == payloadStream) {
@@ -347,7 +396,7 @@ struct YamuxSession::Impl {
             s.epochSet = true;
         }
         // Data after the remote's own FIN is a peer bug: count it against the window, drop it.
-        startPayload(h.length, s.id, !s.remoteClosed, h.has(fin));
+        startPayload(h.length, s.id, !s.remoteClosed && !s.readClosed, h.has(fin));
     }
 
     void handlePing(const FrameHeader& h, MonoTime now) {
@@ -457,6 +506,10 @@ void YamuxSession::recycle(Bytes&& buffer) {
     d_->spareBuffers.push_back(std::move(buffer));
 }
 
+bool YamuxSession::hasEvents() const {
+    return !d_->events.empty();
+}
+
 std::vector<yamux::Event> YamuxSession::takeEvents() {
     return std::exchange(d_->events, {});
 }
@@ -482,7 +535,7 @@ void YamuxSession::write(std::uint32_t id, ByteView data) {
     std::size_t off = 0;
     if (s->queued() == 0) {
         // Straight from the caller's buffer into the output: one copy.
-        while (off < data.size() && s->sendWindow > 0) {
+        while (off < data.size() && d.canSend(*s)) {
             const std::size_t n = d.nextChunk(*s, data.size() - off);
             d.sendData(*s, data.data() + off, n, 0);
             off += n;
@@ -491,13 +544,19 @@ void YamuxSession::write(std::uint32_t id, ByteView data) {
     if (off < data.size()) {
         s->queue.insert(s->queue.end(), data.begin() + static_cast<std::ptrdiff_t>(off),
                         data.end());
+        d.queuedTotal += data.size() - off;
         s->blocked = true;
+        d.waitForRoom(*s);
     }
 }
 
 std::size_t YamuxSession::queuedBytes(std::uint32_t id) const {
     const Stream* s = d_->find(id);
     return s == nullptr ? 0 : s->queued();
+}
+
+std::size_t YamuxSession::bufferedBytes() const {
+    return d_->queuedTotal + static_cast<std::size_t>(d_->unconsumedTotal);
 }
 
 std::uint32_t YamuxSession::sendWindow(std::uint32_t id) const {
@@ -524,6 +583,19 @@ void YamuxSession::closeWrite(std::uint32_t id) {
     } // else flush() puts the FIN on the last queued frame
 }
 
+void YamuxSession::closeRead(std::uint32_t id) {
+    Impl& d = *d_;
+    Stream* s = d.find(id);
+    if (d.failed || s == nullptr || s->readClosed) {
+        return;
+    }
+    s->readClosed = true;
+    d.unconsumedTotal -= s->unconsumed;
+    s->unconsumed = 0;
+    s->pendingCredit = 0;
+    d.releaseIfDone(*s);
+}
+
 void YamuxSession::reset(std::uint32_t id) {
     Impl& d = *d_;
     Stream* s = d.find(id);
@@ -537,11 +609,12 @@ void YamuxSession::reset(std::uint32_t id) {
 void YamuxSession::consumed(std::uint32_t id, std::size_t count, MonoTime now) {
     Impl& d = *d_;
     Stream* s = d.find(id);
-    if (d.failed || s == nullptr) {
+    if (d.failed || s == nullptr || s->readClosed) {
         return;
     }
     const std::uint64_t c = std::min<std::uint64_t>(count, s->unconsumed);
     s->unconsumed -= c;
+    d.unconsumedTotal -= c;
     s->pendingCredit += c;
     // After the remote's FIN no more data comes: crediting would be wasted bytes.
     if (s->remoteClosed || s->pendingCredit < s->recvTarget / 2) {
@@ -553,7 +626,10 @@ void YamuxSession::consumed(std::uint32_t id, std::size_t count, MonoTime now) {
         const std::uint64_t grown =
             std::min<std::uint64_t>(std::uint64_t{s->recvTarget} * 2, d.config.maxWindow);
         growth = static_cast<std::uint32_t>(grown - s->recvTarget);
-        s->recvTarget = static_cast<std::uint32_t>(grown);
+        if (growth > 0 && d.growthGate && !d.growthGate(id, growth)) {
+            growth = 0; // the node holds too much already: the peer sends no more at once
+        }
+        s->recvTarget += growth;
     }
     const std::uint64_t delta = s->pendingCredit + growth; // <= recvTarget <= u32 max
     s->recvCredit += delta;
@@ -574,6 +650,21 @@ void YamuxSession::ping(std::uint32_t opaque, MonoTime now) {
     }
     d.pings.push_back({opaque, now});
     d.frame(FrameType::Ping, syn, 0, opaque);
+}
+
+void YamuxSession::setOutputRoom(std::size_t bytes) {
+    d_->room = bytes;
+    if (!d_->failed) {
+        d_->flushWaiting();
+    }
+}
+
+std::size_t YamuxSession::outputRoom() const {
+    return d_->room;
+}
+
+void YamuxSession::setGrowthGate(std::function<bool(std::uint32_t, std::uint32_t)> gate) {
+    d_->growthGate = std::move(gate);
 }
 
 void YamuxSession::setRtt(MonoTime rtt) {

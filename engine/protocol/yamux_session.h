@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <variant>
@@ -45,6 +46,8 @@ using Event = std::variant<StreamOpened, StreamAccepted, Data, RemoteClosed, Str
 // version 0, type (Data, WindowUpdate, Ping, GoAway), flags (SYN, ACK, FIN, RST), stream id,
 // length. Client-opened streams are odd, server-opened even. Window updates carry a delta.
 // Writes beyond the peer's window are queued per stream and flushed as window updates arrive.
+// Writes beyond the transport's room (setOutputRoom) wait the same way: a connection whose
+// socket does not drain holds data back here instead of piling it up in its socket queue.
 // The receive window is credited back as the application reports bytes consumed, and grows
 // (doubling, up to maxWindow) when the peer keeps it drained within one RTT.
 class YamuxSession final {
@@ -63,6 +66,7 @@ public:
     void takeOutput(Bytes& out);
     bool hasOutput() const;
     std::vector<yamux::Event> takeEvents();
+    bool hasEvents() const;
     // Hands back a Data event's buffer once its bytes are used, so the next Data event reuses
     // the allocation instead of making a new one (bulk transfers would otherwise allocate and
     // free a frame-sized buffer per frame).
@@ -72,13 +76,31 @@ public:
     // Returns 0 if the session is failed or going away.
     std::uint32_t openStream();
     void write(std::uint32_t id, ByteView data);
-    std::size_t queuedBytes(std::uint32_t id) const;     // written but not yet sent (window)
+    std::size_t queuedBytes(std::uint32_t id) const; // written but not yet sent (window)
+    // What the session holds for the application: queued writes of every stream, and data
+    // delivered but not yet consumed. Kept as a running total (no walk over the streams).
+    std::size_t bufferedBytes() const;
     std::uint32_t sendWindow(std::uint32_t id) const;    // bytes the peer lets us send now
     std::uint32_t receiveWindow(std::uint32_t id) const; // our window size (grows when tuned)
     void closeWrite(std::uint32_t id);                   // FIN, after queued data
-    void reset(std::uint32_t id);                        // RST, drops queued data
+    // Local only, like go-yamux's CloseRead: the remote is not told. Data that arrives later is
+    // dropped without crediting the window, so a peer that keeps sending is stopped by the
+    // window. Unconsumed data is forgotten. Once our FIN is also out the stream is released.
+    void closeRead(std::uint32_t id);
+    void reset(std::uint32_t id); // RST, drops queued data
     // The application has taken `count` bytes of stream `id`: credit the window.
     void consumed(std::uint32_t id, std::size_t count, MonoTime now);
+
+    // How many bytes the transport can take now (the connection's socket queue is below its
+    // high-water mark by this much). Data frames go out only while there is room (a frame may
+    // pass it by up to maxFrameData); the rest waits in its stream's queue as if the window were
+    // shut, and a Writable is owed. Giving room sends the waiting streams a frame at a time in
+    // turn (round robin). Control frames are never held. Unlimited until first set.
+    void setOutputRoom(std::size_t bytes);
+    std::size_t outputRoom() const;
+    // Asked before a receive window grows by `bytes` (the application keeps up, so the peer may
+    // send more at once): false keeps the window as it is. Unset: windows grow freely.
+    void setGrowthGate(std::function<bool(std::uint32_t id, std::uint32_t bytes)> gate);
 
     void ping(std::uint32_t opaque, MonoTime now);
     // Window growth needs an RTT: the last Pong sets it, or the I/O layer may supply one

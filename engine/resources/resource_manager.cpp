@@ -26,8 +26,8 @@ std::optional<std::uint32_t> atLeastOne(int limit) {
 
 namespace {
 // By enum value.
-constexpr const char* scopeNames[resourceScopeCount] = {"system", "ip", "peer", "connection",
-                                                        "protocol"};
+constexpr const char* scopeNames[resourceScopeCount] = {"system",     "ip",       "peer",
+                                                        "connection", "protocol", "stream"};
 struct ResourceNames {
     const char* name; // for metrics
     const char* text; // for people
@@ -37,7 +37,9 @@ constexpr ResourceNames resourceNames[resourceCount] = {
     {"inbound_connections", "inbound connections"},
     {"outbound_connections", "outbound connections"},
     {"inbound_streams", "inbound streams"},
-    {"outbound_streams", "outbound streams"}};
+    {"outbound_streams", "outbound streams"},
+    {"bytes_buffered", "bytes buffered"}};
+constexpr std::size_t holdersSlot = resourceCount; // in an Entry's array
 } // namespace
 
 const char* resourceScopeName(ResourceScope scope) {
@@ -78,7 +80,8 @@ std::optional<std::string> ipScopeKey(std::string_view address) {
 }
 
 ResourceReservation::ResourceReservation(ResourceReservation&& other) noexcept
-    : manager_(other.manager_), resource_(other.resource_), entries_(other.entries_) {
+    : manager_(other.manager_), resource_(other.resource_), amount_(other.amount_),
+      entries_(other.entries_) {
     other.manager_ = nullptr;
 }
 
@@ -87,6 +90,7 @@ ResourceReservation& ResourceReservation::operator=(ResourceReservation&& other)
         release();
         manager_ = other.manager_;
         resource_ = other.resource_;
+        amount_ = other.amount_;
         entries_ = other.entries_;
         other.manager_ = nullptr;
     }
@@ -96,6 +100,16 @@ ResourceReservation& ResourceReservation::operator=(ResourceReservation&& other)
 void ResourceReservation::release() {
     if (manager_ != nullptr)
         manager_->release(*this);
+}
+
+void ResourceReservation::setAmount(std::uint64_t amount) {
+    if (manager_ == nullptr || amount == amount_)
+        return;
+    const std::size_t r = static_cast<std::size_t>(resource_);
+    for (Entry* entry : entries_)
+        if (entry != nullptr)
+            entry->second[r] = entry->second[r] - amount_ + amount;
+    amount_ = amount;
 }
 
 ResourceManager::ResourceManager(const ResourceLimits& limits) {
@@ -125,6 +139,10 @@ void ResourceManager::setLimits(const ResourceLimits& limits) {
     set(S::Peer, R::OutboundStreams, limits.peerOutboundStreams);
     set(S::Connection, R::InboundStreams, limits.connectionInboundStreams);
     set(S::Protocol, R::InboundStreams, limits.protocolInboundStreams);
+    set(S::System, R::BytesBuffered, limits.systemBufferedBytes);
+    set(S::Peer, R::BytesBuffered, limits.peerBufferedBytes);
+    set(S::Connection, R::BytesBuffered, limits.connectionBufferedBytes);
+    set(S::Stream, R::BytesBuffered, limits.streamBufferedBytes);
 }
 
 std::optional<std::uint32_t> ResourceManager::limit(ResourceScope scope, Resource resource) const {
@@ -157,10 +175,10 @@ ResourceManager::Keys ResourceManager::keysOf(const ResourceScopes& scopes) cons
 
 bool ResourceManager::fits(ResourceScope scope, const Entry::second_type* use, Resource resource,
                            const ResourceReservation* replaced, const Entry* entry) const {
-    auto count = [&](Resource r) -> std::uint32_t {
+    auto count = [&](Resource r) -> std::uint64_t {
         if (use == nullptr)
             return 0;
-        std::uint32_t n = (*use)[index(r)];
+        std::uint64_t n = (*use)[index(r)];
         // What the converted reservation holds here is given back in the same step.
         if (replaced != nullptr && entry != nullptr && replaced->resource_ == r &&
             replaced->entries_[index(scope)] == entry)
@@ -212,12 +230,17 @@ void ResourceManager::refuse(ResourceScope scope, Resource resource, const Resou
     case ResourceScope::Protocol:
         refusal->key = scopes.peer->toBase58() + " " + std::string(scopes.protocol);
         break;
+    case ResourceScope::Stream:
+        refusal->key = "stream " + std::to_string(scopes.stream) + " of connection " +
+                       std::to_string(scopes.connection);
+        break;
     }
 }
 
 void ResourceManager::take(ResourceReservation& reservation, const Keys& keys, Resource resource) {
     reservation.manager_ = this;
     reservation.resource_ = resource;
+    reservation.amount_ = 1;
     for (std::size_t s = 0; s < resourceScopeCount; ++s) {
         reservation.entries_[s] = nullptr;
         if (!keys[s])
@@ -225,6 +248,7 @@ void ResourceManager::take(ResourceReservation& reservation, const Keys& keys, R
         // Map nodes stay where they are when the map rehashes: the pointer is stable.
         Entry& entry = *maps_[s].try_emplace(*keys[s]).first;
         ++entry.second[index(resource)];
+        ++entry.second[holdersSlot];
         reservation.entries_[s] = &entry;
     }
 }
@@ -234,11 +258,8 @@ void ResourceManager::release(ResourceReservation& reservation) {
         Entry* entry = reservation.entries_[s];
         if (entry == nullptr)
             continue;
-        --entry->second[index(reservation.resource_)];
-        bool unused = true;
-        for (std::uint32_t n : entry->second)
-            unused = unused && n == 0;
-        if (unused)
+        entry->second[index(reservation.resource_)] -= reservation.amount_;
+        if (--entry->second[holdersSlot] == 0)
             maps_[s].erase(entry->first);
         reservation.entries_[s] = nullptr;
     }
@@ -272,32 +293,60 @@ bool ResourceManager::convert(ResourceReservation& reservation, Resource resourc
     return true;
 }
 
-std::uint32_t ResourceManager::use(ResourceScope scope, const std::string& key,
+ResourceReservation ResourceManager::account(Resource resource, const ResourceScopes& scopes) {
+    ResourceReservation reservation;
+    take(reservation, keysOf(scopes), resource);
+    reservation.setAmount(0);
+    return reservation;
+}
+
+bool ResourceManager::allows(Resource resource, const ResourceScopes& scopes, std::uint64_t more,
+                             ResourceRefusal* refusal) {
+    const Keys keys = keysOf(scopes);
+    for (std::size_t s = 0; s < resourceScopeCount; ++s) {
+        const std::optional<std::uint32_t> max = table_[s][index(resource)];
+        if (!keys[s] || !max)
+            continue;
+        const auto scope = static_cast<ResourceScope>(s);
+        if (use(scope, *keys[s], resource) + more > *max) {
+            refuse(scope, resource, scopes, refusal);
+            return false;
+        }
+    }
+    return true;
+}
+
+void ResourceManager::countRefusal(ResourceScope scope, Resource resource,
+                                   const ResourceScopes& scopes, ResourceRefusal* refusal) {
+    refuse(scope, resource, scopes, refusal);
+}
+
+std::uint64_t ResourceManager::use(ResourceScope scope, const std::string& key,
                                    Resource resource) const {
     const Map& map = maps_[index(scope)];
     auto it = map.find(key);
     return it == map.end() ? 0 : it->second[index(resource)];
 }
 
-std::uint32_t ResourceManager::systemUse(Resource resource) const {
+std::uint64_t ResourceManager::systemUse(Resource resource) const {
     return use(ResourceScope::System, std::string(), resource);
 }
 
-std::uint32_t ResourceManager::ipUse(std::string_view ipKey, Resource resource) const {
+std::uint64_t ResourceManager::ipUse(std::string_view ipKey, Resource resource) const {
     return use(ResourceScope::SourceIp, std::string(ipKey), resource);
 }
 
-std::uint32_t ResourceManager::peerUse(const PeerId& peer, Resource resource) const {
+std::uint64_t ResourceManager::peerUse(const PeerId& peer, Resource resource) const {
     return use(ResourceScope::Peer, *keysOf({{}, &peer, 0, {}})[index(ResourceScope::Peer)],
                resource);
 }
 
-std::uint32_t ResourceManager::connectionUse(std::uint64_t connection, Resource resource) const {
+std::uint64_t ResourceManager::connectionUse(std::uint64_t connection, Resource resource) const {
     return use(ResourceScope::Connection,
                *keysOf({{}, nullptr, connection, {}})[index(ResourceScope::Connection)], resource);
 }
 
-std::uint32_t ResourceManager::protocolUse(const PeerId& peer, std::string_view protocol,
+std::uint64_t ResourceManager::protocolUse(const PeerId& peer, std::string_view protocol,
                                            Resource resource) const {
     return use(ResourceScope::Protocol,
                *keysOf({{}, &peer, 0, protocol})[index(ResourceScope::Protocol)], resource);

@@ -13,8 +13,9 @@
 
 namespace peerscope {
 
-enum class ResourceScope : std::uint8_t { System, SourceIp, Peer, Connection, Protocol };
-inline constexpr std::size_t resourceScopeCount = 5;
+// Stream is the bound of one stream's buffered bytes: it has a limit and refusals, no entries.
+enum class ResourceScope : std::uint8_t { System, SourceIp, Peer, Connection, Protocol, Stream };
+inline constexpr std::size_t resourceScopeCount = 6;
 const char* resourceScopeName(ResourceScope scope); // "system", "ip", "peer", ...
 
 enum class Resource : std::uint8_t {
@@ -22,9 +23,12 @@ enum class Resource : std::uint8_t {
     InboundConnections,
     OutboundConnections,
     InboundStreams,
-    OutboundStreams
+    OutboundStreams,
+    // An amount, not a count of units: bytes the node holds for its connections that the
+    // kernel does not (socket queues, yamux send queues, stream data not yet read).
+    BytesBuffered
 };
-inline constexpr std::size_t resourceCount = 5;
+inline constexpr std::size_t resourceCount = 6;
 const char* resourceName(Resource resource); // "pending_handshakes", ...
 const char* resourceText(Resource resource); // "pending handshakes", ...
 
@@ -37,13 +41,14 @@ std::optional<std::string> ipScopeKey(std::string_view address);
 struct ResourceScopes {
     ResourceScopes() = default;
     ResourceScopes(std::string_view ip, const PeerId* peer = nullptr, std::uint64_t connection = 0,
-                   std::string_view protocol = {})
-        : ip(ip), peer(peer), connection(connection), protocol(protocol) {}
+                   std::string_view protocol = {}, std::uint32_t stream = 0)
+        : ip(ip), peer(peer), connection(connection), protocol(protocol), stream(stream) {}
 
     std::string_view ip;          // an ipScopeKey(); empty: not in an IP scope
     const PeerId* peer = nullptr; // null: not in a peer scope
     std::uint64_t connection = 0; // 0: not in a connection scope
     std::string_view protocol;    // with `peer`: that peer's streams of this protocol
+    std::uint32_t stream = 0;     // names a refusal in the stream scope (no entries)
 };
 
 // Why a reservation was refused: the first scope it did not fit.
@@ -60,7 +65,9 @@ std::string refusalReason(const ResourceRefusal& refusal);
 class ResourceManager;
 
 // One unit of one resource, counted in the system scope and the scopes it was made with, until
-// it is destroyed or released. Move-only, so no error path can leak a count.
+// it is destroyed or released; or an amount of one (ResourceManager::account), which grows and
+// shrinks (go-libp2p's ReserveMemory / ReleaseMemory). Move-only, so no error path can leak a
+// count.
 class ResourceReservation final {
 public:
     ResourceReservation() = default;
@@ -72,14 +79,21 @@ public:
 
     explicit operator bool() const { return manager_ != nullptr; }
     Resource resource() const { return resource_; }
+    std::uint64_t amount() const { return amount_; }
+    // An account's new amount, counted at once in each of its scopes. Never refused: what is
+    // already held is a fact; ResourceManager::allows() decides what may be added.
+    void setAmount(std::uint64_t amount);
     void release();
 
 private:
     friend class ResourceManager;
-    using Entry = std::pair<const std::string, std::array<std::uint32_t, resourceCount>>;
+    // Per resource the use, then (last slot) how many reservations refer to the entry: an
+    // account at zero keeps its entries alive.
+    using Entry = std::pair<const std::string, std::array<std::uint64_t, resourceCount + 1>>;
 
     ResourceManager* manager_ = nullptr;
     Resource resource_ = Resource::PendingHandshakes;
+    std::uint64_t amount_ = 1;
     std::array<Entry*, resourceScopeCount> entries_{}; // the system entry and the others used
 };
 
@@ -106,14 +120,24 @@ public:
     // reservation is left as it was.
     bool convert(ResourceReservation& reservation, Resource resource, const ResourceScopes& scopes,
                  ResourceRefusal* refusal = nullptr);
+    // An account of an amount resource (BytesBuffered), at zero; never refused.
+    ResourceReservation account(Resource resource, const ResourceScopes& scopes);
+    // Whether `more` of an amount resource fits under the limit of every scope in `scopes`;
+    // if not, the refusal is counted (and described) in the first scope it does not fit.
+    bool allows(Resource resource, const ResourceScopes& scopes, std::uint64_t more,
+                ResourceRefusal* refusal = nullptr);
+    // Counts a refusal found by the caller against a limit of this manager (the stream scope's
+    // bound is enforced by the connection that holds the stream's bytes).
+    void countRefusal(ResourceScope scope, Resource resource, const ResourceScopes& scopes,
+                      ResourceRefusal* refusal = nullptr);
 
     // The limit of a scope for a resource; nullopt when that scope has none.
     std::optional<std::uint32_t> limit(ResourceScope scope, Resource resource) const;
-    std::uint32_t systemUse(Resource resource) const;
-    std::uint32_t ipUse(std::string_view ipKey, Resource resource) const;
-    std::uint32_t peerUse(const PeerId& peer, Resource resource) const;
-    std::uint32_t connectionUse(std::uint64_t connection, Resource resource) const;
-    std::uint32_t protocolUse(const PeerId& peer, std::string_view protocol,
+    std::uint64_t systemUse(Resource resource) const;
+    std::uint64_t ipUse(std::string_view ipKey, Resource resource) const;
+    std::uint64_t peerUse(const PeerId& peer, Resource resource) const;
+    std::uint64_t connectionUse(std::uint64_t connection, Resource resource) const;
+    std::uint64_t protocolUse(const PeerId& peer, std::string_view protocol,
                               Resource resource) const;
     std::uint64_t refused(ResourceScope scope, Resource resource) const;
     // Entries held per scope (the system scope's too, while anything is reserved).
@@ -134,7 +158,7 @@ private:
                 ResourceRefusal* refusal);
     void take(ResourceReservation& reservation, const Keys& keys, Resource resource);
     void release(ResourceReservation& reservation);
-    std::uint32_t use(ResourceScope scope, const std::string& key, Resource resource) const;
+    std::uint64_t use(ResourceScope scope, const std::string& key, Resource resource) const;
 
     ResourceLimits limits_;
     // No limit is std::nullopt; a scope's total of inbound and outbound connections is

@@ -6,7 +6,9 @@ namespace peerscope {
 
 std::string ResourceRefusalLog::describe(const ResourceRefusal& refusal, std::uint64_t count) {
     std::string what = resourceText(refusal.resource);
-    if (count == 1)
+    if (refusal.resource == Resource::BytesBuffered)
+        what = count == 1 ? "request to buffer more bytes" : "requests to buffer more bytes";
+    else if (count == 1)
         what.pop_back(); // "1 inbound connection"
     std::string line = "resource limit: " + std::to_string(count) + " " + what + " refused";
     switch (refusal.scope) {
@@ -20,11 +22,12 @@ std::string ResourceRefusalLog::describe(const ResourceRefusal& refusal, std::ui
         line += " for " + refusal.key;
         break;
     case ResourceScope::Connection:
+    case ResourceScope::Stream:
         line += " on " + refusal.key;
         break;
     }
-    static constexpr const char* scopeText[resourceScopeCount] = {"system", "per-IP", "per-peer",
-                                                                  "per-connection", "per-protocol"};
+    static constexpr const char* scopeText[resourceScopeCount] = {
+        "system", "per-IP", "per-peer", "per-connection", "per-protocol", "per-stream"};
     line += std::string(" (") + scopeText[static_cast<std::size_t>(refusal.scope)] + " limit " +
             std::to_string(refusal.limit) + ")";
     return line;

@@ -385,6 +385,19 @@ private Q_SLOTS:
         QVERIFY(text.contains("peerscope_resource_in_use{resource=\"pending_handshakes\"} 0\n"));
         QVERIFY(text.contains("peerscope_resource_limit{resource=\"outbound_connections\"} 200\n"));
         QVERIFY(text.contains("peerscope_resource_limit{resource=\"pending_handshakes\"} 64\n"));
+        // Backpressure: bytes buffered, and the counters a hostile peer moves.
+        QVERIFY(text.contains("peerscope_resource_limit{resource=\"bytes_buffered\"} 268435456\n"));
+        QVERIFY(text.contains("peerscope_resource_in_use{resource=\"bytes_buffered\"} "));
+        for (const char* scope : {"system", "peer", "connection", "stream"})
+            QVERIFY2(text.contains("peerscope_resource_refused_total{scope=\"" + QByteArray(scope) +
+                                   "\",resource=\"bytes_buffered\"} 0\n"),
+                     scope);
+        QVERIFY(text.contains("peerscope_streams_reset_total{reason=\"write_queue_full\"} 0\n"));
+        QVERIFY(
+            text.contains("peerscope_streams_reset_total{reason=\"identify_push_too_large\"} 0\n"));
+        QVERIFY(text.contains(
+            "peerscope_streams_refused_total{reason=\"protocol_not_supported\"} 0\n"));
+        QVERIFY(text.contains("peerscope_connection_read_pauses_total 0\n"));
 
         const QString promtool = QStandardPaths::findExecutable(QStringLiteral("promtool"));
         if (promtool.isEmpty())

@@ -77,7 +77,7 @@ private Q_SLOTS:
                 ++fields;
             }
         }
-        QCOMPARE(fields, 43);
+        QCOMPARE(fields, 47);
         QCOMPARE(field<QSpinBox>(editor, "max_connections_per_peer")->value(), 3);
         QCOMPARE(field<QDoubleSpinBox>(editor, "connection_timeout")->suffix(),
                  QStringLiteral(" s"));

@@ -141,6 +141,15 @@ private Q_SLOTS:
             "protocol_inbound_streams (600) exceeds peer_inbound_streams (512)");
         row("pool per peer above resources", R"({"resources":{"peer_connections":2}})",
             "max_connections_per_peer (3) exceeds peer_connections (2)");
+        row("stream bound below 2 MiB", R"({"resources":{"stream_buffered_bytes":1048576}})",
+            "stream_buffered_bytes (1048576) must be at least 2097152");
+        row("connection bytes above peer",
+            R"({"resources":{"connection_buffered_bytes":100000000}})",
+            "connection_buffered_bytes (100000000) exceeds peer_buffered_bytes (67108864)");
+        row("stream bytes above connection", R"({"resources":{"stream_buffered_bytes":40000000}})",
+            "stream_buffered_bytes (40000000) exceeds connection_buffered_bytes (33554432)");
+        row("peer bytes above system", R"({"resources":{"system_buffered_bytes":50000000}})",
+            "peer_buffered_bytes (67108864) exceeds system_buffered_bytes (50000000)");
     }
 
     void validationMessages() {

@@ -234,6 +234,60 @@ private Q_SLOTS:
         QVERIFY(manager.reserve(R::InboundConnections, {}));
     }
 
+    void bytesBufferedAccountsGrowAndShrink() {
+        ResourceLimits limits;
+        limits.systemBufferedBytes = 1000;
+        limits.peerBufferedBytes = 600;
+        limits.connectionBufferedBytes = 400;
+        limits.streamBufferedBytes = 300;
+        ResourceManager manager(limits);
+        const PeerId peer = newPeer();
+        QCOMPARE(manager.limit(S::Stream, R::BytesBuffered), std::optional<std::uint32_t>(300));
+        ResourceReservation first = manager.account(R::BytesBuffered, {{}, &peer, 1});
+        ResourceReservation second = manager.account(R::BytesBuffered, {{}, &peer, 2});
+        QVERIFY(first);
+        QCOMPARE(first.amount(), std::uint64_t(0));
+        first.setAmount(350);
+        second.setAmount(100);
+        QCOMPARE(manager.connectionUse(1, R::BytesBuffered), std::uint64_t(350));
+        QCOMPARE(manager.peerUse(peer, R::BytesBuffered), std::uint64_t(450));
+        QCOMPARE(manager.systemUse(R::BytesBuffered), std::uint64_t(450));
+        // 50 more fit connection 1 (400), 51 do not: refused in the connection scope.
+        QVERIFY(manager.allows(R::BytesBuffered, {{}, &peer, 1}, 50));
+        ResourceRefusal refusal;
+        QVERIFY(!manager.allows(R::BytesBuffered, {{}, &peer, 1}, 51, &refusal));
+        QCOMPARE(refusal.scope, S::Connection);
+        QCOMPARE(refusal.resource, R::BytesBuffered);
+        QCOMPARE(refusal.limit, 400u);
+        QCOMPARE(manager.refused(S::Connection, R::BytesBuffered), std::uint64_t(1));
+        // Connection 2 has room of its own, but the peer's 600 are nearly used.
+        QVERIFY(!manager.allows(R::BytesBuffered, {{}, &peer, 2}, 200, &refusal));
+        QCOMPARE(refusal.scope, S::Peer);
+        // An account at zero keeps its entries, even when a unit reservation there goes.
+        first.setAmount(0);
+        {
+            ResourceReservation stream = manager.reserve(R::InboundStreams, {{}, &peer, 1});
+            QVERIFY(stream);
+        }
+        first.setAmount(20);
+        QCOMPARE(manager.connectionUse(1, R::BytesBuffered), std::uint64_t(20));
+        manager.countRefusal(S::Stream, R::BytesBuffered, {{}, &peer, 1, {}, 5}, &refusal);
+        QCOMPARE(refusal.key, std::string("stream 5 of connection 1"));
+        QCOMPARE(manager.refused(S::Stream, R::BytesBuffered), std::uint64_t(1));
+        QCOMPARE(std::string(resourceScopeName(S::Stream)), std::string("stream"));
+        QCOMPARE(std::string(resourceName(R::BytesBuffered)), std::string("bytes_buffered"));
+        // Released, nothing is left.
+        first.release();
+        second = ResourceReservation();
+        QCOMPARE(manager.systemUse(R::BytesBuffered), std::uint64_t(0));
+        QCOMPARE(manager.entryCount(S::System), std::size_t(0));
+        QCOMPARE(manager.entryCount(S::Peer), std::size_t(0));
+        QCOMPARE(manager.entryCount(S::Connection), std::size_t(0));
+        QCOMPARE(ResourceRefusalLog::describe(refusal, 1),
+                 std::string("resource limit: 1 request to buffer more bytes refused on stream 5 "
+                             "of connection 1 (per-stream limit 300)"));
+    }
+
     void refusalLogIsRateLimited() {
         ResourceRefusalLog log(10s);
         ResourceRefusal refusal{S::SourceIp, R::InboundConnections, 16, "127.0.0.1"};

@@ -294,6 +294,50 @@ private Q_SLOTS:
         QVERIFY(io.isOpen());
     }
 
+    void drainHandlerRunsAtTheLowWaterMark() {
+        Loopback link;
+        QVERIFY(link.open());
+        SocketIo io(link.nearSocket);
+        constexpr std::size_t lowWater = 256 * 1024;
+        std::vector<std::size_t> queuedAtDrain;
+        io.setDrainHandler(lowWater, [&] { queuedAtDrain.push_back(io.queuedBytes()); });
+        // The far end reads nothing: the kernel fills, then the queue passes the mark.
+        const QByteArray chunk(64 * 1024, 'd');
+        for (int i = 0; i < 256 && io.queuedBytes() <= 4 * lowWater; ++i)
+            io.write(chunk);
+        QVERIFY(io.queuedBytes() > 4 * lowWater);
+        QVERIFY(queuedAtDrain.empty());
+        QByteArray received;
+        // Reading lets the queue drain: the handler runs once, at or below the mark.
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                link.far.drainInto(received);
+                return io.queuedBytes() == 0;
+            },
+            waitMs));
+        QCOMPARE(queuedAtDrain.size(), std::size_t(1));
+        QVERIFY(queuedAtDrain.front() <= lowWater);
+    }
+
+    void pausedReadsDeliverNothingUntilResumed() {
+        Loopback link;
+        QVERIFY(link.open());
+        SocketIo io(link.nearSocket);
+        Reader reader;
+        reader.attach(io);
+        io.pauseReads(true);
+        QVERIFY(io.readsPaused());
+        QVERIFY(link.far.send("held"));
+        // A turn of the loop with data waiting: no wakeup while paused (a write still goes out).
+        io.write("ping");
+        QByteArray atFar;
+        QCOMPARE(link.far.readUntil(atFar, 4, waitMs), FarEnd::State::Open);
+        QCOMPARE(atFar, QByteArray("ping"));
+        QCOMPARE(reader.wakeups, 0);
+        io.pauseReads(false);
+        QTRY_COMPARE_WITH_TIMEOUT(reader.data, QByteArray("held"), waitMs);
+    }
+
     void remoteCloseFailsOnce() {
         Loopback link;
         QVERIFY(link.open());

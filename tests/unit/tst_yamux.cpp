@@ -247,6 +247,9 @@ private Q_SLOTS:
     void splitAtEveryByteBoundary();
     void takeOutputAppends();
     void recycledBufferIsReused();
+    void outputRoomHoldsDataRoundRobin();
+    void closeReadDropsWithoutCredit();
+    void growthGateKeepsWindow();
 };
 
 void TestYamux::headerCodecVectors() {
@@ -636,10 +639,15 @@ void TestYamux::finFollowsQueuedData() {
     l.client.s.takeOutput(wire);
     std::vector<Header> hs;
     QVERIFY(headers(wire, hs));
-    QCOMPARE(hs.size(), 1u);
+    QCOMPARE(hs.size(), 2u);
     QCOMPARE(hs[0].type, std::uint8_t{0});
-    QCOMPARE(hs[0].flags, yamux::flag::fin); // FIN rides the last Data frame
+    QCOMPARE(hs[0].flags, std::uint16_t{0});
     QCOMPARE(hs[0].length, std::uint32_t{300 * 1024 - 256 * 1024});
+    // The FIN follows in a WindowUpdate of its own (js-libp2p drops a Data frame's payload
+    // when the frame carries FIN).
+    QCOMPARE(hs[1].type, std::uint8_t{1});
+    QCOMPARE(hs[1].flags, yamux::flag::fin);
+    QCOMPARE(hs[1].length, 0u);
     l.server.s.feed(wire, l.now);
     l.server.drain(l.now);
     QVERIFY(l.server.received[id] == data);
@@ -989,6 +997,114 @@ void TestYamux::recycledBufferIsReused() {
     // Buffers too large to keep are dropped rather than pinned.
     server.recycle(Bytes(8 * 1024 * 1024));
     QCOMPARE(receiveOne(0x33).capacity() < 8u * 1024 * 1024, true);
+}
+
+void TestYamux::outputRoomHoldsDataRoundRobin() {
+    YamuxConfig config;
+    config.maxFrameData = 16 * 1024;
+    YamuxSession client(Role::Client, config);
+    const auto a = client.openStream();
+    const auto b = client.openStream();
+    output(client); // the SYNs
+    client.setOutputRoom(0);
+    const Bytes dataA = pattern(100 * 1024, 1);
+    const Bytes dataB = pattern(100 * 1024, 2);
+    client.write(a, dataA);
+    client.write(b, dataB);
+    // No room: nothing of the data goes out, all of it is held and counted.
+    QVERIFY(!client.hasOutput());
+    QCOMPARE(client.queuedBytes(a), dataA.size());
+    QCOMPARE(client.queuedBytes(b), dataB.size());
+    QCOMPARE(client.bufferedBytes(), dataA.size() + dataB.size());
+    // Control frames are never held.
+    client.ping(7, MonoTime{0});
+    QCOMPARE(output(client), hex("00 02 0001 00000000 00000007"));
+
+    // 64 KiB of room: four 16 KiB frames (the fourth passes the room by its header), taken in
+    // turn from the two streams.
+    client.setOutputRoom(64 * 1024);
+    std::vector<Header> hs;
+    QVERIFY(headers(output(client), hs));
+    QCOMPARE(hs.size(), 4u);
+    for (std::size_t i = 0; i < hs.size(); ++i) {
+        QCOMPARE(hs[i].type, std::uint8_t(0));
+        QCOMPARE(hs[i].id, i % 2 == 0 ? a : b);
+        QCOMPARE(hs[i].length, 16u * 1024u);
+    }
+    QCOMPARE(client.outputRoom(), std::size_t(0));
+    QCOMPARE(client.queuedBytes(a), dataA.size() - 32 * 1024);
+    QCOMPARE(client.bufferedBytes(), dataA.size() + dataB.size() - 64 * 1024);
+    QVERIFY(client.takeEvents().empty()); // still owed
+
+    // Room again: everything goes, and each stream is told it may write.
+    client.setOutputRoom(std::size_t(1) << 30);
+    YamuxSession server(Role::Server, config);
+    server.feed(cat({hex("00 01 0001 00000001 00000000"), hex("00 01 0001 00000003 00000000")}),
+                MonoTime{0});
+    std::map<std::uint32_t, Bytes> got;
+    Bytes rest = output(client);
+    server.feed(rest, MonoTime{0});
+    for (auto& event : server.takeEvents())
+        if (auto* d = std::get_if<yamux::Data>(&event))
+            append(got[d->id], d->bytes);
+    QCOMPARE(got[a].size(), dataA.size() - 32 * 1024);
+    QVERIFY(Bytes(dataB.begin() + 32 * 1024, dataB.end()) == got[b]);
+    std::vector<std::uint32_t> writable;
+    for (auto& event : client.takeEvents())
+        if (auto* w = std::get_if<yamux::Writable>(&event))
+            writable.push_back(w->id);
+    QCOMPARE(writable, (std::vector<std::uint32_t>{a, b}));
+    QCOMPARE(client.bufferedBytes(), std::size_t(0));
+    // With room, a write goes straight out.
+    client.write(a, Bytes(10, 1));
+    QCOMPARE(client.queuedBytes(a), std::size_t(0));
+    QVERIFY(client.hasOutput());
+}
+
+void TestYamux::closeReadDropsWithoutCredit() {
+    Link l;
+    l.server.autoConsume = false;
+    const auto id = l.client.s.openStream();
+    l.client.s.write(id, Bytes(10, 1));
+    QVERIFY(l.settle());
+    QCOMPARE(l.server.received[id].size(), 10u);
+    QCOMPARE(l.server.s.bufferedBytes(), std::size_t(10));
+    l.server.s.closeRead(id);
+    QCOMPARE(l.server.s.bufferedBytes(), std::size_t(0)); // the unread bytes are forgotten
+    // More data is dropped and never credited: the window stops the writer.
+    l.client.s.write(id, pattern(1024 * 1024, 3));
+    QVERIFY(l.settle());
+    QCOMPARE(l.server.received[id].size(), 10u);
+    QCOMPARE(l.server.s.bufferedBytes(), std::size_t(0));
+    QCOMPARE(l.client.s.queuedBytes(id), std::size_t(1024 * 1024 - (256 * 1024 - 10)));
+    QCOMPARE(l.up.updates, 0); // no credit from the server
+    // Once our side is closed too, the stream is released.
+    l.server.s.closeWrite(id);
+    QVERIFY(l.settle());
+    QCOMPARE(l.server.closed, (std::vector<std::uint32_t>{id}));
+    QCOMPARE(l.server.s.streamCount(), std::size_t(0));
+}
+
+void TestYamux::growthGateKeepsWindow() {
+    Link l;
+    l.step = 1ms;
+    l.server.s.ping(42, l.now);
+    QVERIFY(l.settle());
+    std::vector<std::uint32_t> asked;
+    l.server.s.setGrowthGate([&](std::uint32_t, std::uint32_t bytes) {
+        asked.push_back(bytes);
+        return false;
+    });
+    const auto id = l.client.s.openStream();
+    const Bytes data = pattern(8 << 20, 7);
+    l.client.s.write(id, data);
+    QVERIFY(l.settle());
+    QVERIFY(l.server.received[id] == data);
+    QVERIFY(!asked.empty()); // it would have grown
+    QCOMPARE(asked.front(), 256u * 1024u);
+    QCOMPARE(l.server.s.receiveWindow(id), 256u * 1024u);
+    QVERIFY(l.up.maxDelta <= 256u * 1024u);
+    QCOMPARE(l.up.violations, 0);
 }
 
 QTEST_APPLESS_MAIN(TestYamux)

@@ -364,6 +364,25 @@ const std::vector<FieldSpec>& fieldSpecs() {
                       "Streams of one protocol from one peer, counted once the protocol is agreed.")
                 .integer(1, 10000000),
             &L::protocolInboundStreams),
+        resources(FieldSpec("Resource limits", "system_buffered_bytes", "Bytes buffered",
+                            "Bytes held for all connections that the kernel does not hold: send "
+                            "queues and data not yet read. Over it new inbound streams are reset "
+                            "and receive windows stop growing.")
+                      .number(1, 2147483647, 0, 1048576, " bytes"),
+                  &L::systemBufferedBytes),
+        resources(FieldSpec("Resource limits", "peer_buffered_bytes", "Bytes buffered per peer",
+                            "Bytes held for one peer's connections.")
+                      .number(1, 2147483647, 0, 1048576, " bytes"),
+                  &L::peerBufferedBytes),
+        resources(FieldSpec("Resource limits", "connection_buffered_bytes",
+                            "Bytes buffered per connection", "Bytes held for one connection.")
+                      .number(1, 2147483647, 0, 1048576, " bytes"),
+                  &L::connectionBufferedBytes),
+        resources(FieldSpec("Resource limits", "stream_buffered_bytes", "Bytes queued per stream",
+                            "Writes of one stream not yet sent; a write past it resets the "
+                            "stream. At least 2 MiB.")
+                      .number(2097152, 2147483647, 0, 1048576, " bytes"),
+                  &L::streamBufferedBytes),
     };
     return specs;
 }
