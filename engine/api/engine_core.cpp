@@ -356,6 +356,8 @@ NodeSnapshot EngineCore::makeSnapshot() const {
         snapshot.counters.protocolErrors[QString::fromStdString(layer)] = count;
     for (const auto& [reason, count] : counters.streamsReset)
         snapshot.counters.streamsReset[QString::fromStdString(reason)] = count;
+    if (api_)
+        snapshot.counters.apiRequestsRefused = api_->refusedRequests();
 
     const ResourceManager& resources = host_->resources();
     for (std::size_t r = 0; r < resourceCount; ++r) {

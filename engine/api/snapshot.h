@@ -85,9 +85,10 @@ struct NodeCounters {
     quint64 bytesOut = 0;
     quint64 dialsSucceeded = 0;
     quint64 dialsFailed = 0;
-    QMap<QString, quint64> handshakeFailures; // reason -> count
-    QMap<QString, quint64> protocolErrors;    // layer ("noise", "yamux") -> count
-    QMap<QString, quint64> streamsReset;      // reason ("perf_over_limit") -> count
+    QMap<QString, quint64> handshakeFailures;  // reason -> count
+    QMap<QString, quint64> protocolErrors;     // layer ("noise", "yamux") -> count
+    QMap<QString, quint64> streamsReset;       // reason ("perf_over_limit") -> count
+    QMap<QString, quint64> apiRequestsRefused; // reason ("unauthorized", ...) -> count
 };
 
 struct PoolCountersSnapshot {
