@@ -1,5 +1,6 @@
 #include "engine/api/control_api.h"
 
+#include "engine/api/api_socket_guard.h"
 #include "engine/api/api_tls.h"
 #include "engine/api/engine_core.h"
 #include "engine/api/http_dispatcher.h"
@@ -144,10 +145,14 @@ Result<QString> ControlApi::listen(const QString& endpoint,
                          " out of range 0-65535");
     if (!address.isLoopback() && !tls)
         return makeError(apiNeedsTlsMessage(endpoint));
+    // Each accepted socket gets an ApiSocketGuard: a request it refuses from its head (too large,
+    // or a body without the token) is answered before the server buffers any of its body.
+    auto onRefused = [this](const ApiRefusal& refusal) { countRefusal(refusal.reason); };
     std::unique_ptr<QTcpServer> listener;
+    std::function<void()> followHandedOut;
     if (tls) {
         // Only the TLS listener: a plain-HTTP request is a failed handshake, never an answer.
-        auto sslServer = std::make_unique<QSslServer>();
+        auto sslServer = std::make_unique<GuardedApiListener<QSslServer>>(token_, onRefused);
         sslServer->setSslConfiguration(*tls);
         sslServer->setHandshakeTimeout(kTlsHandshakeTimeoutMs);
         connect(sslServer.get(), &QSslServer::errorOccurred, this,
@@ -155,15 +160,22 @@ Result<QString> ControlApi::listen(const QString& endpoint,
                     qCDebug(lcApi).noquote() << "TLS with" << socket->peerAddress().toString()
                                              << "failed:" << socket->errorString();
                 });
+        followHandedOut = [server = sslServer.get()] { server->followHandedOut(); };
         listener = std::move(sslServer);
     } else {
-        listener = std::make_unique<QTcpServer>();
+        auto tcpServer = std::make_unique<GuardedApiListener<QTcpServer>>(token_, onRefused);
+        followHandedOut = [server = tcpServer.get()] { server->followHandedOut(); };
+        listener = std::move(tcpServer);
     }
     if (!listener->listen(address, static_cast<quint16>(port)))
         return makeError("cannot listen for the control API on " + endpoint.toStdString() +
                          " (address in use or not available)");
     port_ = listener->serverPort();
+    QTcpServer* boundListener = listener.get();
     server_->bind(listener.release()); // now its child
+    // After bind: these run after the server has taken the new sockets and connected to them.
+    connect(boundListener, &QTcpServer::newConnection, this, followHandedOut);
+    connect(boundListener, &QTcpServer::pendingConnectionAvailable, this, followHandedOut);
     const QString bound = (address.protocol() == QAbstractSocket::IPv6Protocol
                                ? QStringLiteral("[%1]").arg(address.toString())
                                : address.toString()) +
@@ -211,6 +223,10 @@ Result<QByteArray> ControlApi::loadOrCreateToken(const QString& path) {
     return token.trimmed();
 }
 
+void ControlApi::countRefusal(const QByteArray& reason) {
+    ++refused_[QString::fromLatin1(reason)];
+}
+
 void ControlApi::handle(const QHttpServerRequest& request,
                         std::shared_ptr<QHttpServerResponder> responder,
                         QPointer<QTcpSocket> socket) {
@@ -221,6 +237,7 @@ void ControlApi::handle(const QHttpServerRequest& request,
     if (scheme.compare("Bearer ", Qt::CaseInsensitive) != 0 || given.size() != token_.size() ||
         CRYPTO_memcmp(given.constData(), token_.constData(),
                       static_cast<std::size_t>(token_.size())) != 0) {
+        countRefusal("unauthorized");
         const QJsonObject body{{"error", QStringLiteral("missing or wrong bearer token")}};
         responder->write(QJsonDocument(body).toJson(QJsonDocument::Compact),
                          {{"Content-Type", "application/json"}, {"WWW-Authenticate", "Bearer"}},

@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
+#include <QMap>
 #include <QObject>
 #include <QPointer>
 #include <QSslConfiguration>
@@ -29,7 +30,9 @@ class HttpDispatcher;
 //   GET|PUT /api/v1/config (GET answers exactly what PUT takes)
 //   GET  /api/v1/config/meta {"path","differsFromDefaults"}   DELETE /api/v1/connections/{id}
 //   POST|DELETE /api/v1/peers/{id}/protect       GET /api/v1/export?format=json|csv|prometheus
-// Bad JSON or fields: 400 with {"error": "..."} naming the field.
+// Bad JSON or fields: 400 with {"error": "..."} naming the field. A request whose head is too
+// large, or that carries a body without the token, chunked or past 1 MiB, is refused from its
+// head before its body is read (ApiSocketGuard), and the connection closed.
 class ControlApi final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ControlApi)
@@ -43,12 +46,16 @@ public:
     Result<QString> listen(const QString& endpoint,
                            const std::optional<QSslConfiguration>& tls = std::nullopt);
     quint16 port() const;
+    // Requests refused, by reason ("unauthorized", "body_too_large", "head_too_large",
+    // "length_required", "bad_request"): by the guard before the body, or 401 by the dispatcher.
+    const QMap<QString, quint64>& refusedRequests() const { return refused_; }
 
     // Reads <dataDir>/api-token, creating it (random, 0600) if missing; refuses a file others
     // can read.
     static Result<QByteArray> loadOrCreateToken(const QString& path);
 
 private:
+    void countRefusal(const QByteArray& reason);
     void handle(const QHttpServerRequest& request, std::shared_ptr<QHttpServerResponder> responder,
                 QPointer<QTcpSocket> socket);
     // The pool and health routes; false when `path` is none of them.
@@ -60,6 +67,7 @@ private:
     QByteArray token_;
     std::unique_ptr<HttpDispatcher> server_;
     quint16 port_ = 0;
+    QMap<QString, quint64> refused_;
 };
 
 } // namespace peerscope

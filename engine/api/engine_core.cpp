@@ -359,6 +359,8 @@ NodeSnapshot EngineCore::makeSnapshot() const {
     for (const auto& [reason, count] : counters.streamsRefused)
         snapshot.counters.streamsRefused[QString::fromStdString(reason)] = count;
     snapshot.counters.readPauses = counters.readPauses;
+    if (api_)
+        snapshot.counters.apiRequestsRefused = api_->refusedRequests();
 
     const ResourceManager& resources = host_->resources();
     for (std::size_t r = 0; r < resourceCount; ++r) {

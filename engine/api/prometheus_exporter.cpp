@@ -157,6 +157,16 @@ QByteArray renderPrometheus(const NodeSnapshot& snapshot) {
                "Times a connection stopped reading its socket because the peer did not read "
                "what we had to send it.");
     out.sample("peerscope_connection_read_pauses_total", double(snapshot.counters.readPauses));
+    out.family("peerscope_api_requests_refused_total", "counter",
+               "Control API requests refused, by reason: without the bearer token, or from the "
+               "head alone before the body was read.");
+    QMap<QString, quint64> refused = snapshot.counters.apiRequestsRefused;
+    for (const char* reason :
+         {"unauthorized", "body_too_large", "head_too_large", "length_required", "bad_request"})
+        refused.insert(QLatin1String(reason), refused.value(QLatin1String(reason)));
+    for (auto it = refused.cbegin(); it != refused.cend(); ++it)
+        out.sample("peerscope_api_requests_refused_total", double(it.value()),
+                   {{"reason", it.key()}});
 
     // Pool and health.
     out.family("peerscope_connections_by_health", "gauge", "Open connections by health state.");

@@ -85,10 +85,11 @@ struct NodeCounters {
     quint64 bytesOut = 0;
     quint64 dialsSucceeded = 0;
     quint64 dialsFailed = 0;
-    QMap<QString, quint64> handshakeFailures; // reason -> count
-    QMap<QString, quint64> protocolErrors;    // layer ("noise", "yamux") -> count
-    QMap<QString, quint64> streamsReset;      // reason ("perf_over_limit") -> count
-    QMap<QString, quint64> streamsRefused;    // reason ("protocol_not_supported") -> count
+    QMap<QString, quint64> handshakeFailures;  // reason -> count
+    QMap<QString, quint64> protocolErrors;     // layer ("noise", "yamux") -> count
+    QMap<QString, quint64> streamsReset;       // reason ("perf_over_limit") -> count
+    QMap<QString, quint64> streamsRefused;     // reason ("protocol_not_supported") -> count
+    QMap<QString, quint64> apiRequestsRefused; // reason ("unauthorized", ...) -> count
     quint64 readPauses = 0; // connections that stopped reading a peer that did not read
 };
 
