@@ -172,8 +172,10 @@ void Connection::dispatchEvents() {
                     } else if constexpr (std::is_same_v<E, yamux::GoAway>) {
                         qCDebug(lcConnection) << "remote sent GoAway, code" << e.code;
                     } else if constexpr (std::is_same_v<E, yamux::InboundRejected>) {
-                        qCDebug(lcConnection)
-                            << "rejected inbound stream" << e.id << ": too many streams";
+                        // The session's own cap refused it before we saw it (a burst of SYNs
+                        // in one read): a refusal of the connection's stream limit all the same.
+                        if (!e.goingAway)
+                            countSessionStreamRefusal();
                     }
                 },
                 event);
@@ -414,6 +416,16 @@ std::size_t Connection::streamWriteBound() const {
         return std::numeric_limits<std::size_t>::max();
     return manager->limit(ResourceScope::Stream, Resource::BytesBuffered)
         .value_or(std::numeric_limits<std::uint32_t>::max());
+}
+
+void Connection::countSessionStreamRefusal() {
+    ResourceManager* manager = handlers_ ? handlers_->resourceManager() : nullptr;
+    if (manager == nullptr)
+        return;
+    ResourceRefusal refusal;
+    manager->countRefusal(ResourceScope::Connection, Resource::InboundStreams,
+                          {{}, &info_.remotePeer, id_}, &refusal);
+    handlers_->resourceRefused(refusal);
 }
 
 void Connection::streamOverBound(std::uint32_t id) {

@@ -161,6 +161,7 @@ private:
     Stream* findStream(std::uint32_t id) const;
     void forgetStream(std::uint32_t id);
     bool reserveStream(Resource resource, ResourceReservation& out);
+    void countSessionStreamRefusal();
 
     std::uint64_t id_;
     SocketIo* io_; // a child: it goes with the connection

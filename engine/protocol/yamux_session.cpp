@@ -290,7 +290,7 @@ struct YamuxSession::Impl {
         }
         if (localGoAway || inboundCount >= config.maxInboundStreams) {
             frame(FrameType::WindowUpdate, rst, id, 0);
-            events.emplace_back(yamux::InboundRejected{id});
+            events.emplace_back(yamux::InboundRejected{id, localGoAway});
             return true;
         }
         createStream(id, true);

@@ -32,7 +32,7 @@ struct StreamClosed { std::uint32_t id; };  // both sides closed, stream state r
 struct Writable { std::uint32_t id; };      // send window reopened after writes were queued
 struct Pong { std::uint32_t opaque; MonoTime rtt; };
 struct GoAway { std::uint32_t code; };
-struct InboundRejected { std::uint32_t id; }; // SYN refused: over maxInboundStreams
+struct InboundRejected { std::uint32_t id; bool goingAway; }; // SYN refused: over maxInboundStreams, or after our GoAway
 // clang-format on
 // GoAway error codes (spec): the length field of a GoAway frame.
 inline constexpr std::uint32_t goAwayNormal = 0;

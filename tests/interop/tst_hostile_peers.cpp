@@ -390,30 +390,45 @@ private Q_SLOTS:
     }
 
     // The same from 250 addresses: each stays under its own 8, so stalled handshakes fill the
-    // node-wide 64 and the rest are refused in the system scope. The bystander is untouched,
-    // but a newcomer is refused too until the stalled ones time out (upgradeTimeout, 10 s):
-    // nothing evicts a stalled handshake for a new one.
+    // node-wide 64. Past that, each newcomer either evicts the handshake silent longest (once it
+    // has been silent 500 ms) or is refused in the system scope: every attacker past the 64 is
+    // one or the other. The bystander is untouched, and a newcomer gets in within a few tries,
+    // long before the stalled ones would time out (upgradeTimeout, 10 s).
     void halfHandshakesFromManyAddresses() {
         constexpr int total = 2000;
         std::vector<std::unique_ptr<HostilePeer>> attackers;
         int connected = 0;
         stallHalfHandshakes(total, 250, attackers, &connected);
         QVERIFY2(connected >= total * 9 / 10, qPrintable(QString::number(connected)));
-        checkMetric("peerscope_resource_refused_total",
-                    {R"(scope="system")", R"(resource="pending_handshakes")"}, total - 64);
-        const double refused = figures_.metric;
+        const auto refusedOrEvicted = [&] {
+            return node_
+                       ->metric("peerscope_resource_refused_total",
+                                {R"(scope="system")", R"(resource="pending_handshakes")"})
+                       .value_or(0) +
+                   node_->metric("peerscope_handshake_failures_total", {R"(reason="evicted")"})
+                       .value_or(0);
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(refusedOrEvicted() >= total - 64,
+                                  qPrintable(QString::number(refusedOrEvicted())), 5000);
+        figures_.metric = refusedOrEvicted();
         checkBystander();
         if (QTest::currentTestFailed())
             return;
         checkRss(16);
-        figures_.metric = refused;
         report("half handshakes, 250 addresses");
-        const QJsonObject dialed = newcomer_->request({{"cmd", "dial"}, {"addr", node_->addr()}});
-        QEXPECT_FAIL("",
-                     "stalled handshakes hold every node-wide pending slot until they time out; "
-                     "none is evicted for a newcomer",
-                     Abort);
+        // A slot frees once a stalled handshake has been silent 500 ms: a client that retries
+        // gets in within a few tries while every slot is still held by the attack.
+        QJsonObject dialed;
+        QElapsedTimer waited;
+        waited.start();
+        for (int attempt = 0; attempt < 10 && !dialed.value("ok").toBool(); ++attempt) {
+            dialed = newcomer_->request({{"cmd", "dial"}, {"addr", node_->addr()}});
+            if (!dialed.value("ok").toBool())
+                QTest::qWait(200); // a client's retry delay, not synchronisation
+        }
         QVERIFY2(dialed.value("ok").toBool(), qPrintable(dialed.value("error").toString()));
+        QVERIFY2(waited.elapsed() < 5000, qPrintable(QString::number(waited.elapsed())));
+        qInfo("newcomer connected after %lld ms", waited.elapsed());
     }
 
     // 1,000 streams opened on one connection that is never read. The node keeps 256 per
@@ -437,12 +452,8 @@ private Q_SLOTS:
         // The attacker's connection itself is kept: refusing streams is not closing it.
         attacker->readNow();
         QVERIFY(!attacker->remoteClosedConnection());
-        // Every stream past the connection's 256 is refused and counted as such.
-        QEXPECT_FAIL("",
-                     "the yamux session's own cap (YamuxConfig::maxInboundStreams, 512) refuses "
-                     "SYNs 513+ of a burst before the connection sees them, and counts them "
-                     "nowhere (connection.cpp: InboundRejected is only a debug line): 256 counted",
-                     Continue);
+        // Every stream past the connection's 256 is refused and counted as such, also those the
+        // yamux session's own cap (512) turned away before the connection saw them.
         checkMetric("peerscope_resource_refused_total",
                     {R"(scope="connection")", R"(resource="inbound_streams")"}, total - 256);
         report("1,000 unread streams");
@@ -653,12 +664,8 @@ private Q_SLOTS:
                 }
             }
         };
-        sendUntil(bodySize / 2);
-        checkServiceUnderAttack();
-        if (QTest::currentTestFailed())
-            return;
+        // The node answers from the request's head and closes: sending stops there.
         sendUntil(bodySize);
-        // The answer, if the node waited for the whole body.
         (void)QTest::qWaitFor(
             [&] {
                 char buffer[4096];
@@ -670,13 +677,14 @@ private Q_SLOTS:
             10000);
         qInfo("API body: %.1f MB sent in %lld ms, answer: %s", double(bodySent) / 1e6,
               time.elapsed(), answer.left(answer.indexOf('\r')).constData());
-        QVERIFY2(answer.startsWith("HTTP/1.1 401") || answer.startsWith("HTTP/1.1 413"),
-                 answer.left(200).constData());
-        QEXPECT_FAIL("",
-                     "Qt 6.4's QAbstractHttpServer reads the whole body (about twice its size in "
-                     "RSS) before HttpDispatcher::handleRequest can answer 401",
-                     Continue);
-        checkRss(32);
+        QVERIFY2(answer.startsWith("HTTP/1.1 401"), answer.left(200).constData());
+        // Refused before the body: the kernel's buffers take a few MB at most, not 100.
+        QVERIFY2(bodySent < 16 * 1000 * 1000, qPrintable(QString::number(bodySent)));
+        checkServiceUnderAttack();
+        if (QTest::currentTestFailed())
+            return;
+        checkRss(8);
+        checkMetric("peerscope_api_requests_refused_total", {R"(reason="unauthorized")"}, 1);
         report("100 MB API body without token");
     }
 };
