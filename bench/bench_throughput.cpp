@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     if (qEnvironmentVariable("PEERSCOPE_EVENT_DISPATCHER") != "qt")
         QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
     QCoreApplication app(argc, argv);
-    const std::uint64_t mebibytes = argc > 1 ? std::max(1, std::atoi(argv[1])) : 2048;
+    const std::uint64_t mebibytes = argc > 1 ? std::max(1, std::atoi(argv[1])) : 1024;
     SteadyClock clock;
     Host host(PrivateKey::generateEd25519(), HostOptions{}, clock);
     bench::PeerProcess peer;
