@@ -3,6 +3,7 @@
 // visible as events. Real engines on loopback.
 #include "engine/api/engine.h"
 #include "engine/api/engine_client.h"
+#include "support/event_collector.h"
 #include "support/loopback_engine.h"
 
 #include <QFile>
@@ -16,24 +17,6 @@ using namespace peerscope;
 namespace {
 
 constexpr int kTimeoutMs = 10000;
-
-// Every event the client has emitted so far, collected on the test's thread. The client emits
-// on the engine thread: a QSignalSpy would append there (a direct connection) while the test
-// reads here, which ThreadSanitizer reports as the data race it is.
-class EventCollector final {
-public:
-    explicit EventCollector(EngineClient* client) {
-        QObject::connect(
-            client, &EngineClient::eventsAppended, &context_,
-            [this](const QList<EventSnapshot>& events) { events_ += events; },
-            Qt::QueuedConnection);
-    }
-    const QList<EventSnapshot>& events() const { return events_; }
-
-private:
-    QObject context_;
-    QList<EventSnapshot> events_;
-};
 
 bool hasEvent(const QList<EventSnapshot>& events, const QString& kind, const QString& peer = {}) {
     for (const EventSnapshot& event : events)
@@ -99,7 +82,7 @@ private Q_SLOTS:
     }
 
     void eventsArriveOnTheTickAndByQuery() {
-        EventCollector appended(a_->client());
+        test::EventCollector appended(a_->client());
         const QString peerB = b_->client()->snapshot().peerId;
         bool dialled = false;
         a_->client()->dial(b_->announcedAddrs().value(0), this, [&](const DialOutcome& outcome) {
@@ -211,7 +194,7 @@ private Q_SLOTS:
         a_->client()->applyConfig(fast, false, this, [&](const QString& e) { error = e; });
         QTRY_VERIFY_WITH_TIMEOUT(error.isEmpty(), kTimeoutMs);
 
-        EventCollector appended(a_->client());
+        test::EventCollector appended(a_->client());
         const QString peerB = b_->client()->snapshot().peerId;
         DialOutcome outcome;
         bool done = false;

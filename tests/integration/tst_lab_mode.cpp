@@ -7,6 +7,7 @@
 #include "engine/core/identity_store.h"
 #include "engine/core/peer_id.h"
 #include "engine/lab/lab_controller.h"
+#include "support/event_collector.h"
 
 #include <QDir>
 #include <QFile>
@@ -17,7 +18,6 @@
 #include <QNetworkReply>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <csignal>
@@ -235,7 +235,7 @@ private Q_SLOTS:
         auto engine = std::make_unique<Engine>(options);
         QVERIFY(engine->start().ok());
         EngineClient* client = engine->client();
-        QSignalSpy events(client, &EngineClient::eventsAppended);
+        test::EventCollector events(client);
 
         auto links = [&] { return client->snapshot().labLinks; };
         QCOMPARE(links().size(), 2);
@@ -275,10 +275,9 @@ private Q_SLOTS:
         client->setLabLink(0, 70, 0, 150, 0);
         client->setLabLink(7, 1, 0, 0, 0);
         auto refused = [&](const QString& reason) {
-            for (const QList<QVariant>& call : events)
-                for (const EventSnapshot& e : call.at(0).value<QList<EventSnapshot>>())
-                    if (e.kind == QLatin1String("lab") && e.detail.contains(reason))
-                        return true;
+            for (const EventSnapshot& e : events.events())
+                if (e.kind == QLatin1String("lab") && e.detail.contains(reason))
+                    return true;
             return false;
         };
         QTRY_VERIFY_WITH_TIMEOUT(refused(QStringLiteral("loss 150 % out of range 0-100 %")), 5000);
