@@ -16,6 +16,7 @@
 #include "engine/protocol/noise_transport.h"
 #include "engine/protocol/ping_exchange.h"
 #include "engine/protocol/yamux_frame.h"
+#include "support/raw_client.h"
 
 #include <QPointer>
 #include <QSignalSpy>
@@ -33,64 +34,6 @@ namespace {
 
 constexpr const char* sinkProtocol = "/peerscope/test/sink/1.0.0";            // never reads
 constexpr const char* closeReadProtocol = "/peerscope/test/close-read/1.0.0"; // closeRead()
-
-// A client driven by hand: a real mss + Noise handshake over a plain QTcpSocket, then exactly
-// the bytes a test wants to send. It never reads after the handshake.
-class RawClient {
-public:
-    bool handshake(const Multiaddr& target) {
-        const auto endpoint = target.tcpEndpoint().value();
-        // A small receive buffer: the kernel holds little of what the node sends us.
-        socket_.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 64 * 1024);
-        socket_.connectToHost(QString::fromStdString(endpoint.host), endpoint.port);
-        if (!socket_.waitForConnected(5000))
-            return false;
-        MultistreamSelect mss = MultistreamSelect::initiator({"/noise"});
-        mss.start();
-        NoiseHandshake::Options options;
-        options.role = NoiseHandshake::Role::Initiator;
-        options.muxers = {"/yamux/1.0.0"};
-        options.expectedRemote = target.peerId();
-        NoiseHandshake noise(key_, options);
-        noise.start();
-        write(mss.takeOutput());
-        write(noise.takeOutput());
-        for (int round = 0; round < 50 && noise.state() == NoiseHandshake::State::InProgress;
-             ++round) {
-            if (!QTest::qWaitFor([&] { return socket_.bytesAvailable() > 0; }, 200))
-                continue;
-            QByteArray data = socket_.readAll();
-            Bytes bytes(data.begin(), data.end());
-            if (mss.state() != MultistreamSelect::State::Done) {
-                mss.feed(bytes);
-                bytes = mss.takeRemainder();
-            }
-            noise.feed(bytes);
-            write(noise.takeOutput());
-        }
-        if (noise.state() != NoiseHandshake::State::Complete)
-            return false;
-        transport_ = noise.takeTransport();
-        // From now on Qt takes at most this much from the kernel: the peer reads (almost)
-        // nothing, and what the node sends piles up in the kernel and then in the node.
-        socket_.setReadBufferSize(64 * 1024);
-        return true;
-    }
-    void sendEncrypted(const Bytes& plaintext) {
-        Bytes wire;
-        transport_->encrypt(plaintext, wire);
-        write(wire);
-    }
-    void write(const Bytes& bytes) {
-        socket_.write(reinterpret_cast<const char*>(bytes.data()), qint64(bytes.size()));
-    }
-    QTcpSocket& socket() { return socket_; }
-
-private:
-    PrivateKey key_ = PrivateKey::generateEd25519();
-    QTcpSocket socket_;
-    std::unique_ptr<NoiseTransport> transport_;
-};
 
 Stream* findStream(Connection* connection, const char* protocol) {
     if (connection == nullptr)
@@ -318,8 +261,13 @@ private Q_SLOTS:
         start({}, {});
         Connection* healthy = dial();
         QVERIFY(healthy);
-        RawClient raw;
+        // A client that reads nothing after its handshake: a small kernel receive buffer, and
+        // from then on Qt takes at most 64 KiB from the kernel, so what the node sends piles up
+        // in the kernel and then in the node.
+        test::RawClient raw;
+        raw.socket().setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 64 * 1024);
         QVERIFY(raw.handshake(bAddr_));
+        raw.socket().setReadBufferSize(64 * 1024);
         QTRY_COMPARE_WITH_TIMEOUT(b_->connections().size(), std::size_t(2), 5000);
         Connection* flooded = nullptr;
         for (Connection* connection : b_->connections())

@@ -12,6 +12,7 @@
 #include "engine/protocol/noise_handshake.h"
 #include "engine/protocol/noise_transport.h"
 #include "engine/protocol/perf_exchange.h"
+#include "support/raw_client.h"
 
 #include <QSignalSpy>
 #include <QTcpSocket>
@@ -35,62 +36,6 @@ void serveEcho(Stream* stream) {
     if (stream->bytesAvailable() > 0)
         stream->write(stream->readAll());
 }
-
-// A client driven by hand with the protocol cores: a real mss + Noise handshake over a plain
-// QTcpSocket, then exactly the bytes a test wants to send.
-class RawClient {
-public:
-    bool handshake(const Multiaddr& target) {
-        const auto endpoint = target.tcpEndpoint().value();
-        socket_.connectToHost(QString::fromStdString(endpoint.host), endpoint.port);
-        if (!socket_.waitForConnected(5000))
-            return false;
-        MultistreamSelect mss = MultistreamSelect::initiator({"/noise"});
-        mss.start();
-        NoiseHandshake::Options options;
-        options.role = NoiseHandshake::Role::Initiator;
-        options.muxers = {"/yamux/1.0.0"};
-        options.expectedRemote = target.peerId();
-        NoiseHandshake noise(key_, options);
-        noise.start();
-        write(mss.takeOutput());
-        write(noise.takeOutput()); // pipelined after the proposal, as js-libp2p does
-        for (int round = 0; round < 50 && noise.state() == NoiseHandshake::State::InProgress;
-             ++round) {
-            // The host under test runs on this thread: wait in its event loop, not in a
-            // blocking socket call.
-            if (!QTest::qWaitFor([&] { return socket_.bytesAvailable() > 0; }, 200))
-                continue;
-            QByteArray data = socket_.readAll();
-            Bytes bytes(data.begin(), data.end());
-            if (mss.state() != MultistreamSelect::State::Done) {
-                mss.feed(bytes);
-                bytes = mss.takeRemainder();
-            }
-            noise.feed(bytes);
-            write(noise.takeOutput());
-        }
-        if (noise.state() != NoiseHandshake::State::Complete)
-            return false;
-        transport_ = noise.takeTransport();
-        return true;
-    }
-    void sendEncrypted(const Bytes& plaintext) {
-        Bytes wire;
-        transport_->encrypt(plaintext, wire);
-        write(wire);
-    }
-    void write(const Bytes& bytes) {
-        socket_.write(reinterpret_cast<const char*>(bytes.data()), qint64(bytes.size()));
-        socket_.flush();
-    }
-    QTcpSocket& socket() { return socket_; }
-
-private:
-    PrivateKey key_ = PrivateKey::generateEd25519();
-    QTcpSocket socket_;
-    std::unique_ptr<NoiseTransport> transport_;
-};
 
 } // namespace
 
@@ -394,7 +339,7 @@ private Q_SLOTS:
         QFETCH(QString, layer);
         Connection* healthy = dialBToA(*a_, bAddr_);
         QVERIFY(healthy);
-        RawClient raw;
+        test::RawClient raw;
         QVERIFY(raw.handshake(bAddr_));
         QTRY_COMPARE_WITH_TIMEOUT(b_->connections().size(), std::size_t(2), 5000);
         if (layer == QLatin1String("yamux"))
