@@ -8,6 +8,7 @@
 
 #if defined(PEERSCOPE_WITH_UI) && __has_include("ui/main_window.h")
 #define PEERSCOPE_GUI 1
+#include "ui/gesture_manager_setup.h"
 #include "ui/main_window.h"
 
 #include <QApplication>
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
 #ifdef PEERSCOPE_GUI
     if (!app && !commandLine.headless)
         app = std::make_unique<QApplication>(argc, argv);
+    if (qobject_cast<QApplication*>(app.get()))
+        createGestureManagerBeforeThreads(); // before the engine thread (see there)
 #endif
     if (!app)
         app = std::make_unique<QCoreApplication>(argc, argv);

@@ -1,6 +1,7 @@
 #include "engine/api/engine.h"
 #include "engine/api/engine_client.h"
 #include "ui/dialogs/config_editor_widget.h"
+#include "ui/gesture_manager_setup.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -56,7 +57,10 @@ class TestConfigEditorWidget final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase() { QLocale::setDefault(QLocale::c()); }
+    void initTestCase() {
+        QLocale::setDefault(QLocale::c());
+        createGestureManagerBeforeThreads(); // before any engine thread
+    }
 
     void hasAnEditorForEveryEngineField() {
         ConfigEditorWidget editor;

@@ -6,6 +6,7 @@
 #include "support/loopback_engine.h"
 #include "support/throwaway_settings.h"
 #include "ui/dialogs/dial_dialog.h"
+#include "ui/gesture_manager_setup.h"
 
 #include <QLabel>
 #include <QLineEdit>
@@ -67,6 +68,7 @@ private Q_SLOTS:
         QVERIFY(settingsDir_.isValid());
         test::useThrowawaySettings(settingsDir_.path(), QStringLiteral("tst_dial_dialog"));
         QLocale::setDefault(QLocale::c());
+        createGestureManagerBeforeThreads(); // before any engine thread
 
         for (auto* dir : {&dirA_, &dirB_})
             QVERIFY(dir->isValid());

@@ -6,6 +6,7 @@
 #include "engine/api/engine.h"
 #include "engine/api/engine_client.h"
 #include "support/throwaway_settings.h"
+#include "ui/gesture_manager_setup.h"
 #include "ui/main_window.h"
 #include "ui/models/peer_table_model.h"
 
@@ -82,6 +83,7 @@ private Q_SLOTS:
         QVERIFY(settingsDir_.isValid());
         test::useThrowawaySettings(settingsDir_.path(), QStringLiteral("tst_lab_window"));
         QVERIFY(QDir().mkpath(artifactsDir()));
+        createGestureManagerBeforeThreads(); // before any engine thread
     }
 
     void labPeersShowTheirLinksDelays() {

@@ -3,6 +3,7 @@
 #include "support/loopback_engine.h"
 #include "support/throwaway_settings.h"
 #include "ui/dialogs/dial_dialog.h"
+#include "ui/gesture_manager_setup.h"
 #include "ui/main_window.h"
 #include "ui/models/connection_table_model.h"
 #include "ui/models/peer_table_model.h"
@@ -41,6 +42,7 @@ private Q_SLOTS:
         QVERIFY(settingsDir_.isValid());
         test::useThrowawaySettings(settingsDir_.path(), QStringLiteral("tst_main_window"));
         QLocale::setDefault(QLocale::c());
+        createGestureManagerBeforeThreads(); // before any engine thread
 
         for (auto* dir : {&dirA_, &dirB_})
             QVERIFY(dir->isValid());

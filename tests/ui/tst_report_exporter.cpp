@@ -4,6 +4,7 @@
 #include "engine/api/snapshot_json.h"
 #include "support/throwaway_settings.h"
 #include "ui/dialogs/export_dialog.h"
+#include "ui/gesture_manager_setup.h"
 #include "ui/report/pdf_report_writer.h"
 #include "ui/report/report_exporter.h"
 
@@ -188,6 +189,7 @@ private Q_SLOTS:
         QVERIFY(dir_.isValid());
         QVERIFY(settingsDir_.isValid());
         QLocale::setDefault(QLocale::c());
+        createGestureManagerBeforeThreads(); // before any engine thread
         test::useThrowawaySettings(settingsDir_.path(), QStringLiteral("tst_report_exporter"));
         for (const char* tool : {"pdfinfo", "pdftotext", "promtool"})
             QVERIFY2(!QStandardPaths::findExecutable(QLatin1String(tool)).isEmpty(), tool);

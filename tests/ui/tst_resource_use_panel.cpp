@@ -5,6 +5,7 @@
 #include "engine/api/engine_client.h"
 #include "support/loopback_engine.h"
 #include "support/throwaway_settings.h"
+#include "ui/gesture_manager_setup.h"
 #include "ui/node_overview_widget.h"
 #include "ui/resource_use_panel.h"
 
@@ -48,6 +49,7 @@ private Q_SLOTS:
         QVERIFY(settingsDir_.isValid());
         test::useThrowawaySettings(settingsDir_.path(), QStringLiteral("tst_resource_use_panel"));
         QLocale::setDefault(QLocale::c());
+        createGestureManagerBeforeThreads(); // before any engine thread
     }
 
     void labelsAndAmounts() {
