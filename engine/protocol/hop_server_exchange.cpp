@@ -1,0 +1,74 @@
+#include "engine/protocol/hop_server_exchange.h"
+
+namespace peerscope {
+
+std::optional<HopServerExchange::Request> HopServerExchange::feed(ByteView bytes) {
+    if (done_) {
+        append(leftover_, bytes);
+        return std::nullopt;
+    }
+    append(buffer_, bytes);
+    const RelayFrame<RelayHopMessage> frame = decodeHopFrame(buffer_);
+    switch (frame.status) {
+    case RelayFrameStatus::Incomplete:
+        return std::nullopt;
+    case RelayFrameStatus::Malformed:
+        done_ = true;
+        buffer_.clear();
+        return MalformedRequest{frame.error};
+    case RelayFrameStatus::UnknownType:
+        done_ = true;
+        buffer_.clear();
+        return UnexpectedRequest{frame.error};
+    case RelayFrameStatus::Message:
+        break;
+    }
+    done_ = true;
+    leftover_.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(frame.consumed), buffer_.end());
+    buffer_.clear();
+    const RelayHopMessage& request = frame.message;
+    switch (request.type) {
+    case RelayHopMessage::Type::Reserve:
+        return ReserveRequest{};
+    case RelayHopMessage::Type::Connect:
+        if (!request.peer)
+            return MalformedRequest{"hop message: CONNECT without a peer"};
+        return ConnectRequest{*request.peer};
+    case RelayHopMessage::Type::Status:
+        break;
+    }
+    return UnexpectedRequest{"hop message: STATUS where a request was expected"};
+}
+
+Bytes HopServerExchange::takeLeftover() {
+    Bytes out;
+    out.swap(leftover_);
+    return out;
+}
+
+Bytes HopServerExchange::status(RelayStatus status) {
+    RelayHopMessage response;
+    response.type = RelayHopMessage::Type::Status;
+    response.status = status;
+    return response.encodeFrame();
+}
+
+Bytes HopServerExchange::reservationAccepted(const ReservationInfo& reservation,
+                                             const std::optional<RelayLimit>& limit) {
+    RelayHopMessage response;
+    response.type = RelayHopMessage::Type::Status;
+    response.status = RelayStatus::Ok;
+    response.reservation = reservation;
+    response.limit = limit;
+    return response.encodeFrame();
+}
+
+Bytes HopServerExchange::connectAccepted(const std::optional<RelayLimit>& limit) {
+    RelayHopMessage response;
+    response.type = RelayHopMessage::Type::Status;
+    response.status = RelayStatus::Ok;
+    response.limit = limit;
+    return response.encodeFrame();
+}
+
+} // namespace peerscope
