@@ -156,8 +156,11 @@ bool parseFrame(ByteView buffer, const char* what, Pb& pb, RelayFrame<Message>& 
             return fail(RelayFrameStatus::UnknownType, "unknown message type");
         return fail(RelayFrameStatus::Malformed, "no message type");
     }
+    // Peer.id is the only other required field; the lite runtime cannot name what is missing.
+    if (pb.has_peer() && !pb.peer().has_id())
+        return fail(RelayFrameStatus::Malformed, "peer without an id");
     if (!pb.IsInitialized())
-        return fail(RelayFrameStatus::Malformed, "missing " + pb.InitializationErrorString());
+        return fail(RelayFrameStatus::Malformed, "a required field is missing");
     return true;
 }
 

@@ -35,8 +35,13 @@ Result<ReservationVoucher> ReservationVoucher::decodePayload(ByteView payload) {
     wire::ReservationVoucher pb;
     if (!pb.ParsePartialFromArray(payload.data(), static_cast<int>(payload.size())))
         return makeError("reservation voucher: malformed payload protobuf");
-    if (!pb.IsInitialized())
-        return makeError("reservation voucher: missing " + pb.InitializationErrorString());
+    // The lite runtime cannot name a missing required field, so each is checked here.
+    if (!pb.has_relay())
+        return makeError("reservation voucher: missing relay");
+    if (!pb.has_peer())
+        return makeError("reservation voucher: missing peer");
+    if (!pb.has_expiration())
+        return makeError("reservation voucher: missing expiration");
     Result<PeerId> relay = PeerId::fromBytes(asView(pb.relay()));
     if (!relay)
         return makeError("reservation voucher: bad relay id: " + relay.errorMessage());
