@@ -112,7 +112,8 @@ bool hasUnknownField1(const std::string& unknownFields) {
         reinterpret_cast<const std::uint8_t*>(unknownFields.data()),
         static_cast<int>(unknownFields.size()));
     while (const std::uint32_t tag = input.ReadTag()) {
-        if (WireFormatLite::GetTagFieldNumber(tag) == 1)
+        // Field 1 with another wire type is a broken message, not a new type.
+        if (tag == WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_VARINT))
             return true;
         if (!WireFormatLite::SkipField(&input, tag))
             return false;
