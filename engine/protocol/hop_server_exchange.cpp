@@ -3,27 +3,23 @@
 namespace peerscope {
 
 std::optional<HopServerExchange::Request> HopServerExchange::feed(ByteView bytes) {
-    if (done_) {
+    if (state_ == State::Accepted)
         append(leftover_, bytes);
+    if (state_ != State::Reading)
         return std::nullopt;
-    }
     append(buffer_, bytes);
     const RelayFrame<RelayHopMessage> frame = decodeHopFrame(buffer_);
     switch (frame.status) {
     case RelayFrameStatus::Incomplete:
         return std::nullopt;
     case RelayFrameStatus::Malformed:
-        done_ = true;
-        buffer_.clear();
-        return MalformedRequest{frame.error};
+        return reject(MalformedRequest{frame.error});
     case RelayFrameStatus::UnknownType:
-        done_ = true;
-        buffer_.clear();
-        return UnexpectedRequest{frame.error};
+        return reject(UnexpectedRequest{frame.error});
     case RelayFrameStatus::Message:
         break;
     }
-    done_ = true;
+    state_ = State::Accepted;
     leftover_.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(frame.consumed), buffer_.end());
     buffer_.clear();
     const RelayHopMessage& request = frame.message;
@@ -32,12 +28,19 @@ std::optional<HopServerExchange::Request> HopServerExchange::feed(ByteView bytes
         return ReserveRequest{};
     case RelayHopMessage::Type::Connect:
         if (!request.peer)
-            return MalformedRequest{"hop message: CONNECT without a peer"};
+            return reject(MalformedRequest{"hop message: CONNECT without a peer"});
         return ConnectRequest{*request.peer};
     case RelayHopMessage::Type::Status:
         break;
     }
-    return UnexpectedRequest{"hop message: STATUS where a request was expected"};
+    return reject(UnexpectedRequest{"hop message: STATUS where a request was expected"});
+}
+
+std::optional<HopServerExchange::Request> HopServerExchange::reject(Request request) {
+    state_ = State::Rejected;
+    buffer_.clear();
+    leftover_.clear();
+    return request;
 }
 
 Bytes HopServerExchange::takeLeftover() {

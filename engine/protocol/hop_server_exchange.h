@@ -33,7 +33,7 @@ public:
     // initiator writing early on CONNECT) go to takeLeftover().
     std::optional<Request> feed(ByteView bytes);
     Bytes takeLeftover();
-    bool finished() const { return done_; }
+    bool finished() const { return state_ != State::Reading; }
 
     // Response frames.
     static Bytes status(RelayStatus status);
@@ -42,9 +42,15 @@ public:
     static Bytes connectAccepted(const std::optional<RelayLimit>& limit);
 
 private:
+    // After a malformed or unexpected request the stream is answered and closed: later bytes
+    // are dropped, not handed over.
+    enum class State { Reading, Accepted, Rejected };
+
+    std::optional<Request> reject(Request request);
+
+    State state_ = State::Reading;
     Bytes buffer_;
     Bytes leftover_;
-    bool done_ = false;
 };
 
 } // namespace peerscope

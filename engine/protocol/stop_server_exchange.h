@@ -31,15 +31,21 @@ public:
     // the relayed connection and go to takeLeftover().
     std::optional<Request> feed(ByteView bytes);
     Bytes takeLeftover();
-    bool finished() const { return done_; }
+    bool finished() const { return state_ != State::Reading; }
 
     static Bytes accept() { return status(RelayStatus::Ok); }
     static Bytes status(RelayStatus status);
 
 private:
+    // After a malformed or unexpected request the stream is answered and closed: later bytes
+    // are dropped, not handed over.
+    enum class State { Reading, Accepted, Rejected };
+
+    std::optional<Request> reject(Request request);
+
+    State state_ = State::Reading;
     Bytes buffer_;
     Bytes leftover_;
-    bool done_ = false;
 };
 
 } // namespace peerscope

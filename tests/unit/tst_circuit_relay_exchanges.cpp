@@ -316,6 +316,9 @@ void TestCircuitRelayExchanges::hopServerRequests() {
                                  : std::get<HopServerExchange::UnexpectedRequest>(*request).reason;
     QVERIFY2(text.find(reason.toStdString()) != std::string::npos, text.c_str());
     QVERIFY(server.finished());
+    // A rejected stream is answered and closed: nothing is handed over.
+    QVERIFY(!server.feed(toBytes("more")).has_value());
+    QVERIFY(server.takeLeftover().empty());
     // The answer the caller then writes.
     const auto answer = decodeHopFrame(HopServerExchange::status(
         kind == 2 ? RelayStatus::MalformedMessage : RelayStatus::UnexpectedMessage));
@@ -430,6 +433,8 @@ void TestCircuitRelayExchanges::stopServerRequests() {
                                  : std::get<StopServerExchange::UnexpectedRequest>(*request).reason;
     QVERIFY2(text.find(reason.toStdString()) != std::string::npos, text.c_str());
     QVERIFY(target.finished());
+    QVERIFY(!target.feed(toBytes("more")).has_value());
+    QVERIFY(target.takeLeftover().empty());
 }
 
 QTEST_GUILESS_MAIN(TestCircuitRelayExchanges)
