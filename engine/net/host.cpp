@@ -55,9 +55,9 @@ Host::Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject
 }
 
 Host::~Host() {
-    // Sockets still upgrading or connecting are our children: destroying them emits
-    // disconnected/errorOccurred, which must not reach upgraders or lambdas of a host that is
-    // half gone. Silence them and drop the upgrades first.
+    // Sockets still connecting are our children: destroying them emits errorOccurred, which
+    // must not reach lambdas of a host that is half gone. Silence them and drop the upgrades
+    // (with the pipes they own) first.
     for (QTcpSocket* socket : findChildren<QTcpSocket*>())
         socket->disconnect();
     for (Upgrader* upgrader : findChildren<Upgrader*>(Qt::FindDirectChildrenOnly))

@@ -201,7 +201,12 @@ private Q_SLOTS:
         QCOMPARE(b_->resources().systemUse(Resource::InboundConnections), std::uint32_t(2));
         QTRY_VERIFY_WITH_TIMEOUT(nestedA_->protocolBytes().count("/ipfs/id/1.0.0") == 1, 5000);
         QTRY_VERIFY_WITH_TIMEOUT(nestedB_->protocolBytes().count("/ipfs/id/1.0.0") == 1, 5000);
-        QVERIFY(nestedA_->protocolBytes().at("/ipfs/id/1.0.0").in > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(nestedA_->protocolBytes().at("/ipfs/id/1.0.0").in > 0, 5000);
+        // What B observed of A through the carrier is no address of A's own.
+        QTRY_VERIFY_WITH_TIMEOUT(!a_->observedAddrs().empty(), 5000);
+        for (const Multiaddr& observed : a_->observedAddrs())
+            QVERIFY2(observed.toString().find("p2p-circuit") == std::string::npos,
+                     observed.toString().c_str());
     }
 
     // Ping and streams both ways over the nested connection; its bytes travel in the carrier.
