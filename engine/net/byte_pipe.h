@@ -55,7 +55,9 @@ public:
     virtual bool isOpen() const = 0;
 
     // Runs whenever the pipe may be read (or has ended: read() then says Closed). A plain call,
-    // not a signal: it runs on every wakeup of a busy node.
+    // not a signal: it runs on every wakeup of a busy node. A handler may replace itself while
+    // it runs (the Upgrader hands the pipe to a Connection from inside its handler), so the pipe
+    // touches nothing of it after the call.
     void setReadHandler(std::function<void()> handler) { readHandler_ = std::move(handler); }
 
     // Bytes the transport had read before the pipe took over, to be handled before anything

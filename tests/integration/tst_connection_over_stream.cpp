@@ -273,6 +273,44 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(a_->connectionCount(), std::size_t(0), 5000);
     }
 
+    // The carrier stream's queue is bounded like any stream's: with a bound below what the
+    // nested connection queues, a B that does not read gets A's carrier stream reset, and the
+    // nested connection closes on both sides, while the outer one goes on.
+    void theCarrierStreamsQueueIsBounded() {
+        QVERIFY(pipeB_);
+        ResourceLimits limits;
+        limits.streamBufferedBytes = 512 * 1024;
+        a_->setResourceLimits(limits);
+        QSignalSpy closedA(nestedA_.data(), &Connection::closed);
+        QSignalSpy closedB(nestedB_.data(), &Connection::closed);
+        const auto resetsBefore = a_->counters().streamsReset.count("write_queue_full");
+        pipeB_->pauseReads(true);
+        std::vector<std::unique_ptr<Writer>> writers;
+        // The bound may be passed before all eight are open.
+        for (int i = 0; i < 8 && nestedA_ && nestedA_->isOpen(); ++i) {
+            std::optional<Result<Stream*>> opened;
+            nestedA_->openStream(
+                {sinkProtocol}, [&](Result<Stream*> r) { opened = std::move(r); },
+                StreamNegotiation::Optimistic);
+            QVERIFY(opened.has_value() && opened->ok());
+            auto writer = std::make_unique<Writer>();
+            writer->stream = opened->value();
+            writer->total = 1024 * 1024;
+            Writer* w = writer.get();
+            QObject::connect(w->stream, &Stream::writable, w->stream, [w] { w->pump(); });
+            w->pump();
+            writers.push_back(std::move(writer));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(closedA.count(), 1, 10000);
+        QCOMPARE(closedA.at(0).at(0).toString(),
+                 QStringLiteral("carrier stream reset on our side"));
+        QTRY_COMPARE_WITH_TIMEOUT(closedB.count(), 1, 10000);
+        QCOMPARE(closedB.at(0).at(0).toString(), QStringLiteral("carrier stream reset"));
+        QCOMPARE(a_->counters().streamsReset.count("write_queue_full"), resetsBefore + 1);
+        QVERIFY(outerA_ && outerA_->isOpen());
+        QVERIFY(echoes(outerA_, 64 * 1024));
+    }
+
     // B's nested connection stops reading its pipe: the carrier's yamux window holds A back
     // after a window's worth, not the nested streams' windows (eight of them, 2 MiB in all),
     // so what waits anywhere is bounded. The outer connection serves its other streams
