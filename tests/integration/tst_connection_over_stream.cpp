@@ -1,17 +1,20 @@
 // A connection inside a stream, as a circuit through a relay will be: two real Hosts on
 // loopback TCP; A opens a stream to B with a test protocol, both ends wrap it in a StreamPipe
 // and upgrade it (A Initiator, B Responder) into a second, nested Connection (Noise and yamux
-// inside the outer yamux stream), a first-class connection of each host.
+// inside the outer yamux stream), a first-class connection of each host. Runs on the engine's
+// epoll dispatcher (PEERSCOPE_EVENT_DISPATCHER=qt: Qt's own).
 #include "engine/core/clock.h"
 #include "engine/core/keys.h"
 #include "engine/core/multiaddr.h"
 #include "engine/net/connection.h"
+#include "engine/net/epoll_event_dispatcher.h"
 #include "engine/net/host.h"
 #include "engine/net/ping_service.h"
 #include "engine/net/stream.h"
 #include "engine/net/stream_pipe.h"
 #include "engine/protocol/yamux_session.h"
 
+#include <QCoreApplication>
 #include <QPointer>
 #include <QSignalSpy>
 #include <QTest>
@@ -369,5 +372,13 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestConnectionOverStream)
+int main(int argc, char** argv) {
+    // The engine thread's dispatcher, as in the engine: the TCP sockets are watched by epoll
+    // from the handshake on. The main thread's can only be chosen before the application.
+    if (qEnvironmentVariable("PEERSCOPE_EVENT_DISPATCHER") != QStringLiteral("qt"))
+        QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
+    QCoreApplication app(argc, argv);
+    TestConnectionOverStream test;
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_connection_over_stream.moc"
