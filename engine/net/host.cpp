@@ -196,24 +196,25 @@ void Host::upgrade(std::unique_ptr<BytePipe> pipe, Upgrader::Options options, Pi
                    std::string ip, ResourceReservation pending, ConnectionCallback done) {
     const Direction direction =
         options.role == Upgrader::Role::Initiator ? Direction::Outbound : Direction::Inbound;
-    const QString remote = QString::fromStdString(origin.remoteAddr.toString());
+    auto from = std::make_shared<PipeOrigin>(std::move(origin));
     auto* upgrader = new Upgrader(std::move(pipe), identity_, std::move(options), this);
     auto callback = std::make_shared<ConnectionCallback>(std::move(done));
     auto reservation = std::make_shared<ResourceReservation>(std::move(pending));
     connect(upgrader, &Upgrader::succeeded, this,
-            [this, upgrader, direction, callback, reservation, origin = std::move(origin),
-             ip = std::move(ip)]() mutable {
+            [this, upgrader, direction, callback, reservation, from, ip = std::move(ip)] {
                 upgrader->deleteLater();
                 (*callback)(
-                    adopt(upgrader->takeResult(), direction, std::move(origin), ip, *reservation));
+                    adopt(upgrader->takeResult(), direction, std::move(*from), ip, *reservation));
             });
     connect(upgrader, &Upgrader::failed, this,
-            [this, upgrader, remote, callback, reservation](HandshakeFailure failure,
-                                                            const QString& message) {
+            [this, upgrader, from, callback, reservation](HandshakeFailure failure,
+                                                          const QString& message) {
                 upgrader->deleteLater(); // and the pipe it closed
                 reservation->release();
                 ++counters_.handshakeFailures[handshakeFailureName(failure)];
-                qCInfo(lcHost).noquote() << "handshake with" << remote << "failed:" << message;
+                qCInfo(lcHost).noquote()
+                    << "handshake with" << QString::fromStdString(from->remoteAddr.toString())
+                    << "failed:" << message;
                 Q_EMIT handshakeFailed(failure, message);
                 (*callback)(makeError(message.toStdString()));
             });
