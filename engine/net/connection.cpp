@@ -1,6 +1,6 @@
 #include "engine/net/connection.h"
 
-#include "engine/net/socket_io.h"
+#include "engine/net/byte_pipe.h"
 #include "engine/protocol/multistream_select.h"
 #include "engine/protocol/noise_transport.h"
 #include "engine/protocol/yamux_session.h"
@@ -20,15 +20,17 @@ constexpr std::size_t readChunk = 256 * 1024;
 constexpr std::size_t maxReadPerWakeup = 4 * 1024 * 1024;
 } // namespace
 
-Connection::Connection(std::uint64_t id, QTcpSocket* socket, std::unique_ptr<NoiseTransport> noise,
-                       bool yamuxClient, Info info, const Clock& clock,
-                       StreamHandlerRegistry* handlers, QObject* parent)
-    : QObject(parent), id_(id), io_(new SocketIo(socket, this)), noise_(std::move(noise)),
+Connection::Connection(std::uint64_t id, std::unique_ptr<BytePipe> pipe,
+                       std::unique_ptr<NoiseTransport> noise, bool yamuxClient, Info info,
+                       const Clock& clock, StreamHandlerRegistry* handlers, QObject* parent)
+    : QObject(parent), id_(id), io_(pipe.release()), noise_(std::move(noise)),
       yamux_(std::make_unique<YamuxSession>(yamuxClient ? YamuxSession::Role::Client
                                                         : YamuxSession::Role::Server)),
       info_(std::move(info)), clock_(clock), handlers_(handlers),
       openedAt_(QDateTime::currentDateTimeUtc()), openedAtMono_(clock.now()),
-      idleSince_(openedAtMono_) {}
+      idleSince_(openedAtMono_) {
+    io_->setParent(this);
+}
 
 Connection::~Connection() {
     io_->disconnect(this);
@@ -39,7 +41,7 @@ Connection::~Connection() {
 void Connection::start(Bytes earlyPlaintext) {
     io_->setReadHandler([this] { onReadyRead(); });
     io_->setDrainHandler(outputLowWater, [this] { onDrained(); });
-    connect(io_, &SocketIo::failed, this, [this](const QString& reason) { fail(reason); });
+    connect(io_, &BytePipe::failed, this, [this](const QString& reason) { fail(reason); });
     if (ResourceManager* manager = handlers_ ? handlers_->resourceManager() : nullptr)
         buffered_ = manager->account(Resource::BytesBuffered, {{}, &info_.remotePeer, id_});
     yamux_->setOutputRoom(outputHighWater);
@@ -55,7 +57,8 @@ void Connection::start(Bytes earlyPlaintext) {
     // A yamux ping gives the session its RTT, which receive-window growth is judged against.
     yamux_->ping(1, clock_.now());
     flush();
-    // Ciphertext that came in behind the handshake, read by the handshake's socket.
+    // Ciphertext the transport read before the pipe took over (the Upgrader takes it first, so
+    // only a pipe handed over directly has any).
     const QByteArray buffered = io_->takeBuffered();
     if (open_ && !buffered.isEmpty()) {
         bytesIn_ += static_cast<std::uint64_t>(buffered.size());
@@ -77,8 +80,8 @@ void Connection::onReadyRead() {
     // The notifier is level-triggered: what is left after maxReadPerWakeup wakes us again on
     // the next turn of the event loop, after the other connections had theirs.
     while (open_ && !readsPaused_ && handled < maxReadPerWakeup) {
-        const SocketIo::ReadResult got = io_->read(scratch.data(), scratch.size());
-        if (got.status != SocketIo::ReadStatus::Data)
+        const BytePipe::ReadResult got = io_->read(scratch.data(), scratch.size());
+        if (got.status != BytePipe::ReadStatus::Data)
             return; // nothing more now, or closed (fail() has run)
         handled += got.count;
         bytesIn_ += static_cast<std::uint64_t>(got.count);

@@ -15,15 +15,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-class QTcpSocket;
-
 namespace peerscope {
 
+class BytePipe;
 class NoiseTransport;
-class SocketIo;
 class YamuxSession;
 
 // Picks the protocols this node serves on inbound streams; the Host supplies it.
@@ -42,7 +41,8 @@ public:
     virtual void countReadPause() {}
 };
 
-// A secured, multiplexed connection to one peer: TCP socket -> Noise transport -> yamux.
+// A secured, multiplexed connection to one peer: byte pipe (a TCP socket, a relayed stream) ->
+// Noise transport -> yamux.
 // Lives on the engine thread; every write to the socket goes through flush(), so frames are
 // never interleaved.
 //
@@ -62,12 +62,15 @@ public:
         Direction direction = Direction::Outbound;
         std::string muxer;             // "/yamux/1.0.0"
         bool muxerInHandshake = false; // negotiated inside Noise rather than with mss
+        // The relay peer whose connection carries this one (a circuit, over a StreamPipe);
+        // empty for a direct connection. Set by whoever hands the pipe to Host::upgradePipe.
+        std::optional<PeerId> relay;
     };
 
-    // Takes ownership of the socket (already upgraded) and of the cipher state.
-    Connection(std::uint64_t id, QTcpSocket* socket, std::unique_ptr<NoiseTransport> noise,
-               bool yamuxClient, Info info, const Clock& clock, StreamHandlerRegistry* handlers,
-               QObject* parent = nullptr);
+    // Takes ownership of the pipe (already upgraded) and of the cipher state.
+    Connection(std::uint64_t id, std::unique_ptr<BytePipe> pipe,
+               std::unique_ptr<NoiseTransport> noise, bool yamuxClient, Info info,
+               const Clock& clock, StreamHandlerRegistry* handlers, QObject* parent = nullptr);
     ~Connection() override;
 
     std::uint64_t id() const { return id_; }
@@ -164,7 +167,7 @@ private:
     void countSessionStreamRefusal();
 
     std::uint64_t id_;
-    SocketIo* io_; // a child: it goes with the connection
+    BytePipe* io_; // a child: it goes with the connection
     std::unique_ptr<NoiseTransport> noise_;
     std::unique_ptr<YamuxSession> yamux_;
     Info info_;

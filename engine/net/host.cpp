@@ -3,6 +3,7 @@
 #include "engine/net/identify_service.h"
 #include "engine/net/perf_service.h"
 #include "engine/net/ping_service.h"
+#include "engine/net/socket_io.h"
 #include "engine/net/tcp_transport.h"
 #include "engine/protocol/ephemeral_key_pool.h"
 #include "engine/protocol/noise_static_key.h"
@@ -41,16 +42,12 @@ Host::Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject
             resourceRefused(refusal);
             return;
         }
-        socket->setParent(this);
-        Upgrader::Options upgrade;
-        upgrade.role = Upgrader::Role::Responder;
-        upgrade.muxerInNoise = options_.muxerInNoise;
-        upgrade.noiseStaticKey = noiseStaticKey_;
-        upgrade.verifiedSignatures = verifiedSignatures_;
-        upgrade.ephemeralKeys = ephemeralKeys_;
-        upgrade.timeout = options_.upgradeTimeout;
-        upgrade.clock = &clock_;
-        this->upgrade(socket, upgrade, std::move(pending), [](Result<Connection*>) {});
+        PipeOrigin origin;
+        origin.remoteAddr = TcpTransport::addressOf(*socket, true);
+        origin.localAddr = TcpTransport::addressOf(*socket, false);
+        // The transport's part ends here: from now on the socket is a pipe.
+        this->upgrade(std::make_unique<SocketIo>(socket), upgradeOptions(Upgrader::Role::Responder),
+                      std::move(origin), ip, std::move(pending), [](Result<Connection*>) {});
     });
     identify_ = std::make_unique<IdentifyService>(*this);
     ping_ = std::make_unique<PingService>(*this);
@@ -58,9 +55,9 @@ Host::Host(PrivateKey identity, HostOptions options, const Clock& clock, QObject
 }
 
 Host::~Host() {
-    // Sockets still upgrading or connecting are our children: destroying them emits
-    // disconnected/errorOccurred, which must not reach upgraders or lambdas of a host that is
-    // half gone. Silence them and drop the upgrades first.
+    // Sockets still connecting are our children: destroying them emits errorOccurred, which
+    // must not reach lambdas of a host that is half gone. Silence them and drop the upgrades
+    // (with the pipes they own) first.
     for (QTcpSocket* socket : findChildren<QTcpSocket*>())
         socket->disconnect();
     for (Upgrader* upgrader : findChildren<Upgrader*>(Qt::FindDirectChildrenOnly))
@@ -98,15 +95,21 @@ void Host::recordObservedAddr(const Multiaddr& addr) {
         observedAddrs_.resize(8);
 }
 
-void Host::dial(const Multiaddr& addr, ConnectionCallback done) {
+Upgrader::Options Host::upgradeOptions(Upgrader::Role role) const {
     Upgrader::Options upgrade;
-    upgrade.role = Upgrader::Role::Initiator;
-    upgrade.expectedRemote = addr.peerId();
+    upgrade.role = role;
     upgrade.muxerInNoise = options_.muxerInNoise;
     upgrade.noiseStaticKey = noiseStaticKey_;
     upgrade.verifiedSignatures = verifiedSignatures_;
     upgrade.ephemeralKeys = ephemeralKeys_;
     upgrade.timeout = options_.upgradeTimeout;
+    upgrade.clock = &clock_;
+    return upgrade;
+}
+
+void Host::dial(const Multiaddr& addr, ConnectionCallback done) {
+    Upgrader::Options upgrade = upgradeOptions(Upgrader::Role::Initiator);
+    upgrade.expectedRemote = addr.peerId();
     auto callback = [this, done = std::move(done)](Result<Connection*> result) {
         if (result)
             ++counters_.dialsSucceeded;
@@ -130,8 +133,35 @@ void Host::dial(const Multiaddr& addr, ConnectionCallback done) {
                              callback(socket.error());
                              return;
                          }
-                         this->upgrade(*socket, upgrade, std::move(*pending), std::move(callback));
+                         PipeOrigin origin;
+                         origin.remoteAddr = TcpTransport::addressOf(**socket, true);
+                         origin.localAddr = TcpTransport::addressOf(**socket, false);
+                         this->upgrade(std::make_unique<SocketIo>(*socket), upgrade,
+                                       std::move(origin), {}, std::move(*pending),
+                                       std::move(callback));
                      });
+}
+
+void Host::upgradePipe(std::unique_ptr<BytePipe> pipe, Upgrader::Role role,
+                       std::optional<PeerId> expectedRemote, PipeOrigin origin,
+                       ConnectionCallback done) {
+    // A pending handshake like one over TCP, in the system scope: the source address of a
+    // relayed pipe is the relay's, not the peer's.
+    if (role == Upgrader::Role::Responder)
+        makeRoomForHandshake({});
+    ResourceRefusal refusal;
+    ResourceReservation pending = resources_.reserve(Resource::PendingHandshakes, {}, &refusal);
+    if (!pending) {
+        pipe->close();
+        resourceRefused(refusal);
+        done(makeError("too many handshakes under way (system limit " +
+                       std::to_string(refusal.limit) + ")"));
+        return;
+    }
+    Upgrader::Options options = upgradeOptions(role);
+    options.expectedRemote = std::move(expectedRemote);
+    upgrade(std::move(pipe), std::move(options), std::move(origin), {}, std::move(pending),
+            std::move(done));
 }
 
 namespace {
@@ -162,62 +192,60 @@ void Host::makeRoomForHandshake(const std::string& ip) {
         stalest->evict(); // its failure handler gives its reservation back at once
 }
 
-void Host::upgrade(QTcpSocket* socket, Upgrader::Options options, ResourceReservation pending,
-                   ConnectionCallback done) {
+void Host::upgrade(std::unique_ptr<BytePipe> pipe, Upgrader::Options options, PipeOrigin origin,
+                   std::string ip, ResourceReservation pending, ConnectionCallback done) {
     const Direction direction =
         options.role == Upgrader::Role::Initiator ? Direction::Outbound : Direction::Inbound;
-    auto* upgrader = new Upgrader(socket, identity_, std::move(options), this);
+    auto from = std::make_shared<PipeOrigin>(std::move(origin));
+    auto* upgrader = new Upgrader(std::move(pipe), identity_, std::move(options), this);
     auto callback = std::make_shared<ConnectionCallback>(std::move(done));
     auto reservation = std::make_shared<ResourceReservation>(std::move(pending));
     connect(upgrader, &Upgrader::succeeded, this,
-            [this, upgrader, direction, callback, reservation] {
+            [this, upgrader, direction, callback, reservation, from, ip = std::move(ip)] {
                 upgrader->deleteLater();
-                (*callback)(adopt(upgrader->takeResult(), direction, *reservation));
+                (*callback)(
+                    adopt(upgrader->takeResult(), direction, std::move(*from), ip, *reservation));
             });
     connect(upgrader, &Upgrader::failed, this,
-            [this, upgrader, socket, callback, reservation](HandshakeFailure failure,
-                                                            const QString& message) {
-                upgrader->deleteLater();
+            [this, upgrader, from, callback, reservation](HandshakeFailure failure,
+                                                          const QString& message) {
+                upgrader->deleteLater(); // and the pipe it closed
                 reservation->release();
                 ++counters_.handshakeFailures[handshakeFailureName(failure)];
                 qCInfo(lcHost).noquote()
-                    << "handshake with" << socket->peerAddress().toString() << "failed:" << message;
-                socket->abort();
-                socket->deleteLater();
+                    << "handshake with" << QString::fromStdString(from->remoteAddr.toString())
+                    << "failed:" << message;
                 Q_EMIT handshakeFailed(failure, message);
                 (*callback)(makeError(message.toStdString()));
             });
     upgrader->start();
 }
 
-Result<Connection*> Host::adopt(Upgrader::Upgraded upgraded, Direction direction,
-                                ResourceReservation& pending) {
+Result<Connection*> Host::adopt(Upgrader::Upgraded upgraded, Direction direction, PipeOrigin origin,
+                                const std::string& ip, ResourceReservation& pending) {
     // The handshake becomes a connection of a known peer: counted in its scopes, or refused
     // before anything is built on it.
     const bool inbound = direction == Direction::Inbound;
-    const std::string ip = inbound
-                               ? ipScopeKey(upgraded.socket->peerAddress().toString().toStdString())
-                                     .value_or(std::string())
-                               : std::string();
     ResourceRefusal refusal;
     if (!resources_.convert(pending,
                             inbound ? Resource::InboundConnections : Resource::OutboundConnections,
                             {ip, &upgraded.remotePeer}, &refusal)) {
         pending.release();
-        upgraded.socket->abort();
-        upgraded.socket->deleteLater();
+        upgraded.pipe->close();
+        upgraded.pipe.reset();
         resourceRefused(refusal);
         return makeError(refusalReason(refusal));
     }
     Connection::Info info;
     info.remotePeer = upgraded.remotePeer;
-    info.remoteAddr = TcpTransport::addressOf(*upgraded.socket, true);
-    info.localAddr = TcpTransport::addressOf(*upgraded.socket, false);
+    info.remoteAddr = std::move(origin.remoteAddr);
+    info.localAddr = std::move(origin.localAddr);
+    info.relay = std::move(origin.relay);
     info.direction = direction;
     info.muxer = upgraded.muxer;
     info.muxerInHandshake = upgraded.muxerInHandshake;
     const std::uint64_t id = nextConnectionId_++;
-    auto* connection = new Connection(id, upgraded.socket, std::move(upgraded.noise),
+    auto* connection = new Connection(id, std::move(upgraded.pipe), std::move(upgraded.noise),
                                       upgraded.yamuxClient, std::move(info), clock_, this, this);
     connection->holdReservation(std::move(pending));
     connections_[id] = connection;

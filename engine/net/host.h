@@ -23,6 +23,7 @@
 
 namespace peerscope {
 
+class BytePipe;
 class TcpTransport;
 class NoiseStaticKey;
 class VerifiedSignatureCache;
@@ -44,6 +45,14 @@ struct HostOptions {
     std::uint64_t perfMaxStreamBytes = std::uint64_t(1) << 30;
     // Hard caps on handshakes, connections and streams; setResourceLimits() changes them.
     ResourceLimits resources;
+};
+
+// Where a pipe handed to the Host for an upgrade leads; becomes the connection's Info.
+struct PipeOrigin {
+    Multiaddr remoteAddr;
+    Multiaddr localAddr; // may be empty
+    // The relay peer whose connection carries the pipe (a circuit); empty: a direct connection.
+    std::optional<PeerId> relay;
 };
 
 // Counters for /metrics; monotonic over the host's life.
@@ -92,6 +101,15 @@ public:
     // Dials a /.../tcp/N[/p2p/ID] address. With /p2p/, the remote must prove that identity.
     using ConnectionCallback = std::function<void(Result<Connection*>)>;
     void dial(const Multiaddr& addr, ConnectionCallback done);
+
+    // Upgrades a pipe another transport opened (a stream of our connection to a relay) into a
+    // connection of this host: a pending handshake like any other, then counted, listed,
+    // signalled (connectionOpened/Closed) and identified like a TCP connection. The role
+    // decides Noise and yamux, whoever opened the pipe; with `expectedRemote` the peer must
+    // prove that identity. `done` runs exactly once; a refused or failed upgrade closes the pipe.
+    void upgradePipe(std::unique_ptr<BytePipe> pipe, Upgrader::Role role,
+                     std::optional<PeerId> expectedRemote, PipeOrigin origin,
+                     ConnectionCallback done);
 
     // Opens a stream to a connected peer on one of its connections.
     void openStream(const PeerId& peer, std::vector<std::string> protocols,
@@ -149,11 +167,13 @@ private:
     // When the node's pending handshakes are all taken, evicts the inbound one that has been
     // silent longest (past stalledHandshakeAge), so stalled handshakes cannot lock newcomers out.
     void makeRoomForHandshake(const std::string& ip);
-    // `pending` is the handshake's reservation; it becomes the connection's.
-    void upgrade(QTcpSocket* socket, Upgrader::Options options, ResourceReservation pending,
-                 ConnectionCallback done);
-    Result<Connection*> adopt(Upgrader::Upgraded upgraded, Direction direction,
-                              ResourceReservation& pending);
+    Upgrader::Options upgradeOptions(Upgrader::Role role) const;
+    // `pending` is the handshake's reservation; it becomes the connection's. `ip` is the
+    // source IP scope of an inbound TCP connection (empty otherwise).
+    void upgrade(std::unique_ptr<BytePipe> pipe, Upgrader::Options options, PipeOrigin origin,
+                 std::string ip, ResourceReservation pending, ConnectionCallback done);
+    Result<Connection*> adopt(Upgrader::Upgraded upgraded, Direction direction, PipeOrigin origin,
+                              const std::string& ip, ResourceReservation& pending);
 
     PrivateKey identity_;
     PeerId peerId_;

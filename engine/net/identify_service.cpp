@@ -5,6 +5,7 @@
 #include "engine/protocol/length_prefixed.h"
 
 #include <QLoggingCategory>
+#include <algorithm>
 
 Q_LOGGING_CATEGORY(lcIdentify, "peerscope.engine.identify")
 
@@ -149,7 +150,12 @@ void IdentifyService::apply(const PeerId& peer, const IdentifyMessage& message, 
     if (message.observedAddr) {
         if (Result<Multiaddr> observed = Multiaddr::fromBytes(*message.observedAddr)) {
             record->observedAddr = *observed;
-            host_.recordObservedAddr(*observed);
+            // Seen through a relay it is the relay's view of a circuit, not an address of ours.
+            const auto& parts = observed->components();
+            if (std::none_of(parts.begin(), parts.end(), [](const MultiaddrComponent& part) {
+                    return part.protocol == MultiaddrProtocol::P2pCircuit;
+                }))
+                host_.recordObservedAddr(*observed);
         }
     }
     record->identified = true;

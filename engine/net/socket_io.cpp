@@ -24,7 +24,7 @@ QString failureText(int error) {
 }
 } // namespace
 
-SocketIo::SocketIo(QTcpSocket* socket, QObject* parent) : QObject(parent) {
+SocketIo::SocketIo(QTcpSocket* socket, QObject* parent) : BytePipe(parent) {
     if (socket->isOpen())
         buffered_ = socket->readAll();
     // The handshake's last bytes must be with the kernel before Qt's socket goes: aborting it
@@ -73,8 +73,7 @@ void SocketIo::fdReady(bool readable, bool writable) {
 }
 
 void SocketIo::readable() {
-    if (readHandler_)
-        readHandler_();
+    notifyReadable();
 }
 
 void SocketIo::watchWrites(bool on) {
@@ -113,11 +112,7 @@ SocketIo::~SocketIo() {
     closeDescriptor();
 }
 
-QByteArray SocketIo::takeBuffered() {
-    return std::exchange(buffered_, QByteArray());
-}
-
-SocketIo::ReadResult SocketIo::read(std::uint8_t* data, std::size_t max) {
+BytePipe::ReadResult SocketIo::read(std::uint8_t* data, std::size_t max) {
     if (fd_ < 0)
         return {ReadStatus::Closed, 0};
     const ssize_t got = ::recv(fd_, data, max, 0);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/net/byte_pipe.h"
 #include "engine/net/epoll_event_dispatcher.h"
 
 #include <QByteArray>
@@ -16,16 +17,16 @@ class QTcpSocket;
 
 namespace peerscope {
 
-// The byte pipe of an upgraded connection: a connected, non-blocking TCP socket read and written
-// with recv() and send() directly. QTcpSocket is fine for the handshake, but on every wakeup it
-// asks the kernel how much is there (ioctl), reads it into its own buffer, and only then lets us
-// copy it out; with thousands of connections pinged every second that machinery cost more than
-// the probes themselves. Here a wakeup is one recv() into the caller's buffer.
-// Writes go to the kernel at once; what it does not take is queued (by reference, no copy) and
-// sent when the socket is writable, with write readiness watched only while something waits.
-// On the engine's epoll dispatcher the socket is watched directly (a virtual call per wakeup);
-// on any other dispatcher through QSocketNotifiers.
-class SocketIo final : public QObject, private EpollEventDispatcher::FdWatcher {
+// The byte pipe of a TCP connection, from the handshake on: a connected, non-blocking TCP
+// socket read and written with recv() and send() directly. QTcpSocket is fine for the handshake,
+// but on every wakeup it asks the kernel how much is there (ioctl), reads it into its own buffer,
+// and only then lets us copy it out; with thousands of connections pinged every second that
+// machinery cost more than the probes themselves. Here a wakeup is one recv() into the caller's
+// buffer. Writes go to the kernel at once; what it does not take is queued (by reference, no copy)
+// and sent when the socket is writable, with write readiness watched only while something waits. On
+// the engine's epoll dispatcher the socket is watched directly (a virtual call per wakeup); on any
+// other dispatcher through QSocketNotifiers.
+class SocketIo final : public BytePipe, private EpollEventDispatcher::FdWatcher {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SocketIo)
 
@@ -35,45 +36,27 @@ public:
     explicit SocketIo(QTcpSocket* socket, QObject* parent = nullptr);
     ~SocketIo() override;
 
-    // Bytes QTcpSocket had read before the handover, to be handled before anything recv() gets.
-    QByteArray takeBuffered();
+    // Reads with one recv() into the caller's buffer. Closed: the peer closed or the socket
+    // failed; failed() says "remote closed the connection", "remote reset the connection" or
+    // "socket error: ...".
+    ReadResult read(std::uint8_t* data, std::size_t max) override;
 
-    // Runs whenever the socket is readable, or has hung up (read() then says Closed). A plain
-    // call, not a signal: it runs on every wakeup of a busy node.
-    void setReadHandler(std::function<void()> handler) { readHandler_ = std::move(handler); }
-
-    enum class ReadStatus { Data, WouldBlock, Closed };
-    struct ReadResult {
-        ReadStatus status = ReadStatus::WouldBlock;
-        std::size_t count = 0;
-    };
-    // Reads at most `max` bytes. Closed means the peer closed or the socket failed (failed()
-    // has been emitted, once).
-    ReadResult read(std::uint8_t* data, std::size_t max);
-
-    // Sends `bytes` (after anything still queued). The socket may keep a reference to `bytes`
-    // until the kernel has taken it all: do not write into it while it is not detached.
-    void write(const QByteArray& bytes);
-    std::size_t queuedBytes() const { return queuedBytes_; }
-    // Runs when the queue, having been above `lowWater` bytes, has drained to it or below
-    // (after a write made room in the kernel): the owner may send what it held back.
-    void setDrainHandler(std::size_t lowWater, std::function<void()> handler);
+    // Sends to the kernel at once; what it does not take is queued by reference.
+    void write(const QByteArray& bytes) override;
+    std::size_t queuedBytes() const override { return queuedBytes_; }
+    // The handler runs after a write made room in the kernel.
+    void setDrainHandler(std::size_t lowWater, std::function<void()> handler) override;
 
     // Stops (or resumes) watching the socket for reads: the kernel's buffer fills and TCP
     // flow control holds the peer back. The socket's hang-up is noticed once reads resume.
-    void pauseReads(bool paused);
-    bool readsPaused() const { return readsPaused_; }
+    void pauseReads(bool paused) override;
+    bool readsPaused() const override { return readsPaused_; }
 
     // Sends what is queued if the kernel takes it now, then closes (FIN). Bytes that arrived
     // unread are read and dropped first (up to 256 KiB): closing over them would make the
     // kernel reset the connection and drop what we sent last.
-    void close();
-    bool isOpen() const { return fd_ >= 0; }
-
-Q_SIGNALS:
-    // The connection is gone: "remote closed the connection", "remote reset the connection" or
-    // "socket error: ...".
-    void failed(const QString& reason);
+    void close() override;
+    bool isOpen() const override { return fd_ >= 0; }
 
 private:
     void fdReady(bool readable, bool writable) override;
@@ -86,8 +69,6 @@ private:
     void closeDescriptor();
 
     int fd_ = -1;
-    QByteArray buffered_;
-    std::function<void()> readHandler_;
     QPointer<EpollEventDispatcher> dispatcher_;      // watching fd_ directly, or null
     std::unique_ptr<QSocketNotifier> readNotifier_;  // without the epoll dispatcher
     std::unique_ptr<QSocketNotifier> writeNotifier_; // likewise

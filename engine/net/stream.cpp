@@ -3,6 +3,8 @@
 #include "engine/net/connection.h"
 #include "engine/protocol/multistream_select.h"
 
+#include <cstring>
+
 namespace peerscope {
 
 const char* directionName(Direction direction) {
@@ -34,6 +36,21 @@ Bytes Stream::read(std::size_t max) {
     if (count > 0 && connection_)
         connection_->streamConsumed(id_, count);
     return out;
+}
+
+std::size_t Stream::read(std::uint8_t* data, std::size_t max) {
+    const std::size_t count = std::min(max, bytesAvailable());
+    if (count == 0)
+        return 0;
+    std::memcpy(data, readBuffer_.data() + readOffset_, count);
+    readOffset_ += count;
+    if (readOffset_ == readBuffer_.size()) {
+        readBuffer_.clear();
+        readOffset_ = 0;
+    }
+    if (connection_)
+        connection_->streamConsumed(id_, count);
+    return count;
 }
 
 std::size_t Stream::discardAll() {

@@ -57,6 +57,8 @@ public:
     Bytes readAll();
     // Takes at most `max` bytes.
     Bytes read(std::size_t max);
+    // Copies at most `max` bytes into `data` and takes them; returns how many.
+    std::size_t read(std::uint8_t* data, std::size_t max);
     // Drops everything buffered (a sink that only counts); returns how many bytes.
     std::size_t discardAll();
 

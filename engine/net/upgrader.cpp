@@ -5,11 +5,14 @@
 #include "engine/protocol/noise_handshake.h"
 #include "engine/protocol/noise_transport.h"
 
-#include <QTcpSocket>
-
 namespace peerscope {
 
 namespace {
+// What one wakeup reads at most: handshake messages are small, and a peer that sends more
+// than this at once waits for the next turn of the event loop like everyone else.
+constexpr std::size_t readChunk = 16 * 1024;
+constexpr std::size_t maxReadPerWakeup = 64 * 1024;
+
 MonoTime nowOn(const Clock* clock) {
     static const SteadyClock steady;
     return (clock ? clock : &steady)->now();
@@ -36,8 +39,9 @@ const char* handshakeFailureName(HandshakeFailure failure) {
     return "unknown";
 }
 
-Upgrader::Upgrader(QTcpSocket* socket, const PrivateKey& identity, Options options, QObject* parent)
-    : QObject(parent), socket_(socket), identity_(identity), options_(std::move(options)) {
+Upgrader::Upgrader(std::unique_ptr<BytePipe> pipe, const PrivateKey& identity, Options options,
+                   QObject* parent)
+    : QObject(parent), pipe_(std::move(pipe)), identity_(identity), options_(std::move(options)) {
     timeout_.setSingleShot(true);
     connect(&timeout_, &QTimer::timeout, this, [this] {
         fail(HandshakeFailure::Timeout, QStringLiteral("upgrade timed out after %1 ms")
@@ -46,8 +50,15 @@ Upgrader::Upgrader(QTcpSocket* socket, const PrivateKey& identity, Options optio
 }
 
 Upgrader::~Upgrader() {
-    if (socket_)
-        socket_->disconnect(this);
+    detachPipe();
+}
+
+// Our handlers leave the pipe: it is handed on, closed or destroyed.
+void Upgrader::detachPipe() {
+    if (!pipe_)
+        return;
+    pipe_->disconnect(this);
+    pipe_->setReadHandler({});
 }
 
 void Upgrader::start() {
@@ -55,9 +66,10 @@ void Upgrader::start() {
     negotiation_ = std::make_unique<MultistreamSelect>(
         initiator ? MultistreamSelect::initiator({noiseProtocolId})
                   : MultistreamSelect::responder({noiseProtocolId}));
-    connect(socket_, &QTcpSocket::readyRead, this, &Upgrader::onReadyRead);
-    connect(socket_, &QTcpSocket::disconnected, this, [this] {
-        fail(HandshakeFailure::Eof, QStringLiteral("connection closed during the upgrade"));
+    pipe_->setReadHandler([this] { onReadable(); });
+    connect(pipe_.get(), &BytePipe::failed, this, [this](const QString& reason) {
+        fail(HandshakeFailure::Eof,
+             QStringLiteral("connection closed during the upgrade (") + reason + u')');
     });
     timeout_.start(options_.timeout);
     lastInputAt_ = nowOn(options_.clock);
@@ -68,8 +80,14 @@ void Upgrader::start() {
     // either way.
     if (initiator)
         createHandshake();
-    if (socket_->bytesAvailable() > 0)
-        onReadyRead();
+    // Bytes the transport read before the pipe took over come first.
+    const QByteArray early = pipe_->takeBuffered();
+    if (!early.isEmpty() && phase_ != Phase::Failed) {
+        lastInputAt_ = nowOn(options_.clock);
+        advance(Bytes(early.begin(), early.end()));
+    }
+    if (phase_ != Phase::Failed && phase_ != Phase::Done)
+        onReadable();
 }
 
 void Upgrader::createHandshake() {
@@ -97,12 +115,25 @@ void Upgrader::evict() {
                         "stalled longest"));
 }
 
-void Upgrader::onReadyRead() {
-    if (!socket_ || phase_ == Phase::Done || phase_ == Phase::Failed)
-        return;
-    lastInputAt_ = nowOn(options_.clock);
-    QByteArray data = socket_->readAll();
-    advance(Bytes(data.begin(), data.end()));
+void Upgrader::onReadable() {
+    Bytes chunk(readChunk);
+    std::size_t handled = 0;
+    // Up to the handshake's end: what follows belongs to the connection, which reads it from
+    // the pipe itself.
+    while (pipe_ && handled < maxReadPerWakeup && phase_ != Phase::Done &&
+           phase_ != Phase::Failed) {
+        const BytePipe::ReadResult got = pipe_->read(chunk.data(), chunk.size());
+        if (got.status == BytePipe::ReadStatus::WouldBlock)
+            return;
+        if (got.status == BytePipe::ReadStatus::Closed) {
+            // failed() has run already, unless the pipe ended without an error to tell.
+            fail(HandshakeFailure::Eof, QStringLiteral("connection closed during the upgrade"));
+            return;
+        }
+        handled += got.count;
+        lastInputAt_ = nowOn(options_.clock);
+        advance(Bytes(chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got.count)));
+    }
 }
 
 void Upgrader::advance(Bytes input) {
@@ -206,8 +237,8 @@ void Upgrader::handleMuxerNegotiation(Bytes plaintext) {
 void Upgrader::succeed(Bytes earlyPlaintext) {
     phase_ = Phase::Done;
     timeout_.stop();
-    socket_->disconnect(this);
-    result_.socket = socket_;
+    detachPipe();
+    result_.pipe = std::move(pipe_);
     result_.earlyPlaintext = std::move(earlyPlaintext);
     Q_EMIT succeeded();
 }
@@ -221,16 +252,17 @@ void Upgrader::fail(HandshakeFailure failure, const QString& message) {
         return;
     phase_ = Phase::Failed;
     timeout_.stop();
-    if (socket_)
-        socket_->disconnect(this);
+    detachPipe();
+    if (pipe_)
+        pipe_->close();
     Q_EMIT failed(failure, message);
 }
 
 void Upgrader::writeWire(const Bytes& bytes) {
-    if (bytes.empty() || !socket_)
+    if (bytes.empty() || !pipe_ || phase_ == Phase::Failed)
         return;
-    socket_->write(reinterpret_cast<const char*>(bytes.data()), static_cast<qint64>(bytes.size()));
-    socket_->flush();
+    pipe_->write(QByteArray(reinterpret_cast<const char*>(bytes.data()),
+                            static_cast<qsizetype>(bytes.size())));
 }
 
 void Upgrader::writeEncrypted(const Bytes& plaintext) {

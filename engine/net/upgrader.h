@@ -4,16 +4,14 @@
 #include "engine/core/clock.h"
 #include "engine/core/keys.h"
 #include "engine/core/peer_id.h"
+#include "engine/net/byte_pipe.h"
 
 #include <QObject>
-#include <QPointer>
 #include <QTimer>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
-
-class QTcpSocket;
 
 namespace peerscope {
 
@@ -42,7 +40,7 @@ enum class HandshakeFailure {
 };
 const char* handshakeFailureName(HandshakeFailure failure);
 
-// Turns a raw TCP socket into a secured, multiplexed channel:
+// Turns a raw byte pipe (a TCP socket, a relayed stream) into a secured, multiplexed channel:
 // multistream-select (/noise) -> Noise XX -> yamux (chosen inside Noise when both sides offer
 // it, otherwise with multistream-select over the encrypted channel).
 // The role is given by the caller, not derived from who opened the socket, so a simultaneous
@@ -66,7 +64,7 @@ public:
     };
 
     struct Upgraded {
-        QTcpSocket* socket = nullptr; // the caller takes ownership
+        std::unique_ptr<BytePipe> pipe; // the caller takes it over
         std::unique_ptr<NoiseTransport> noise;
         PeerId remotePeer;
         std::string muxer;
@@ -75,7 +73,9 @@ public:
         Bytes earlyPlaintext; // first muxer bytes that arrived with the handshake
     };
 
-    Upgrader(QTcpSocket* socket, const PrivateKey& identity, Options options,
+    // Owns the pipe until the upgrade succeeds (takeResult() hands it on); a failed upgrade
+    // closes it.
+    Upgrader(std::unique_ptr<BytePipe> pipe, const PrivateKey& identity, Options options,
              QObject* parent = nullptr);
     ~Upgrader() override;
 
@@ -96,7 +96,8 @@ Q_SIGNALS:
 private:
     enum class Phase { SecurityNegotiation, Handshake, MuxerNegotiation, Done, Failed };
 
-    void onReadyRead();
+    void onReadable();
+    void detachPipe();
     void advance(Bytes input);
     void createHandshake();
     void startHandshake(Bytes remainder);
@@ -107,7 +108,7 @@ private:
     void writeWire(const Bytes& bytes);
     void writeEncrypted(const Bytes& plaintext);
 
-    QPointer<QTcpSocket> socket_;
+    std::unique_ptr<BytePipe> pipe_;
     const PrivateKey& identity_;
     Options options_;
     Phase phase_ = Phase::SecurityNegotiation;
