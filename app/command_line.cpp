@@ -2,6 +2,7 @@
 
 #include "api_endpoint.h"
 #include "engine/api/api_tls.h"
+#include "engine/core/engine_config.h"
 #include "engine/core/multiaddr.h"
 
 #include <QCommandLineParser>
@@ -50,6 +51,11 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
     const QCommandLineOption dial(QStringLiteral("dial"),
                                   QStringLiteral("Dial this peer at start (repeatable)."),
                                   QStringLiteral("multiaddr"));
+    const QCommandLineOption relay(
+        QStringLiteral("relay"),
+        QStringLiteral("Use this relay (circuit relay v2; repeatable): hold a reservation there so "
+                       "peers can reach us through it. Added to relay_client.relays."),
+        QStringLiteral("multiaddr"));
     const QCommandLineOption identity(
         QStringLiteral("identity"),
         QStringLiteral("Identity key file (created if missing). Default: <data dir>/identity.key"),
@@ -92,7 +98,7 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
         QStringLiteral("How often the engine publishes a snapshot to the window, per second "
                        "(1-20). Default: 4"),
         QStringLiteral("hz"));
-    parser.addOptions({headless, listen, dial, identity, dataDir, config, api, apiTlsCert,
+    parser.addOptions({headless, listen, dial, relay, identity, dataDir, config, api, apiTlsCert,
                        apiTlsKey, noMuxerInNoise, servePerf, lab, tick});
 
     if (!parser.parse(arguments)) {
@@ -126,6 +132,10 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
         !error.isEmpty())
         return fail(error);
     result.engine.dialAddrs = parser.values(dial);
+    for (const QString& value : parser.values(relay))
+        if (std::string error = relayAddressError(value.toStdString()); !error.empty())
+            return fail(QStringLiteral("--relay %1: %2").arg(value, QString::fromStdString(error)));
+    result.engine.relayAddrs = parser.values(relay);
     for (const QCommandLineOption& pathOption : {identity, dataDir, config, apiTlsCert, apiTlsKey})
         if (parser.isSet(pathOption) && parser.value(pathOption).isEmpty())
             return fail(QStringLiteral("--%1: the path is empty").arg(pathOption.names().first()));

@@ -408,7 +408,76 @@ void ControlApi::handle(const QHttpServerRequest& request,
     }
     if (handlePoolRoutes(request, path, *responder, allowMethods))
         return;
+    if (handleRelayRoutes(request, path, *responder, allowMethods))
+        return;
     writeError(*responder, QStringLiteral("no such endpoint: %1").arg(path), Status::NotFound);
+}
+
+bool ControlApi::handleRelayRoutes(
+    const QHttpServerRequest& request, const QString& path, QHttpServerResponder& responder,
+    const std::function<bool(std::initializer_list<QHttpServerRequest::Method>)>& allowMethods) {
+    using Method = QHttpServerRequest::Method;
+    static const QRegularExpression relayPath(
+        QStringLiteral("^/api/v1/relays/([^/]+)(/prefer|/reserve)?$"));
+    // A relay's state after a change, as GET lists it.
+    auto writeRelay = [this, &responder](const QString& peerId, Status status) {
+        for (const RelaySnapshot& relay : core_.makeSnapshot().relays)
+            if (relay.peerId == peerId) {
+                writeJson(responder, relayJson(relay), status);
+                return;
+            }
+        writeJson(responder, QJsonObject{{"peerId", peerId}}, status);
+    };
+    if (path == QLatin1String("/api/v1/relays")) {
+        if (!allowMethods({Method::Get, Method::Post}))
+            return true;
+        if (request.method() == Method::Get) {
+            const NodeSnapshot snapshot = core_.makeSnapshot();
+            writeJson(
+                responder,
+                QJsonObject{{"relays", relaysJson(snapshot)},
+                            {"relayedAddrs", QJsonArray::fromStringList(snapshot.relayedAddrs)}},
+                Status::Ok);
+            return true;
+        }
+        QString error;
+        std::optional<QString> addr = requiredString(request, "addr", &error);
+        if (!addr) {
+            writeError(responder, error, Status::BadRequest);
+            return true;
+        }
+        if (Result<void> added = core_.addRelay(*addr); !added) {
+            writeError(responder,
+                       QStringLiteral("field \"addr\": ") +
+                           QString::fromStdString(added.errorMessage()),
+                       Status::BadRequest);
+            return true;
+        }
+        const std::optional<PeerId> peer = Multiaddr::parse(addr->toStdString())->peerId();
+        writeRelay(QString::fromStdString(peer->toBase58()), Status::Created);
+        return true;
+    }
+    const QRegularExpressionMatch match = relayPath.match(path);
+    if (!match.hasMatch())
+        return false;
+    const QString peerId = match.captured(1);
+    const QString action = match.captured(2);
+    if (!allowMethods({action.isEmpty() ? Method::Delete : Method::Post}))
+        return true;
+    Result<void> done = action.isEmpty()                     ? core_.removeRelay(peerId)
+                        : action == QLatin1String("/prefer") ? core_.preferRelay(peerId)
+                                                             : core_.reserveRelayNow(peerId);
+    if (!done) {
+        const bool unknown = done.errorMessage().find("unknown relay") != std::string::npos;
+        writeError(responder, QString::fromStdString(done.errorMessage()),
+                   unknown ? Status::NotFound : Status::BadRequest);
+        return true;
+    }
+    if (action.isEmpty())
+        writeJson(responder, QJsonObject{{"removed", peerId}}, Status::Ok);
+    else
+        writeRelay(peerId, Status::Ok);
+    return true;
 }
 
 bool ControlApi::handlePoolRoutes(

@@ -63,6 +63,11 @@ private:
         const QHttpServerRequest& request, const QString& path, QHttpServerResponder& responder,
         const std::function<bool(std::initializer_list<QHttpServerRequest::Method>)>& allowMethods);
 
+    // The relay routes (/api/v1/relays...); false when `path` is none of them.
+    bool handleRelayRoutes(
+        const QHttpServerRequest& request, const QString& path, QHttpServerResponder& responder,
+        const std::function<bool(std::initializer_list<QHttpServerRequest::Method>)>& allowMethods);
+
     EngineCore& core_;
     QByteArray token_;
     std::unique_ptr<HttpDispatcher> server_;

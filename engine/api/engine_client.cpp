@@ -87,6 +87,40 @@ void EngineClient::disconnectPeer(const QString& peerId) {
     QMetaObject::invokeMethod(core_, [this, peerId] { (void)core_->disconnectPeer(peerId); });
 }
 
+namespace {
+// Runs `call` on the engine thread and hands its error text (empty: done) to `done` on
+// `context`'s thread.
+void relayCall(EngineCore* core, QObject* context, std::function<Result<void>()> call,
+               EngineClient::RelayDone done) {
+    QPointer<QObject> guard(context);
+    QMetaObject::invokeMethod(core, [call = std::move(call), guard, done = std::move(done)] {
+        const Result<void> result = call();
+        deliverTo<QString>(guard.data(), done,
+                           result ? QString() : QString::fromStdString(result.errorMessage()));
+    });
+}
+} // namespace
+
+void EngineClient::addRelay(const QString& multiaddr, QObject* context, RelayDone done) {
+    relayCall(
+        core_, context, [this, multiaddr] { return core_->addRelay(multiaddr); }, std::move(done));
+}
+
+void EngineClient::removeRelay(const QString& peerId, QObject* context, RelayDone done) {
+    relayCall(
+        core_, context, [this, peerId] { return core_->removeRelay(peerId); }, std::move(done));
+}
+
+void EngineClient::preferRelay(const QString& peerId, QObject* context, RelayDone done) {
+    relayCall(
+        core_, context, [this, peerId] { return core_->preferRelay(peerId); }, std::move(done));
+}
+
+void EngineClient::reserveRelayNow(const QString& peerId, QObject* context, RelayDone done) {
+    relayCall(
+        core_, context, [this, peerId] { return core_->reserveRelayNow(peerId); }, std::move(done));
+}
+
 void EngineClient::applyConfig(const EngineConfig& config, bool persist, QObject* context,
                                std::function<void(const QString& error)> done) {
     QPointer<QObject> guard(context);

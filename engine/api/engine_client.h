@@ -61,6 +61,15 @@ public:
     // The logged events after `sinceSeq`, oldest first (the log keeps the newest 10,000).
     void events(quint64 sinceSeq, QObject* context,
                 std::function<void(const QList<EventSnapshot>&)> done);
+    // Relays (circuit relay v2, our side). `done` gets an empty string when done, else why
+    // not (a bad address, an unknown relay). addRelay takes a multiaddr ending in /p2p/<id>;
+    // preferRelay is "use this relay": held whenever reachable, ahead of automatic choice.
+    using RelayDone = std::function<void(const QString& error)>;
+    void addRelay(const QString& multiaddr, QObject* context, RelayDone done);
+    void removeRelay(const QString& peerId, QObject* context, RelayDone done);
+    void preferRelay(const QString& peerId, QObject* context, RelayDone done);
+    void reserveRelayNow(const QString& peerId, QObject* context, RelayDone done);
+
     // Lab mode: one lab link's impairment, live (rate in bytes/s, 0 = unlimited). Values out
     // of range change nothing and are logged as a "lab" event naming the bad one; the next
     // snapshot's labLinks show what holds.

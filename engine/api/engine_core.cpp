@@ -8,6 +8,7 @@
 #include "engine/core/multiaddr.h"
 #include "engine/health/health_monitor.h"
 #include "engine/lab/lab_controller.h"
+#include "engine/nat/relay_manager.h"
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
 #include "engine/net/perf_service.h"
@@ -99,6 +100,7 @@ Result<void> EngineCore::start(EngineClient* client) {
     RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed); // jitter differs per node
     pool_ = std::make_unique<ConnectionPool>(*host_, config_.connection, config_.retry, seed);
     monitor_ = std::make_unique<HealthMonitor>(*host_, *pool_, events_, config_.connection);
+    relays_ = std::make_unique<RelayManager>(*host_, *pool_, events_, relayClientConfig(config_));
     connect(pool_.get(), &ConnectionPool::poolEvent, this,
             [this](const QString& kind, const PeerId& peer, quint64 connectionId,
                    const QString& detail) {
@@ -185,6 +187,7 @@ void EngineCore::stop() {
     lab_.reset(); // its children are stopped while the host still runs
     snapshotTimer_.stop();
     api_.reset();
+    relays_.reset();
     monitor_.reset();
     pool_.reset();
     if (host_)
@@ -195,6 +198,58 @@ void EngineCore::stop() {
 bool EngineCore::servesPerf(const EngineConfig& config) const {
     // Lab mode's background traffic is perf between the lab peers and us.
     return config.services.servePerf || options_.servePerf || options_.labPeers > 0;
+}
+
+RelayClientConfig EngineCore::relayClientConfig(const EngineConfig& config) const {
+    RelayClientConfig out = config.relayClient;
+    for (const QString& addr : options_.relayAddrs)
+        if (std::find(out.relays.begin(), out.relays.end(), addr.toStdString()) == out.relays.end())
+            out.relays.push_back(addr.toStdString());
+    return out;
+}
+
+Result<void> EngineCore::addRelay(const QString& multiaddr) {
+    Result<Multiaddr> addr = Multiaddr::parse(multiaddr.toStdString());
+    if (!addr)
+        return makeError("relay address " + multiaddr.toStdString() + ": " + addr.errorMessage());
+    Result<PeerId> added = relays_->addRelay(*addr);
+    if (!added)
+        return added.error();
+    return {};
+}
+
+Result<PeerId> EngineCore::knownRelay(const QString& peerId) const {
+    Result<PeerId> peer = PeerId::parse(peerId.toStdString());
+    if (!peer)
+        return makeError("relay " + peerId.toStdString() + ": not a peer ID (" +
+                         peer.errorMessage() + ")");
+    if (!relays_->relay(*peer))
+        return makeError("relay " + peerId.toStdString() + ": unknown relay");
+    return peer;
+}
+
+Result<void> EngineCore::removeRelay(const QString& peerId) {
+    Result<PeerId> peer = knownRelay(peerId);
+    if (!peer)
+        return peer.error();
+    relays_->removeRelay(*peer);
+    return {};
+}
+
+Result<void> EngineCore::preferRelay(const QString& peerId) {
+    Result<PeerId> peer = knownRelay(peerId);
+    if (!peer)
+        return peer.error();
+    relays_->prefer(*peer);
+    return {};
+}
+
+Result<void> EngineCore::reserveRelayNow(const QString& peerId) {
+    Result<PeerId> peer = knownRelay(peerId);
+    if (!peer)
+        return peer.error();
+    relays_->reserveNow(*peer);
+    return {};
 }
 
 QString EngineCore::configPath() const {
@@ -229,6 +284,7 @@ Result<void> EngineCore::applyConfig(const EngineConfig& config, bool persist) {
     config_ = config;
     pool_->setConfig(config_.connection, config_.retry);
     monitor_->setConfig(config_.connection);
+    relays_->setConfig(relayClientConfig(config_));
     host_->setResourceLimits(config_.resources);
     host_->perfService().setServing(
         servesPerf(config_) ? std::optional(config_.services.perfMaxStreamBytes) : std::nullopt);
@@ -331,6 +387,39 @@ ConnectionSnapshot EngineCore::snapshotOf(const Connection& connection) const {
     return snapshot;
 }
 
+RelaySnapshot EngineCore::relaySnapshot(const RelayInfo& info) const {
+    RelaySnapshot out;
+    out.peerId = QString::fromStdString(info.peer.toBase58());
+    out.addr = QString::fromStdString(info.addr.toString());
+    out.source = info.source == RelaySelector::Source::Static ? QStringLiteral("static")
+                                                              : QStringLiteral("automatic");
+    out.preferred = info.preferred;
+    out.inUse = info.inUse;
+    out.connected = info.connected;
+    out.reservation = QString::fromLatin1(reservationStateName(info.state));
+    if (info.reservedUntil > 0)
+        out.reservedUntil =
+            QDateTime::fromSecsSinceEpoch(static_cast<qint64>(info.reservedUntil), Qt::UTC);
+    out.detail = QString::fromStdString(info.detail);
+    if (info.limit) {
+        out.limitDurationSeconds = info.limit->durationSeconds;
+        out.limitDataBytes = info.limit->dataBytes;
+    }
+    for (const Multiaddr& addr : info.circuitAddrs)
+        out.circuitAddrs << QString::fromStdString(addr.toString());
+    out.rttHistoryMs = QList<double>(info.rttHistoryMs.begin(), info.rttHistoryMs.end());
+    if (!info.rttHistoryMs.empty())
+        out.rttMs = info.rttHistoryMs.back();
+    out.probesUnanswered = info.probesUnanswered;
+    // Our relayed connections through it.
+    for (Connection* connection : host_->connections())
+        if (connection->info().relay == info.peer) {
+            ++out.circuits;
+            out.circuitBytes += connection->bytesIn() + connection->bytesOut();
+        }
+    return out;
+}
+
 NodeSnapshot EngineCore::makeSnapshot() const {
     NodeSnapshot snapshot;
     snapshot.takenAt = QDateTime::currentDateTimeUtc();
@@ -389,6 +478,12 @@ NodeSnapshot EngineCore::makeSnapshot() const {
             snapshot.labLinks.push_back({lab.index, lab.peerId, lab.proxyPort, lab.state,
                                          lab.link.delayMs, lab.link.jitterMs, lab.link.lossPercent,
                                          lab.link.rateBytesPerSecond, lab.bytesUp, lab.bytesDown});
+    if (relays_) {
+        for (const RelayInfo& info : relays_->relays())
+            snapshot.relays.push_back(relaySnapshot(info));
+        for (const Multiaddr& addr : relays_->circuitAddrs())
+            snapshot.relayedAddrs << QString::fromStdString(addr.toString());
+    }
     snapshot.health.monitoring = config_.connection.enableHealthMonitoring;
     const RttHistogram& histogram = monitor_->rttHistogram();
     for (std::size_t i = 0; i < histogram.bounds.size(); ++i) {

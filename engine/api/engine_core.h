@@ -22,6 +22,8 @@ class EngineClient;
 class HealthMonitor;
 class Host;
 class LabController;
+class RelayManager;
+struct RelayInfo;
 struct LinkSettings;
 
 // Everything that runs on the engine thread: the Host, the control API and the snapshot tick.
@@ -73,10 +75,22 @@ public:
     Result<void> closeConnection(quint64 connectionId);
     Result<void> disconnectPeer(const QString& peerId);
 
+    // Relays (circuit relay v2, our side). Errors name the bad address or the unknown relay.
+    // A relay added here lasts until the engine stops; the config's list is what is saved.
+    Result<void> addRelay(const QString& multiaddr);
+    Result<void> removeRelay(const QString& peerId);
+    Result<void> preferRelay(const QString& peerId);
+    Result<void> reserveRelayNow(const QString& peerId);
+    RelayManager& relayManager() { return *relays_; }
+
 private:
     void publishSnapshot();
     void logResourceRefusals(std::vector<std::string> lines);
     bool servesPerf(const EngineConfig& config) const;
+    // The config's relays and --relay's.
+    RelayClientConfig relayClientConfig(const EngineConfig& config) const;
+    Result<PeerId> knownRelay(const QString& peerId) const;
+    RelaySnapshot relaySnapshot(const RelayInfo& info) const;
 
     EngineOptions options_;
     SteadyClock clock_;
@@ -86,6 +100,7 @@ private:
     std::unique_ptr<Host> host_;
     std::unique_ptr<ConnectionPool> pool_;
     std::unique_ptr<HealthMonitor> monitor_;
+    std::unique_ptr<RelayManager> relays_;
     std::unique_ptr<ControlApi> api_;
     std::unique_ptr<LabController> lab_; // lab mode only
     EngineClient* client_ = nullptr;

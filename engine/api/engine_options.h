@@ -22,6 +22,8 @@ struct EngineOptions {
     QString apiTlsCertificatePath;
     QString apiTlsKeyPath;
     QStringList dialAddrs;
+    // Static relays from --relay, used besides the config's relay_client.relays (not saved).
+    QStringList relayAddrs;
     bool muxerInNoise = true;
     // Serve perf whatever services.serve_perf says (--serve-perf; lab mode does too).
     bool servePerf = false;

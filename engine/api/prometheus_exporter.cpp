@@ -63,6 +63,52 @@ private:
     QByteArray text_;
 };
 
+// The relays we use (circuit relay v2, our side): few, but automatic ones come from any peer,
+// so per-relay series are bounded like the per-peer ones (those in use first).
+void writeRelays(MetricWriter& out, const NodeSnapshot& snapshot) {
+    static const char* const states[] = {"none",    "reserving", "reserved",
+                                         "refused", "expired",   "failed"};
+    out.family("peerscope_relays", "gauge", "Relays known, by the state of our reservation.");
+    for (const char* state : states)
+        out.sample("peerscope_relays",
+                   double(std::count_if(snapshot.relays.begin(), snapshot.relays.end(),
+                                        [state](const RelaySnapshot& r) {
+                                            return r.reservation == QLatin1String(state);
+                                        })),
+                   {{"state", QString::fromLatin1(state)}});
+    out.family("peerscope_relayed_addrs", "gauge",
+               "Our /p2p-circuit addresses, through the relays we hold a reservation on.");
+    out.sample("peerscope_relayed_addrs", double(snapshot.relayedAddrs.size()));
+    QList<RelaySnapshot> shown = snapshot.relays;
+    std::stable_sort(
+        shown.begin(), shown.end(),
+        [](const RelaySnapshot& a, const RelaySnapshot& b) { return a.inUse > b.inUse; });
+    const qsizetype limit = std::max(0, snapshot.metricsPeerLabelLimit);
+    if (shown.size() > limit)
+        shown.erase(shown.begin() + limit, shown.end());
+    out.family("peerscope_relay_in_use", "gauge",
+               "1 for a relay we hold (or are making) a reservation on, else 0.");
+    for (const RelaySnapshot& r : shown)
+        out.sample("peerscope_relay_in_use", r.inUse ? 1 : 0,
+                   {{"relay", r.peerId},
+                    {"source", r.source},
+                    {"preferred", r.preferred ? QStringLiteral("true") : QStringLiteral("false")}});
+    out.family("peerscope_relay_rtt_seconds", "gauge",
+               "The last round trip of a ping to the relay over our connection to it.");
+    for (const RelaySnapshot& r : shown)
+        if (r.rttMs)
+            out.sample("peerscope_relay_rtt_seconds", *r.rttMs / 1000.0, {{"relay", r.peerId}});
+    out.family("peerscope_relay_reservation_expiry_timestamp_seconds", "gauge",
+               "When our reservation on the relay ends (unix time), while reserved.");
+    for (const RelaySnapshot& r : shown)
+        if (r.reservedUntil.isValid())
+            out.sample("peerscope_relay_reservation_expiry_timestamp_seconds",
+                       double(r.reservedUntil.toSecsSinceEpoch()), {{"relay", r.peerId}});
+    out.family("peerscope_relay_circuits", "gauge", "Our relayed connections through the relay.");
+    for (const RelaySnapshot& r : shown)
+        out.sample("peerscope_relay_circuits", r.circuits, {{"relay", r.peerId}});
+}
+
 } // namespace
 
 QByteArray renderPrometheus(const NodeSnapshot& snapshot) {
@@ -267,6 +313,7 @@ QByteArray renderPrometheus(const NodeSnapshot& snapshot) {
         out.sample("peerscope_peer_bytes", line.bytesOut,
                    {{"peer", line.peer}, {"direction", QStringLiteral("out")}});
     }
+    writeRelays(out, snapshot);
     return out.take();
 }
 

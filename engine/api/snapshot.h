@@ -42,6 +42,11 @@ struct ConnectionSnapshot {
     QString localAddr;
     QString muxer;
     bool muxerInHandshake = false;
+    // A relayed connection: the relay that carries it (empty: direct), and what is left of the
+    // circuit's limit (none: no limit, or not relayed).
+    QString relayPeerId;
+    std::optional<double> relayLimitSecondsLeft;
+    std::optional<quint64> relayLimitBytesLeft;
     QDateTime openedAt;
     int streams = 0;
     quint64 bytesIn = 0;
@@ -154,6 +159,29 @@ struct LabLinkSnapshot {
     quint64 bytesDown = 0;         // the lab peer -> this node
 };
 
+// One relay the relay manager knows (circuit relay v2, our side: we reserve there).
+struct RelaySnapshot {
+    QString peerId;
+    QString addr;   // how we reach it, without /p2p/; empty when only known by its connection
+    QString source; // "static" (config, --relay, the user) | "automatic" (identify)
+    bool preferred = false; // "use this relay"
+    bool inUse = false;     // chosen: we hold, or are making, a reservation there
+    bool connected = false;
+    // "none", "reserving", "reserved", "refused", "expired", "failed"
+    QString reservation = QStringLiteral("none");
+    QDateTime reservedUntil; // valid while reserved
+    QString detail;          // why refused or failed
+    // What each circuit through it may carry; none: no limit.
+    std::optional<quint32> limitDurationSeconds;
+    std::optional<quint64> limitDataBytes;
+    QStringList circuitAddrs;   // ours through it, while reserved
+    QList<double> rttHistoryMs; // the last probes' round trips, oldest first
+    std::optional<double> rttMs;
+    quint64 probesUnanswered = 0;
+    int circuits = 0;         // our relayed connections through it
+    quint64 circuitBytes = 0; // bytes on them, both ways
+};
+
 struct NodeSnapshot {
     QString peerId;
     QString agentVersion;
@@ -172,6 +200,9 @@ struct NodeSnapshot {
     QString configPath;  // where "save" writes it
     // Lab mode's links, by index; empty unless in lab mode.
     QList<LabLinkSnapshot> labLinks;
+    // Relays we know, and our addresses through those we hold a reservation on.
+    QList<RelaySnapshot> relays;
+    QStringList relayedAddrs;
     QDateTime takenAt;
 };
 

@@ -44,37 +44,75 @@ QJsonObject connectionJson(const ConnectionSnapshot& c) {
     for (const ProtocolBytesSnapshot& bytes : c.protocolBytes)
         protocolBytes.insert(bytes.protocol, QJsonObject{{"in", double(bytes.bytesIn)},
                                                          {"out", double(bytes.bytesOut)}});
-    return QJsonObject{{"id", QString::number(c.id)},
-                       {"peerId", c.peerId},
-                       {"direction", c.direction},
-                       {"remoteAddr", c.remoteAddr},
-                       {"localAddr", c.localAddr},
-                       {"openedAt", c.openedAt.toUTC().toString(Qt::ISODateWithMs)},
-                       {"ageSeconds", c.ageSeconds},
-                       {"streams", c.streams},
-                       {"bytesIn", double(c.bytesIn)},
-                       {"bytesOut", double(c.bytesOut)},
-                       {"muxer", c.muxer},
-                       {"muxerInHandshake", c.muxerInHandshake},
-                       {"health", QJsonObject{{"state", c.healthState},
-                                              {"score", c.healthScore},
-                                              {"rttLastMs", optionalNumber(c.rttLastMs)},
-                                              {"rttSmoothedMs", optionalNumber(c.rttSmoothedMs)},
-                                              {"rttMinMs", optionalNumber(c.rttMinMs)},
-                                              {"rttMaxMs", optionalNumber(c.rttMaxMs)},
-                                              {"jitterMs", c.jitterMs},
-                                              {"rtoMs", c.rtoMs},
-                                              {"pingSuccessRate", c.pingSuccessRate},
-                                              {"probes", double(c.probes)},
-                                              {"unhealthyChecks", c.unhealthyChecks},
-                                              {"streamsFailed", double(c.streamsFailed)},
-                                              {"draining", c.draining}}},
-                       {"bytesPerSecondIn", ratesJson(c.rateIn)},
-                       {"bytesPerSecondOut", ratesJson(c.rateOut)},
-                       {"peakBytesPerSecondIn60s", c.peakIn60},
-                       {"peakBytesPerSecondOut60s", c.peakOut60},
-                       {"bytesByProtocol", protocolBytes},
-                       {"errors", errors}};
+    return QJsonObject{
+        {"id", QString::number(c.id)},
+        {"peerId", c.peerId},
+        {"direction", c.direction},
+        {"remoteAddr", c.remoteAddr},
+        {"localAddr", c.localAddr},
+        {"openedAt", c.openedAt.toUTC().toString(Qt::ISODateWithMs)},
+        {"ageSeconds", c.ageSeconds},
+        {"streams", c.streams},
+        {"bytesIn", double(c.bytesIn)},
+        {"bytesOut", double(c.bytesOut)},
+        {"muxer", c.muxer},
+        {"muxerInHandshake", c.muxerInHandshake},
+        {"health", QJsonObject{{"state", c.healthState},
+                               {"score", c.healthScore},
+                               {"rttLastMs", optionalNumber(c.rttLastMs)},
+                               {"rttSmoothedMs", optionalNumber(c.rttSmoothedMs)},
+                               {"rttMinMs", optionalNumber(c.rttMinMs)},
+                               {"rttMaxMs", optionalNumber(c.rttMaxMs)},
+                               {"jitterMs", c.jitterMs},
+                               {"rtoMs", c.rtoMs},
+                               {"pingSuccessRate", c.pingSuccessRate},
+                               {"probes", double(c.probes)},
+                               {"unhealthyChecks", c.unhealthyChecks},
+                               {"streamsFailed", double(c.streamsFailed)},
+                               {"draining", c.draining}}},
+        {"bytesPerSecondIn", ratesJson(c.rateIn)},
+        {"bytesPerSecondOut", ratesJson(c.rateOut)},
+        {"peakBytesPerSecondIn60s", c.peakIn60},
+        {"peakBytesPerSecondOut60s", c.peakOut60},
+        {"bytesByProtocol", protocolBytes},
+        {"relay",
+         c.relayPeerId.isEmpty()
+             ? QJsonValue()
+             : QJsonObject{{"peerId", c.relayPeerId},
+                           {"limitSecondsLeft", optionalNumber(c.relayLimitSecondsLeft)},
+                           {"limitBytesLeft", c.relayLimitBytesLeft
+                                                  ? QJsonValue(double(*c.relayLimitBytesLeft))
+                                                  : QJsonValue()}}},
+        {"errors", errors}};
+}
+
+QJsonObject relayJson(const RelaySnapshot& r) {
+    QJsonArray rtts;
+    for (double rtt : r.rttHistoryMs)
+        rtts.append(rtt);
+    return QJsonObject{
+        {"peerId", r.peerId},
+        {"addr", r.addr},
+        {"source", r.source},
+        {"preferred", r.preferred},
+        {"inUse", r.inUse},
+        {"connected", r.connected},
+        {"reservation", r.reservation},
+        {"reservedUntil", r.reservedUntil.isValid()
+                              ? QJsonValue(r.reservedUntil.toUTC().toString(Qt::ISODate))
+                              : QJsonValue()},
+        {"detail", r.detail},
+        {"limit", QJsonObject{{"durationSeconds", r.limitDurationSeconds
+                                                      ? QJsonValue(double(*r.limitDurationSeconds))
+                                                      : QJsonValue()},
+                              {"dataBytes", r.limitDataBytes ? QJsonValue(double(*r.limitDataBytes))
+                                                             : QJsonValue()}}},
+        {"circuitAddrs", QJsonArray::fromStringList(r.circuitAddrs)},
+        {"rttMs", optionalNumber(r.rttMs)},
+        {"rttHistoryMs", rtts},
+        {"probesUnanswered", double(r.probesUnanswered)},
+        {"circuits", r.circuits},
+        {"circuitBytes", double(r.circuitBytes)}};
 }
 
 QJsonObject peerJson(const PeerSnapshot& peer) {
@@ -124,6 +162,13 @@ QJsonObject eventJson(const LifecycleEvent& event) {
                        {"detail", event.detail}};
 }
 
+QJsonArray relaysJson(const NodeSnapshot& snapshot) {
+    QJsonArray relays;
+    for (const RelaySnapshot& relay : snapshot.relays)
+        relays.append(relayJson(relay));
+    return relays;
+}
+
 QJsonObject nodeReportJson(const NodeSnapshot& snapshot) {
     QJsonArray peers;
     for (const PeerSnapshot& peer : snapshot.peers)
@@ -134,6 +179,8 @@ QJsonObject nodeReportJson(const NodeSnapshot& snapshot) {
                        {"listenAddrs", QJsonArray::fromStringList(snapshot.listenAddrs)},
                        {"health", healthSummaryJson(snapshot.health)},
                        {"pool", poolCountersJson(snapshot.pool)},
+                       {"relays", relaysJson(snapshot)},
+                       {"relayedAddrs", QJsonArray::fromStringList(snapshot.relayedAddrs)},
                        {"peers", peers}};
 }
 
@@ -142,7 +189,7 @@ QByteArray renderConnectionsCsv(const NodeSnapshot& snapshot) {
         "peer_id,connection_id,direction,remote_addr,age_s,streams,state,health_score,"
         "rtt_last_ms,rtt_smoothed_ms,rtt_min_ms,rtt_max_ms,jitter_ms,ping_success_rate,probes,"
         "streams_failed,bytes_in,bytes_out,in_bps_10s,out_bps_10s,in_bps_60s,out_bps_60s,"
-        "protected\r\n";
+        "protected,relay_peer_id\r\n";
     for (const PeerSnapshot& peer : snapshot.peers)
         for (const ConnectionSnapshot& c : peer.connections) {
             const QStringList fields{peer.peerId,
@@ -168,7 +215,8 @@ QByteArray renderConnectionsCsv(const NodeSnapshot& snapshot) {
                                      QString::number(c.rateIn.perSecond[2], 'f', 1),
                                      QString::number(c.rateOut.perSecond[2], 'f', 1),
                                      peer.isProtected ? QStringLiteral("true")
-                                                      : QStringLiteral("false")};
+                                                      : QStringLiteral("false"),
+                                     c.relayPeerId};
             QByteArray line;
             for (const QString& field : fields) {
                 if (!line.isEmpty())

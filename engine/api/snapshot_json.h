@@ -3,6 +3,7 @@
 #include "engine/api/snapshot.h"
 
 #include <QByteArray>
+#include <QJsonArray>
 #include <QJsonObject>
 
 namespace peerscope {
@@ -15,6 +16,8 @@ QJsonObject peerJson(const PeerSnapshot& peer);
 QJsonObject healthSummaryJson(const HealthSummary& summary);
 QJsonObject poolCountersJson(const PoolCountersSnapshot& pool);
 QJsonObject eventJson(const LifecycleEvent& event);
+QJsonObject relayJson(const RelaySnapshot& relay);
+QJsonArray relaysJson(const NodeSnapshot& snapshot);
 // The whole report: node, summary, counters and every peer with its connections.
 QJsonObject nodeReportJson(const NodeSnapshot& snapshot);
 

@@ -1,5 +1,9 @@
 #include "engine/core/engine_config.h"
 
+#include "engine/core/circuit_addr.h"
+#include "engine/core/multiaddr.h"
+
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonValue>
 #include <QStringList>
@@ -14,7 +18,7 @@ namespace peerscope {
 
 namespace {
 
-enum class Kind { Integer, Bytes, Number, Seconds, Boolean, Strategy };
+enum class Kind { Integer, Bytes, Number, Seconds, Boolean, Strategy, RelayAddressList };
 
 // One JSON field: where it lives and how to read and write it.
 struct Field {
@@ -34,7 +38,12 @@ Field field(const char* section, Section EngineConfig::*sectionMember, const cha
                 const Value& value = c.*sectionMember.*member;
                 if constexpr (std::is_same_v<Value, bool>)
                     return value;
-                else if constexpr (std::is_same_v<Value, LoadBalancingStrategy>)
+                else if constexpr (std::is_same_v<Value, std::vector<std::string>>) {
+                    QJsonArray array;
+                    for (const std::string& item : value)
+                        array.append(QString::fromStdString(item));
+                    return array;
+                } else if constexpr (std::is_same_v<Value, LoadBalancingStrategy>)
                     return QString::fromLatin1(loadBalancingStrategyName(value));
                 else if constexpr (std::is_arithmetic_v<Value>)
                     return static_cast<double>(value);
@@ -45,7 +54,11 @@ Field field(const char* section, Section EngineConfig::*sectionMember, const cha
                 Value& value = c.*sectionMember.*member;
                 if constexpr (std::is_same_v<Value, bool>)
                     value = v.toBool();
-                else if constexpr (std::is_same_v<Value, LoadBalancingStrategy>)
+                else if constexpr (std::is_same_v<Value, std::vector<std::string>>) {
+                    value.clear();
+                    for (const QJsonValue& item : v.toArray())
+                        value.push_back(item.toString().toStdString());
+                } else if constexpr (std::is_same_v<Value, LoadBalancingStrategy>)
                     value = *loadBalancingStrategyFromName(v.toString().toStdString());
                 else if constexpr (std::is_arithmetic_v<Value>)
                     value = static_cast<Value>(v.toDouble());
@@ -66,6 +79,10 @@ template <typename Value> Field resourcesField(const char* name, Value ResourceL
     return field("resources", &EngineConfig::resources, name, Kind::Integer, member);
 }
 template <typename Value>
+Field relayClientField(const char* name, Kind kind, Value RelayClientConfig::*member) {
+    return field("relay_client", &EngineConfig::relayClient, name, kind, member);
+}
+template <typename Value>
 Field servicesField(const char* name, Kind kind, Value ServicesConfig::*member) {
     return field("services", &EngineConfig::services, name, kind, member);
 }
@@ -76,6 +93,7 @@ const std::vector<Field>& fields() {
         using R = RetryConfig;
         using S = ServicesConfig;
         using L = ResourceLimits;
+        using RC = RelayClientConfig;
         return std::vector<Field>{
             connectionField("max_connections_per_peer", Kind::Integer, &C::maxConnectionsPerPeer),
             connectionField("min_connections_per_peer", Kind::Integer, &C::minConnectionsPerPeer),
@@ -125,6 +143,11 @@ const std::vector<Field>& fields() {
             resourcesField("peer_buffered_bytes", &L::peerBufferedBytes),
             resourcesField("connection_buffered_bytes", &L::connectionBufferedBytes),
             resourcesField("stream_buffered_bytes", &L::streamBufferedBytes),
+            relayClientField("relays", Kind::RelayAddressList, &RC::relays),
+            relayClientField("automatic_relays", Kind::Boolean, &RC::automaticRelays),
+            relayClientField("reservations", Kind::Integer, &RC::reservations),
+            relayClientField("relay_switch_rtt_ms", Kind::Number, &RC::relaySwitchRttMs),
+            relayClientField("relay_switch_probes", Kind::Integer, &RC::relaySwitchProbes),
         };
     }();
     return all;
@@ -169,6 +192,8 @@ const char* kindName(Kind kind) {
         return "true or false";
     case Kind::Strategy:
         return "a strategy name";
+    case Kind::RelayAddressList:
+        return "a list of relay addresses";
     }
     return "a value";
 }
@@ -197,6 +222,21 @@ std::string typeError(const Field& field, const QJsonValue& value) {
         if (!value.isBool())
             return where + "expected " + kindName(field.kind) + ", got " + jsonText(value);
         return {};
+    case Kind::RelayAddressList: {
+        if (!value.isArray())
+            return where + "expected " + kindName(field.kind) + ", got " + jsonText(value);
+        const QJsonArray items = value.toArray();
+        for (qsizetype i = 0; i < items.size(); ++i) {
+            const std::string at =
+                std::string(field.section) + "." + field.name + "[" + std::to_string(i) + "]: ";
+            if (!items[i].isString())
+                return at + "expected a multiaddr string, got " + jsonText(items[i]);
+            if (std::string error = relayAddressError(items[i].toString().toStdString());
+                !error.empty())
+                return at + error;
+        }
+        return {};
+    }
     case Kind::Strategy: {
         if (!value.isString() || !loadBalancingStrategyFromName(value.toString().toStdString())) {
             std::string names;
@@ -214,6 +254,19 @@ std::string typeError(const Field& field, const QJsonValue& value) {
 }
 
 } // namespace
+
+std::string relayAddressError(const std::string& text) {
+    Result<Multiaddr> addr = Multiaddr::parse(text);
+    if (!addr)
+        return "\"" + text + "\": " + addr.errorMessage();
+    if (CircuitAddr::isCircuit(*addr))
+        return "\"" + text + "\" is a circuit address; a relay is reached directly";
+    if (!addr->peerId())
+        return "\"" + text + "\" has no /p2p/<relay id>";
+    if (!addr->tcpEndpoint())
+        return "\"" + text + "\" is not ip4, ip6 or dns, then tcp, then /p2p/<relay id>";
+    return {};
+}
 
 std::vector<std::string> EngineConfig::validate() const {
     std::vector<std::string> errors;
@@ -303,6 +356,15 @@ std::vector<std::string> EngineConfig::validate() const {
     // A bulk writer keeps 1 MiB queued (StreamFiller) plus the chunk it adds: below 2 MiB a
     // well-behaved writer would be reset.
     atLeast("stream_buffered_bytes", r.streamBufferedBytes, 2 * 1024 * 1024);
+    const RelayClientConfig& rc = relayClient;
+    atLeast("reservations", rc.reservations, 0);
+    need(rc.reservations <= 16, "reservations (" + show(rc.reservations) + ") must be at most 16");
+    positive("relay_switch_rtt_ms", rc.relaySwitchRttMs);
+    atLeast("relay_switch_probes", rc.relaySwitchProbes, 1);
+    for (std::size_t i = 0; i < rc.relays.size(); ++i)
+        if (std::string error = relayAddressError(rc.relays[i]); !error.empty())
+            errors.push_back("relays[" + std::to_string(i) + "]: " + error);
+
     // The pool would keep dialling what the resource manager refuses.
     notAbove("max_connections_per_peer", c.maxConnectionsPerPeer, "peer_connections",
              r.peerConnections);
@@ -310,7 +372,8 @@ std::vector<std::string> EngineConfig::validate() const {
 }
 
 const std::vector<std::string>& EngineConfig::sectionNames() {
-    static const std::vector<std::string> names{"connection", "retry", "services", "resources"};
+    static const std::vector<std::string> names{"connection", "retry", "services", "resources",
+                                                "relay_client"};
     return names;
 }
 
@@ -339,8 +402,10 @@ std::vector<std::string> EngineConfig::fromJsonErrors(const QJsonObject& json,
         }
         const std::vector<std::string>& sections = sectionNames();
         if (std::find(sections.begin(), sections.end(), key) == sections.end()) {
-            errors.push_back(
-                key + ": unknown section (expected connection, retry, services or resources)");
+            std::string expected;
+            for (std::size_t i = 0; i < sections.size(); ++i)
+                expected += (i == 0 ? "" : i + 1 == sections.size() ? " or " : ", ") + sections[i];
+            errors.push_back(key + ": unknown section (expected " + expected + ")");
             continue;
         }
         if (!it.value().isObject()) {

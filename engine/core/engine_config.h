@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/core/connection_config.h"
+#include "engine/core/relay_client_config.h"
 #include "engine/core/resource_limits.h"
 #include "engine/core/result.h"
 #include "engine/core/retry_config.h"
@@ -13,9 +14,13 @@
 
 namespace peerscope {
 
+// Why `text` cannot be a relay's address, empty when it can: a relay is dialled directly, by an
+// ip4, ip6 or dns address, then tcp, then /p2p/<relay id>. For the config and `--relay`.
+std::string relayAddressError(const std::string& text);
+
 // The whole editable configuration, validated in one place for the config file, the control
 // API and the GUI. JSON: {"version": 1, "connection": {...}, "retry": {...}, "services": {...},
-// "resources": {...}}
+// "resources": {...}, "relay_client": {...}}
 // with snake_case field names; durations are seconds (fractions allowed), max_ping_latency_ms
 // milliseconds, sizes bytes.
 struct EngineConfig {
@@ -23,6 +28,7 @@ struct EngineConfig {
     RetryConfig retry;
     ServicesConfig services;
     ResourceLimits resources;
+    RelayClientConfig relayClient;
 
     // The JSON sections, in the order they are written.
     static const std::vector<std::string>& sectionNames();

@@ -413,6 +413,76 @@ private Q_SLOTS:
                  (check.readAllStandardOutput() + check.readAllStandardError()).constData());
     }
 
+    void relayRoutes() {
+        const Reply empty = call("GET", "/api/v1/relays");
+        QCOMPARE(empty.status, 200);
+        QVERIFY(empty.object().value(QStringLiteral("relays")).toArray().isEmpty());
+        QVERIFY(empty.object().value(QStringLiteral("relayedAddrs")).isArray());
+
+        // Bad input: 400 naming the bad part.
+        const QString relayId =
+            QStringLiteral("12D3KooWRBhwfeP2Y4TCx1SM6s9rUoHhR5STiGwxBhgFRcw3UERE");
+        const struct {
+            QString addr;
+            QString error;
+        } bad[] = {
+            {QStringLiteral("/ip4/127.0.0.1/tcp/1"), QStringLiteral("has no /p2p/<relay id>")},
+            {QStringLiteral("/ip4/127.0.0.1/tcp/99999/p2p/") + relayId,
+             QStringLiteral("component 2 (tcp)")},
+            {QStringLiteral("/p2p/") + relayId + QStringLiteral("/p2p-circuit"),
+             QStringLiteral("not through /p2p-circuit")},
+        };
+        for (const auto& [addr, error] : bad) {
+            const Reply reply = call("POST", "/api/v1/relays", json({{"addr", addr}}));
+            QCOMPARE(reply.status, 400);
+            QVERIFY2(reply.error().startsWith(QStringLiteral("field \"addr\": ")),
+                     qPrintable(reply.error()));
+            QVERIFY2(reply.error().contains(error), qPrintable(reply.error()));
+        }
+        QCOMPARE(call("POST", "/api/v1/relays", "{}").status, 400);
+        const Reply unknown = call("DELETE", "/api/v1/relays/" + relayId);
+        QCOMPARE(unknown.status, 404);
+        QVERIFY2(unknown.error().contains(QStringLiteral("unknown relay")),
+                 qPrintable(unknown.error()));
+        const Reply notAPeer = call("POST", "/api/v1/relays/xyz/prefer");
+        QCOMPARE(notAPeer.status, 400);
+        QVERIFY2(notAPeer.error().contains(QStringLiteral("relay xyz: not a peer ID")),
+                 qPrintable(notAPeer.error()));
+        QCOMPARE(call("GET", "/api/v1/relays/" + relayId + "/prefer").status, 405);
+
+        // B as a relay (it offers no hop service, so a reservation will fail; the relay is
+        // listed and can be preferred and removed all the same).
+        const QString peerB = idOf(*b_);
+        const Reply added = call("POST", "/api/v1/relays", json({{"addr", addrOfB()}}));
+        QCOMPARE(added.status, 201);
+        QCOMPARE(added.object().value(QStringLiteral("peerId")).toString(), peerB);
+        QCOMPARE(added.object().value(QStringLiteral("source")).toString(),
+                 QStringLiteral("static"));
+        const Reply preferred = call("POST", "/api/v1/relays/" + peerB + "/prefer");
+        QCOMPARE(preferred.status, 200);
+        QVERIFY(preferred.object().value(QStringLiteral("preferred")).toBool());
+        QCOMPARE(call("POST", "/api/v1/relays/" + peerB + "/reserve").status, 200);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const QJsonArray relays = call("GET", "/api/v1/relays")
+                                              .object()
+                                              .value(QStringLiteral("relays"))
+                                              .toArray();
+                return relays.size() == 1 &&
+                       relays.at(0).toObject().value(QStringLiteral("connected")).toBool();
+            }(),
+            10000);
+        const QByteArray metrics = call("GET", "/metrics").body;
+        QVERIFY(metrics.contains("peerscope_relays{state=\"none\"}"));
+        QVERIFY(metrics.contains("peerscope_relay_in_use{relay=\"" + peerB.toUtf8()));
+        QCOMPARE(call("DELETE", "/api/v1/relays/" + peerB).status, 200);
+        QVERIFY(call("GET", "/api/v1/relays")
+                    .object()
+                    .value(QStringLiteral("relays"))
+                    .toArray()
+                    .isEmpty());
+    }
+
     void poolRoutes() {
         QCOMPARE(call("POST", "/api/v1/dial", json({{"addr", addrOfB()}})).status, 200);
         const QString peerB = idOf(*b_);
@@ -501,8 +571,8 @@ private Q_SLOTS:
                  3);
         QCOMPARE(config.value("retry").toObject().value("max_retries").toInt(), 3);
         // The config document and nothing else; what describes it is its own route.
-        QCOMPARE(config.keys(),
-                 (QStringList{"connection", "resources", "retry", "services", "version"}));
+        QCOMPARE(config.keys(), (QStringList{"connection", "relay_client", "resources", "retry",
+                                             "services", "version"}));
         QCOMPARE(config.value("services").toObject().value("serve_perf"), QJsonValue(false));
         const Reply meta = call("GET", "/api/v1/config/meta");
         QCOMPARE(meta.status, 200);

@@ -98,7 +98,8 @@ private Q_SLOTS:
         row("unknown field", R"({"connection":{"max_conns":3}})",
             "connection.max_conns: unknown field");
         row("unknown section", R"({"pool":{}})",
-            "pool: unknown section (expected connection, retry, services or resources)");
+            "pool: unknown section (expected connection, retry, services, resources or "
+            "relay_client)");
         row("wrong type", R"({"connection":{"max_connections_per_peer":"three"}})",
             "connection.max_connections_per_peer: expected an integer, got \"three\"");
         row("not integral", R"({"connection":{"max_connections_per_peer":2.5}})",
@@ -150,6 +151,27 @@ private Q_SLOTS:
             "stream_buffered_bytes (40000000) exceeds connection_buffered_bytes (33554432)");
         row("peer bytes above system", R"({"resources":{"system_buffered_bytes":50000000}})",
             "peer_buffered_bytes (67108864) exceeds system_buffered_bytes (50000000)");
+        row("relays not a list", R"({"relay_client":{"relays":"/ip4/1.2.3.4/tcp/1"}})",
+            "relay_client.relays: expected a list of relay addresses, got \"/ip4/1.2.3.4/tcp/1\"");
+        row("relay not a string", R"({"relay_client":{"relays":[7]}})",
+            "relay_client.relays[0]: expected a multiaddr string, got 7");
+        row("relay without id",
+            R"({"relay_client":{"relays":["/ip4/1.2.3.4/tcp/4001/p2p/12D3KooWRBhwfeP2Y4TCx1SM6s9rUoHhR5STiGwxBhgFRcw3UERE","/ip4/1.2.3.4/tcp/4001"]}})",
+            "relay_client.relays[1]: \"/ip4/1.2.3.4/tcp/4001\" has no /p2p/<relay id>");
+        row("relay malformed", R"({"relay_client":{"relays":["/ip4/1.2.3/tcp/1"]}})",
+            "relay_client.relays[0]: \"/ip4/1.2.3/tcp/1\": component 1 (ip4): invalid IPv4 address "
+            "\"1.2.3\"");
+        row("relay is a circuit",
+            R"({"relay_client":{"relays":["/p2p/12D3KooWRBhwfeP2Y4TCx1SM6s9rUoHhR5STiGwxBhgFRcw3UERE/p2p-circuit"]}})",
+            "relay_client.relays[0]: "
+            "\"/p2p/12D3KooWRBhwfeP2Y4TCx1SM6s9rUoHhR5STiGwxBhgFRcw3UERE/p2p-circuit\" is a "
+            "circuit address; a relay is reached directly");
+        row("too many reservations", R"({"relay_client":{"reservations":17}})",
+            "reservations (17) must be at most 16");
+        row("switch probes", R"({"relay_client":{"relay_switch_probes":0}})",
+            "relay_switch_probes (0) must be at least 1");
+        row("switch rtt", R"({"relay_client":{"relay_switch_rtt_ms":0}})",
+            "relay_switch_rtt_ms (0) must be greater than 0");
     }
 
     void validationMessages() {
@@ -210,6 +232,12 @@ private Q_SLOTS:
         config.services.perfMaxStreamBytes = (std::uint64_t(1) << 53) - 1;
         config.resources.peerConnections = 12;
         config.resources.protocolInboundStreams = 7;
+        config.relayClient.relays = {
+            "/ip4/1.2.3.4/tcp/4001/p2p/12D3KooWRBhwfeP2Y4TCx1SM6s9rUoHhR5STiGwxBhgFRcw3UERE",
+            "/dns4/relay.example/tcp/4001/p2p/"
+            "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"};
+        config.relayClient.relaySwitchRttMs = 150;
+        config.relayClient.automaticRelays = false;
         Result<EngineConfig> back = EngineConfig::fromJson(config.toJson(), EngineConfig{});
         QVERIFY(back);
         QVERIFY(*back == config);
