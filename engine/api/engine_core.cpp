@@ -9,6 +9,7 @@
 #include "engine/health/health_monitor.h"
 #include "engine/lab/lab_controller.h"
 #include "engine/nat/relay_manager.h"
+#include "engine/nat/relay_transport.h"
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
 #include "engine/net/perf_service.h"
@@ -101,6 +102,9 @@ Result<void> EngineCore::start(EngineClient* client) {
     pool_ = std::make_unique<ConnectionPool>(*host_, config_.connection, config_.retry, seed);
     monitor_ = std::make_unique<HealthMonitor>(*host_, *pool_, events_, config_.connection);
     relays_ = std::make_unique<RelayManager>(*host_, *pool_, events_, relayClientConfig(config_));
+    relayTransport_ = std::make_unique<RelayTransport>(*host_);
+    relayTransport_->setAcceptPolicy(
+        [this](const PeerId& relay) { return relays_ && relays_->hasReservation(relay); });
     connect(pool_.get(), &ConnectionPool::poolEvent, this,
             [this](const QString& kind, const PeerId& peer, quint64 connectionId,
                    const QString& detail) {
@@ -188,6 +192,7 @@ void EngineCore::stop() {
     snapshotTimer_.stop();
     api_.reset();
     relays_.reset();
+    relayTransport_.reset();
     monitor_.reset();
     pool_.reset();
     if (host_)
@@ -341,6 +346,23 @@ ConnectionSnapshot EngineCore::snapshotOf(const Connection& connection) const {
     snapshotText_.fillConnection(snapshot, connection.id(), connection.info(),
                                  connection.protocolBytes());
     snapshot.muxerInHandshake = connection.info().muxerInHandshake;
+    if (connection.info().relay) {
+        snapshot.relayPeerId = QString::fromStdString(connection.info().relay->toBase58());
+        if (std::optional<RelayTransport::CircuitLimit> circuit =
+                relayTransport_->limitOf(connection.id())) {
+            const double age =
+                std::chrono::duration<double>(clock_.now() - circuit->startedAt).count();
+            if (circuit->limit.durationSeconds)
+                snapshot.relayLimitSecondsLeft =
+                    std::max(0.0, double(*circuit->limit.durationSeconds) - age);
+            if (circuit->limit.dataBytes) {
+                // The relay counts each way; the fuller direction ends the circuit.
+                const quint64 used = std::max(connection.bytesIn(), connection.bytesOut());
+                snapshot.relayLimitBytesLeft =
+                    used >= *circuit->limit.dataBytes ? 0 : *circuit->limit.dataBytes - used;
+            }
+        }
+    }
     snapshot.openedAt = connection.openedAt();
     snapshot.streams = static_cast<int>(connection.streamCount());
     snapshot.bytesIn = connection.bytesIn();

@@ -23,6 +23,7 @@ class HealthMonitor;
 class Host;
 class LabController;
 class RelayManager;
+class RelayTransport;
 struct RelayInfo;
 struct LinkSettings;
 
@@ -101,6 +102,7 @@ private:
     std::unique_ptr<ConnectionPool> pool_;
     std::unique_ptr<HealthMonitor> monitor_;
     std::unique_ptr<RelayManager> relays_;
+    std::unique_ptr<RelayTransport> relayTransport_;
     std::unique_ptr<ControlApi> api_;
     std::unique_ptr<LabController> lab_; // lab mode only
     EngineClient* client_ = nullptr;

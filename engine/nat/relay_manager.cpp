@@ -83,6 +83,9 @@ RelayManager::RelayManager(Host& host, ConnectionPool& pool, EventLog& events,
     connect(&host_, &Host::connectionClosed, this,
             [this](quint64, const PeerId& peer, const QString&) { onConnectionClosed(peer); });
     connect(&host_, &Host::peerIdentified, this, &RelayManager::onPeerIdentified);
+    // What we advertise (identify, and a push to every peer) follows our reservations.
+    connect(this, &RelayManager::circuitAddrsChanged, this,
+            [this] { host_.setExtraListenAddrs(circuitAddrs()); });
     timer_.setInterval(1000);
     connect(&timer_, &QTimer::timeout, this, &RelayManager::tick);
     timer_.start();
@@ -91,6 +94,7 @@ RelayManager::RelayManager(Host& host, ConnectionPool& pool, EventLog& events,
 
 RelayManager::~RelayManager() {
     disconnect(&host_, nullptr, this, nullptr);
+    host_.setExtraListenAddrs({});
     for (auto& [peer, relay] : relays_)
         if (relay->hopStream)
             relay->hopStream->reset();
@@ -585,6 +589,11 @@ std::optional<RelayInfo> RelayManager::relay(const PeerId& peer) const {
         if (info.peer == peer)
             return std::move(info);
     return std::nullopt;
+}
+
+bool RelayManager::hasReservation(const PeerId& peer) const {
+    auto it = relays_.find(peer);
+    return it != relays_.end() && it->second->state == ReservationState::Reserved;
 }
 
 std::vector<Multiaddr> RelayManager::circuitAddrs() const {

@@ -91,6 +91,8 @@ public:
     // Makes (or refreshes) the reservation now. False if the relay is unknown.
     bool reserveNow(const PeerId& relay);
 
+    // True while we hold a reservation there: such a relay may bring us connections.
+    bool hasReservation(const PeerId& relay) const;
     std::vector<RelayInfo> relays() const;
     std::optional<RelayInfo> relay(const PeerId& peer) const;
     // Ours, through every relay we hold a reservation on.

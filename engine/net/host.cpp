@@ -1,5 +1,6 @@
 #include "engine/net/host.h"
 
+#include "engine/core/circuit_addr.h"
 #include "engine/net/identify_service.h"
 #include "engine/net/perf_service.h"
 #include "engine/net/ping_service.h"
@@ -88,6 +89,13 @@ std::vector<Multiaddr> Host::listenAddrs() const {
     return transport_->listenAddrs();
 }
 
+void Host::setExtraListenAddrs(std::vector<Multiaddr> addrs) {
+    if (addrs == extraListenAddrs_)
+        return;
+    extraListenAddrs_ = std::move(addrs);
+    Q_EMIT listenAddrsChanged();
+}
+
 void Host::recordObservedAddr(const Multiaddr& addr) {
     std::erase(observedAddrs_, addr);
     observedAddrs_.insert(observedAddrs_.begin(), addr);
@@ -108,6 +116,17 @@ Upgrader::Options Host::upgradeOptions(Upgrader::Role role) const {
 }
 
 void Host::dial(const Multiaddr& addr, ConnectionCallback done) {
+    if (CircuitAddr::isCircuit(addr)) {
+        if (!circuitDialer_) {
+            done(makeError("dial " + addr.toString() + ": relayed addresses are not dialled here"));
+            return;
+        }
+        circuitDialer_(addr, [this, done = std::move(done)](Result<Connection*> result) {
+            ++(result ? counters_.dialsSucceeded : counters_.dialsFailed);
+            done(std::move(result));
+        });
+        return;
+    }
     Upgrader::Options upgrade = upgradeOptions(Upgrader::Role::Initiator);
     upgrade.expectedRemote = addr.peerId();
     auto callback = [this, done = std::move(done)](Result<Connection*> result) {

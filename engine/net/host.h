@@ -95,10 +95,15 @@ public:
     // Listens on each address; returns the bound addresses (ports resolved).
     Result<Multiaddr> listen(const Multiaddr& addr);
     std::vector<Multiaddr> listenAddrs() const;
+    // Where else we can be reached: our /p2p-circuit addresses through the relays we hold a
+    // reservation on. Identify lists them after the listen addresses; a change is pushed.
+    void setExtraListenAddrs(std::vector<Multiaddr> addrs);
+    const std::vector<Multiaddr>& extraListenAddrs() const { return extraListenAddrs_; }
     // Addresses other peers told us (identify observedAddr), most recent first.
     std::vector<Multiaddr> observedAddrs() const { return observedAddrs_; }
 
     // Dials a /.../tcp/N[/p2p/ID] address. With /p2p/, the remote must prove that identity.
+    // A /p2p-circuit address goes to the circuit dialer (the relay transport), if one is set.
     using ConnectionCallback = std::function<void(Result<Connection*>)>;
     void dial(const Multiaddr& addr, ConnectionCallback done);
 
@@ -107,6 +112,8 @@ public:
     // signalled (connectionOpened/Closed) and identified like a TCP connection. The role
     // decides Noise and yamux, whoever opened the pipe; with `expectedRemote` the peer must
     // prove that identity. `done` runs exactly once; a refused or failed upgrade closes the pipe.
+    using CircuitDialer = std::function<void(const Multiaddr&, ConnectionCallback)>;
+    void setCircuitDialer(CircuitDialer dialer) { circuitDialer_ = std::move(dialer); }
     void upgradePipe(std::unique_ptr<BytePipe> pipe, Upgrader::Role role,
                      std::optional<PeerId> expectedRemote, PipeOrigin origin,
                      ConnectionCallback done);
@@ -160,6 +167,7 @@ Q_SIGNALS:
     void peerIdentified(const peerscope::PeerId& peer);
     void handshakeFailed(peerscope::HandshakeFailure failure, const QString& message);
     void protocolsChanged();
+    void listenAddrsChanged();
     // Something was refused for a resource limit (already counted by the manager).
     void resourceLimitRefused(const peerscope::ResourceRefusal& refusal);
 
@@ -193,6 +201,8 @@ private:
     std::map<std::string, StreamHandler> handlers_;
     std::unordered_map<PeerId, PeerRecord> peers_;
     std::vector<Multiaddr> observedAddrs_;
+    std::vector<Multiaddr> extraListenAddrs_;
+    CircuitDialer circuitDialer_;
     HostCounters counters_;
     std::unique_ptr<IdentifyService> identify_;
     std::unique_ptr<PingService> ping_;

@@ -28,6 +28,7 @@ IdentifyService::IdentifyService(Host& host) : QObject(&host), host_(host) {
     pushTimer_.setInterval(0);
     connect(&pushTimer_, &QTimer::timeout, this, &IdentifyService::pushToAll);
     connect(&host_, &Host::protocolsChanged, &pushTimer_, qOverload<>(&QTimer::start));
+    connect(&host_, &Host::listenAddrsChanged, &pushTimer_, qOverload<>(&QTimer::start));
 }
 
 IdentifyService::~IdentifyService() = default;
@@ -38,6 +39,8 @@ IdentifyMessage IdentifyService::ownRecord(const Connection* connection) const {
     message.agentVersion = host_.options().agentVersion;
     message.publicKey = host_.identity().publicKey().toProtobuf();
     for (const Multiaddr& addr : host_.listenAddrs())
+        message.listenAddrs.push_back(addr.toBytes());
+    for (const Multiaddr& addr : host_.extraListenAddrs())
         message.listenAddrs.push_back(addr.toBytes());
     if (connection)
         message.observedAddr = connection->info().remoteAddr.toBytes();

@@ -28,6 +28,12 @@ StreamPipe::StreamPipe(Stream* stream, QObject* parent) : BytePipe(parent), stre
         scheduleReadable();
 }
 
+void StreamPipe::setEarlyBytes(QByteArray bytes) {
+    buffered_ = std::move(bytes);
+    if (!buffered_.isEmpty())
+        scheduleReadable();
+}
+
 StreamPipe::~StreamPipe() {
     if (!open_ || !stream_)
         return;

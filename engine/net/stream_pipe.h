@@ -36,6 +36,9 @@ public:
     ~StreamPipe() override;
 
     Stream* stream() const { return stream_.data(); }
+    // Bytes that arrived on the stream before the pipe took it over and were already read
+    // (those that followed a relay's STATUS message): read first, before anything after them.
+    void setEarlyBytes(QByteArray bytes);
 
     ReadResult read(std::uint8_t* data, std::size_t max) override;
     void write(const QByteArray& bytes) override;

@@ -1,5 +1,6 @@
 #include "engine/pool/connection_pool.h"
 
+#include "engine/core/circuit_addr.h"
 #include "engine/net/host.h"
 
 #include <QLoggingCategory>
@@ -75,8 +76,8 @@ void ConnectionPool::dialPeer(const Multiaddr& addr, DialCallback done) {
     const bool connected = !connections(*peer).empty();
     if (connected)
         keep(*peer, addr);
-    const int need = config_.maxConnectionsPerPeer - static_cast<int>(connections(*peer).size()) -
-                     pendingPerPeer_[*peer];
+    const int need =
+        maxFor(addr) - static_cast<int>(connections(*peer).size()) - pendingPerPeer_[*peer];
     if (need <= 0) {
         done(connections(*peer));
         return;
@@ -161,7 +162,7 @@ void ConnectionPool::startAttempt(const std::shared_ptr<DialBatch>& batch, int f
             Q_EMIT poolEvent(QStringLiteral("dial_failed"), batch->peer, 0, qs(batch->lastError));
             const bool stillWanted =
                 batch->generation == generations_[batch->peer] &&
-                static_cast<int>(connections(batch->peer).size()) < config_.maxConnectionsPerPeer;
+                static_cast<int>(connections(batch->peer).size()) < maxFor(batch->addr);
             if (stillWanted && !isPermanent(batch->lastError) && retry_.shouldRetry(failures + 1)) {
                 const auto delay = retry_.delay(failures);
                 // Said before the wait, so a person watching a dial sees why nothing happens.
@@ -360,12 +361,23 @@ void ConnectionPool::onConnectionClosed(quint64 connectionId, const PeerId& peer
     maintain(peer);
 }
 
+// Through a relay one connection is enough: more would only spend the relay's circuit limits.
+int ConnectionPool::maxFor(const Multiaddr& addr) const {
+    return CircuitAddr::isCircuit(addr) ? std::min(config_.maxConnectionsPerPeer, 1)
+                                        : config_.maxConnectionsPerPeer;
+}
+
+int ConnectionPool::minFor(const Multiaddr& addr) const {
+    return CircuitAddr::isCircuit(addr) ? std::min(config_.minConnectionsPerPeer, 1)
+                                        : config_.minConnectionsPerPeer;
+}
+
 void ConnectionPool::maintain(const PeerId& peer) {
     auto it = wanted_.find(peer);
     if (it == wanted_.end())
         return;
     const int have = static_cast<int>(connections(peer).size()) + pendingPerPeer_[peer];
-    if (have < config_.minConnectionsPerPeer)
+    if (have < minFor(it->second.addr))
         scheduleRedial(peer);
 }
 
@@ -382,16 +394,15 @@ void ConnectionPool::scheduleRedial(const PeerId& peer) {
                 return;
             it->second.redialScheduled = false;
             const int have = static_cast<int>(connections(peer).size()) + pendingPerPeer_[peer];
-            if (have >= config_.minConnectionsPerPeer)
+            const int wantedCount = minFor(it->second.addr);
+            if (have >= wantedCount)
                 return;
             Q_EMIT poolEvent(QStringLiteral("redial"), peer, 0,
-                             QStringLiteral("%1 of min %2 connections")
-                                 .arg(have)
-                                 .arg(config_.minConnectionsPerPeer));
+                             QStringLiteral("%1 of min %2 connections").arg(have).arg(wantedCount));
             auto batch = std::make_shared<DialBatch>();
             batch->peer = peer;
             batch->addr = it->second.addr;
-            batch->outstanding = config_.minConnectionsPerPeer - have;
+            batch->outstanding = wantedCount - have;
             batch->finished = [this](const std::shared_ptr<DialBatch>& b) {
                 auto again = wanted_.find(b->peer);
                 if (again == wanted_.end())

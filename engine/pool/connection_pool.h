@@ -121,6 +121,9 @@ private:
     void onConnectionOpened(Connection* connection);
     void onConnectionClosed(quint64 connectionId, const PeerId& peer);
     void maintain(const PeerId& peer);
+    // Connections to keep to a peer dialled at `addr` (fewer through a relay).
+    int maxFor(const Multiaddr& addr) const;
+    int minFor(const Multiaddr& addr) const;
     void scheduleRedial(const PeerId& peer);
     void tick();
     void closeIdle(MonoTime now);
