@@ -8,6 +8,7 @@
 #include "engine/core/multiaddr.h"
 #include "engine/health/health_monitor.h"
 #include "engine/lab/lab_controller.h"
+#include "engine/nat/relay_service.h"
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
 #include "engine/net/perf_service.h"
@@ -105,6 +106,21 @@ Result<void> EngineCore::start(EngineClient* client) {
                 events_.append(kind, QString::fromStdString(peer.toBase58()), connectionId, detail);
             });
 
+    RelayService::Options relayOptions;
+    // A reservation advertises the addresses we print at start (wildcards expanded).
+    relayOptions.addrs = [this] {
+        std::vector<Multiaddr> out;
+        for (const Multiaddr& bound : host_->listenAddrs())
+            for (const Multiaddr& addr : expandWildcard(bound))
+                out.push_back(addr);
+        return out;
+    };
+    relay_ = std::make_unique<RelayService>(*host_, relayServiceConfig(config_), relayOptions);
+    connect(relay_.get(), &RelayService::relayEvent, this,
+            [this](const QString& kind, const PeerId& peer, const QString& detail) {
+                events_.append(kind, QString::fromStdString(peer.toBase58()), 0, detail);
+            });
+
     for (const QString& text : options_.listenAddrs) {
         Result<Multiaddr> addr = Multiaddr::parse(text.toStdString());
         if (!addr)
@@ -185,6 +201,7 @@ void EngineCore::stop() {
     lab_.reset(); // its children are stopped while the host still runs
     snapshotTimer_.stop();
     api_.reset();
+    relay_.reset(); // its circuits end while their streams still exist
     monitor_.reset();
     pool_.reset();
     if (host_)
@@ -195,6 +212,12 @@ void EngineCore::stop() {
 bool EngineCore::servesPerf(const EngineConfig& config) const {
     // Lab mode's background traffic is perf between the lab peers and us.
     return config.services.servePerf || options_.servePerf || options_.labPeers > 0;
+}
+
+RelayServiceConfig EngineCore::relayServiceConfig(const EngineConfig& config) const {
+    RelayServiceConfig relay = config.relayService;
+    relay.enabled = relay.enabled || options_.relayService;
+    return relay;
 }
 
 QString EngineCore::configPath() const {
@@ -232,6 +255,7 @@ Result<void> EngineCore::applyConfig(const EngineConfig& config, bool persist) {
     host_->setResourceLimits(config_.resources);
     host_->perfService().setServing(
         servesPerf(config_) ? std::optional(config_.services.perfMaxStreamBytes) : std::nullopt);
+    relay_->setConfig(relayServiceConfig(config_));
     events_.append(QStringLiteral("config"), {}, 0,
                    changed.isEmpty()
                        ? QStringLiteral("applied, nothing changed")
@@ -375,6 +399,20 @@ NodeSnapshot EngineCore::makeSnapshot() const {
                                                   resources.refused(scope, resource)});
         }
     }
+
+    const RelayServiceCounters& relay = relay_->counters();
+    snapshot.relayService.enabled = relay_->isEnabled();
+    snapshot.relayService.reservations = relay_->reservationCount();
+    snapshot.relayService.circuits = relay_->circuitCount();
+    snapshot.relayService.reservationsGranted = relay.reservationsGranted;
+    snapshot.relayService.reservationsExpired = relay.reservationsExpired;
+    snapshot.relayService.circuitsOpened = relay.circuitsOpened;
+    for (const auto& [outcome, count] : relay.circuitsClosed)
+        snapshot.relayService.circuitsClosed[QString::fromStdString(outcome)] = count;
+    snapshot.relayService.bytesToDestination = relay_->bytesToDestination();
+    snapshot.relayService.bytesToSource = relay_->bytesToSource();
+    for (const auto& [status, count] : relay.refused)
+        snapshot.relayService.refused[QString::fromStdString(status)] = count;
 
     const PoolCounters& pool = pool_->counters();
     snapshot.pool = {pool.dialsSucceeded,   pool.dialsFailed,  pool.dialsTimedOut,

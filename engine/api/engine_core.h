@@ -22,6 +22,7 @@ class EngineClient;
 class HealthMonitor;
 class Host;
 class LabController;
+class RelayService;
 struct LinkSettings;
 
 // Everything that runs on the engine thread: the Host, the control API and the snapshot tick.
@@ -40,6 +41,7 @@ public:
 
     Host& host() { return *host_; }
     ConnectionPool& pool() { return *pool_; }
+    RelayService& relayService() { return *relay_; }
     HealthMonitor& healthMonitor() { return *monitor_; }
     const EventLog& eventLog() const { return events_; }
     const EngineOptions& options() const { return options_; }
@@ -77,6 +79,8 @@ private:
     void publishSnapshot();
     void logResourceRefusals(std::vector<std::string> lines);
     bool servesPerf(const EngineConfig& config) const;
+    // The relay service's config with --relay-service applied.
+    RelayServiceConfig relayServiceConfig(const EngineConfig& config) const;
 
     EngineOptions options_;
     SteadyClock clock_;
@@ -86,6 +90,7 @@ private:
     std::unique_ptr<Host> host_;
     std::unique_ptr<ConnectionPool> pool_;
     std::unique_ptr<HealthMonitor> monitor_;
+    std::unique_ptr<RelayService> relay_;
     std::unique_ptr<ControlApi> api_;
     std::unique_ptr<LabController> lab_; // lab mode only
     EngineClient* client_ = nullptr;

@@ -14,6 +14,8 @@ QJsonObject connectionJson(const ConnectionSnapshot& connection);
 QJsonObject peerJson(const PeerSnapshot& peer);
 QJsonObject healthSummaryJson(const HealthSummary& summary);
 QJsonObject poolCountersJson(const PoolCountersSnapshot& pool);
+QJsonObject relayServiceJson(const RelayServiceSnapshot& relay);
+RelayServiceSnapshot relayServiceFromJson(const QJsonObject& json);
 QJsonObject eventJson(const LifecycleEvent& event);
 // The whole report: node, summary, counters and every peer with its connections.
 QJsonObject nodeReportJson(const NodeSnapshot& snapshot);

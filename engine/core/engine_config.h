@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/core/connection_config.h"
+#include "engine/core/relay_service_config.h"
 #include "engine/core/resource_limits.h"
 #include "engine/core/result.h"
 #include "engine/core/retry_config.h"
@@ -15,7 +16,7 @@ namespace peerscope {
 
 // The whole editable configuration, validated in one place for the config file, the control
 // API and the GUI. JSON: {"version": 1, "connection": {...}, "retry": {...}, "services": {...},
-// "resources": {...}}
+// "resources": {...}, "relay_service": {...}}
 // with snake_case field names; durations are seconds (fractions allowed), max_ping_latency_ms
 // milliseconds, sizes bytes.
 struct EngineConfig {
@@ -23,6 +24,7 @@ struct EngineConfig {
     RetryConfig retry;
     ServicesConfig services;
     ResourceLimits resources;
+    RelayServiceConfig relayService;
 
     // The JSON sections, in the order they are written.
     static const std::vector<std::string>& sectionNames();
