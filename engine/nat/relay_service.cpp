@@ -20,8 +20,8 @@ namespace {
 // Read from a hop or stop stream while its message is incomplete: a little more than it needs,
 // so what the sender wrote after it stays in the stream for the bridge, under yamux's window.
 constexpr std::size_t readChunk = 1024;
-constexpr MonoTime refusalEventWindow = std::chrono::seconds(10);
-constexpr int refusalEventBurst = 20;
+constexpr MonoTime peerEventWindow = std::chrono::seconds(10);
+constexpr int peerEventBurst = 50;
 
 std::uint64_t systemUnixNow() {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
@@ -299,11 +299,11 @@ void RelayService::handleReserve(Session& session) {
     stream->closeWrite();
     stream->closeRead();
     ++counters_.reservationsGranted;
-    Q_EMIT relayEvent(QStringLiteral("relay_reservation_granted"), peer,
-                      QStringLiteral("%1 for %2 s (%3 reservations)")
-                          .arg(refresh ? QStringLiteral("refreshed") : QStringLiteral("granted"))
-                          .arg(ledger_.config().reservationTtl.count())
-                          .arg(ledger_.reservationCount()));
+    peerEvent(QStringLiteral("relay_reservation_granted"), peer,
+              QStringLiteral("%1 for %2 s (%3 reservations)")
+                  .arg(refresh ? QStringLiteral("refreshed") : QStringLiteral("granted"))
+                  .arg(ledger_.config().reservationTtl.count())
+                  .arg(ledger_.reservationCount()));
 }
 
 void RelayService::handleConnect(Session& session, const RelayPeerInfo& target) {
@@ -454,10 +454,10 @@ void RelayService::bridge(Session& session) {
         new CircuitBridge(hop, stop, {limit.duration, limit.dataBytes}, host_.clock().now(), this);
     bridges_[bridge] = circuit;
     ++counters_.circuitsOpened;
-    Q_EMIT relayEvent(QStringLiteral("relay_circuit_opened"), circuit.source,
-                      QStringLiteral("to %1 (%2 circuits)")
-                          .arg(peerText(circuit.destination))
-                          .arg(bridges_.size()));
+    peerEvent(QStringLiteral("relay_circuit_opened"), circuit.source,
+              QStringLiteral("to %1 (%2 circuits)")
+                  .arg(peerText(circuit.destination))
+                  .arg(bridges_.size()));
     connect(bridge, &CircuitBridge::finished, this, [this, bridge](CircuitBridge::Outcome outcome) {
         auto it = bridges_.find(bridge);
         if (it == bridges_.end())
@@ -468,12 +468,12 @@ void RelayService::bridge(Session& session) {
         counters_.bytesToDestination += bridge->bytesToDestination();
         counters_.bytesToSource += bridge->bytesToSource();
         ++counters_.circuitsClosed[CircuitBridge::outcomeName(outcome)];
-        Q_EMIT relayEvent(QStringLiteral("relay_circuit_closed"), ended.source,
-                          QStringLiteral("to %1: %2, %3 bytes there, %4 back")
-                              .arg(peerText(ended.destination))
-                              .arg(QString::fromLatin1(CircuitBridge::outcomeName(outcome)))
-                              .arg(bridge->bytesToDestination())
-                              .arg(bridge->bytesToSource()));
+        peerEvent(QStringLiteral("relay_circuit_closed"), ended.source,
+                  QStringLiteral("to %1: %2, %3 bytes there, %4 back")
+                      .arg(peerText(ended.destination))
+                      .arg(QString::fromLatin1(CircuitBridge::outcomeName(outcome)))
+                      .arg(bridge->bytesToDestination())
+                      .arg(bridge->bytesToSource()));
         bridge->deleteLater();
     });
     bridge->start(std::move(fromSource), std::move(fromDestination));
@@ -495,16 +495,16 @@ void RelayService::refuse(Session& session, RelayStatus status, const QString& w
     const QString detail =
         QStringLiteral("%1: %2").arg(QString::fromLatin1(relayStatusName(status)), why);
     if (status == RelayStatus::ReservationRefused)
-        refusalEvent(QStringLiteral("relay_reservation_refused"), source, detail);
+        peerEvent(QStringLiteral("relay_reservation_refused"), source, detail);
     else if (isConnect || status == RelayStatus::NoReservation ||
              status == RelayStatus::ResourceLimitExceeded ||
              status == RelayStatus::PermissionDenied)
-        refusalEvent(QStringLiteral("relay_circuit_refused"), source,
-                     target.toBase58().empty()
-                         ? detail
-                         : QStringLiteral("to %1, %2").arg(peerText(target), detail));
+        peerEvent(QStringLiteral("relay_circuit_refused"), source,
+                  target.toBase58().empty()
+                      ? detail
+                      : QStringLiteral("to %1, %2").arg(peerText(target), detail));
     else
-        refusalEvent(QStringLiteral("relay_request_refused"), source, detail);
+        peerEvent(QStringLiteral("relay_request_refused"), source, detail);
 }
 
 void RelayService::dropStop(Session& session) {
@@ -530,14 +530,16 @@ void RelayService::endSession(std::uint64_t id) {
     sessions_.erase(it);
 }
 
-void RelayService::refusalEvent(const QString& kind, const PeerId& peer, const QString& detail) {
+void RelayService::peerEvent(const QString& kind, const PeerId& peer, const QString& detail) {
     const MonoTime now = host_.clock().now();
-    if (now - refusalWindowStart_ >= refusalEventWindow || refusalWindowStart_.count() == 0) {
-        refusalWindowStart_ = now;
-        refusalEventsInWindow_ = 0;
+    if (!peerEventWindowStart_ || now - *peerEventWindowStart_ >= peerEventWindow) {
+        peerEventWindowStart_ = now;
+        peerEventsInWindow_ = 0;
     }
-    if (++refusalEventsInWindow_ > refusalEventBurst)
-        return; // counted in counters_.refused all the same
+    if (++peerEventsInWindow_ > peerEventBurst) {
+        ++counters_.eventsSuppressed; // what happened is in the other counters all the same
+        return;
+    }
     Q_EMIT relayEvent(kind, peer, detail);
 }
 

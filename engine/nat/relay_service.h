@@ -35,6 +35,7 @@ struct RelayServiceCounters {
     std::uint64_t bytesToDestination = 0;                // circuits already closed
     std::uint64_t bytesToSource = 0;
     std::map<std::string, std::uint64_t> refused; // by relayStatusKey(): "no_reservation", ...
+    std::uint64_t eventsSuppressed = 0;           // event-log lines left out past the rate limit
 };
 
 // "reservation_refused", "resource_limit_exceeded", ...: a status as a metric label.
@@ -116,9 +117,9 @@ private:
     void peerDisconnected(const PeerId& peer);
     std::optional<RelayLimit> limitMessage(const RelayLedger::CircuitLimit& limit) const;
     std::vector<Multiaddr> advertisedAddrs() const;
-    // Refusals a stranger can cause at will: logged at most refusalEventBurst per 10 s (all
-    // are counted).
-    void refusalEvent(const QString& kind, const PeerId& peer, const QString& detail);
+    // What peers can make happen at will (reservations, circuits, refusals): logged at most 50
+    // per 10 s, so a busy or hostile peer cannot wash the event log out; all are counted.
+    void peerEvent(const QString& kind, const PeerId& peer, const QString& detail);
 
     Host& host_;
     Options options_;
@@ -133,8 +134,8 @@ private:
     };
     std::map<CircuitBridge*, Circuit> bridges_;
     RelayServiceCounters counters_;
-    MonoTime refusalWindowStart_{0};
-    int refusalEventsInWindow_ = 0;
+    std::optional<MonoTime> peerEventWindowStart_;
+    int peerEventsInWindow_ = 0;
     QMetaObject::Connection disconnectWatch_;
 };
 

@@ -323,6 +323,27 @@ private Q_SLOTS:
         QCOMPARE(relay_->reservationCount(), std::size_t(1));
     }
 
+    void peerEventsAreRateLimited() {
+        config_.maxReservations = 1;
+        startRelay();
+        QVERIFY(reserve(*b_)); // one event
+        for (int i = 0; i < 60; ++i) {
+            auto refused = reserve(*a_);
+            QVERIFY(refused && refused->refusal() == RelayStatus::ReservationRefused);
+        }
+        auto count = [this](const char* kind) {
+            return std::count_if(events_.begin(), events_.end(),
+                                 [kind](const auto& e) { return e.first == kind; });
+        };
+        QCOMPARE(relay_->counters().refused.at("reservation_refused"), std::uint64_t(60));
+        QCOMPARE(count("relay_reservation_refused"), 49);
+        QCOMPARE(relay_->counters().eventsSuppressed, std::uint64_t(11));
+        // The next window logs again.
+        relayClock_.advance(10s);
+        QVERIFY(reserve(*a_));
+        QCOMPARE(count("relay_reservation_refused"), 50);
+    }
+
     void connectWithoutReservationIsRefused() {
         startRelay();
         auto call = connectTo(*a_, b_->peerId());
