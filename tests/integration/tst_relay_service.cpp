@@ -15,6 +15,7 @@
 #include "engine/protocol/reservation_voucher.h"
 #include "engine/protocol/stop_server_exchange.h"
 
+#include <QElapsedTimer>
 #include <QPointer>
 #include <QTest>
 #include <memory>
@@ -76,12 +77,13 @@ private:
     std::vector<std::pair<QString, QString>> events_; // kind, detail
 
     // How B answers a stop request.
-    enum class StopMode { Echo, Collect, Refuse, Silent };
+    enum class StopMode { Echo, Collect, Count, Refuse, Silent };
     StopMode stopMode_ = StopMode::Echo;
     QPointer<Stream> atB_;
     std::optional<RelayPeerInfo> initiatorAtB_;
     std::optional<RelayLimit> limitAtB_;
     Bytes receivedAtB_;
+    std::uint64_t countedAtB_ = 0; // StopMode::Count
     bool bReset_ = false;
 
     Connection* dial(Host& from, Host& to, const Multiaddr& addr) {
@@ -179,6 +181,7 @@ private Q_SLOTS:
         initiatorAtB_.reset();
         limitAtB_.reset();
         receivedAtB_.clear();
+        countedAtB_ = 0;
         bReset_ = false;
         a_ = std::make_unique<Host>(PrivateKey::generateEd25519(), HostOptions{}, clock_);
         b_ = std::make_unique<Host>(PrivateKey::generateEd25519(), HostOptions{}, clock_);
@@ -195,6 +198,9 @@ private Q_SLOTS:
             auto read = [this, stream, exchange, accepted] {
                 Bytes bytes = stream->readAll();
                 if (*accepted) {
+                    countedAtB_ += bytes.size();
+                    if (stopMode_ == StopMode::Count)
+                        return;
                     if (stopMode_ == StopMode::Echo)
                         stream->write(ByteView(bytes.data(), bytes.size()));
                     append(receivedAtB_, bytes);
@@ -509,6 +515,37 @@ private Q_SLOTS:
         call->stream->write(ByteView(data.data(), data.size()));
         QTRY_COMPARE(call->after.size(), data.size());
         QVERIFY(!call->reset);
+    }
+
+    // What one circuit carries on loopback without limits (a trusted destination): the bridge
+    // and two yamux sessions in the middle, all three hosts on this one thread.
+    void trustedCircuitThroughput() {
+        config_.trustedPeers = {b_->peerId().toBase58()};
+        startRelay();
+        QVERIFY(reserve(*b_));
+        stopMode_ = StopMode::Count;
+        auto call = connectTo(*a_, b_->peerId());
+        QVERIFY(waitOutcome(call));
+        QVERIFY(call->connected());
+        Stream* a = call->stream;
+        const std::uint64_t total = 64 * 1024 * 1024;
+        const Bytes chunk = pattern(64 * 1024);
+        std::uint64_t written = 0;
+        auto fill = [&] {
+            while (written < total && a->queuedBytes() < 1024 * 1024) {
+                a->write(ByteView(chunk.data(), chunk.size()));
+                written += chunk.size();
+            }
+        };
+        connect(a, &Stream::writable, this, fill);
+        QElapsedTimer elapsed;
+        elapsed.start();
+        fill();
+        QTRY_VERIFY_WITH_TIMEOUT(countedAtB_ == total, 60000);
+        const double seconds = elapsed.nsecsElapsed() / 1e9;
+        qInfo("64 MiB through the relay in %.3f s: %.0f MiB/s", seconds, 64 / seconds);
+        QCOMPARE(relay_->bytesToDestination(), total);
+        QCOMPARE(relay_->circuitCount(), std::size_t(1));
     }
 
     void badRequestsCloseOnlyTheirStream_data() {
