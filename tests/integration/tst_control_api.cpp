@@ -641,6 +641,7 @@ private Q_SLOTS:
             call("GET", "/api/v1/export?format=json").object().value("relayService").toObject();
         QCOMPARE(relay.value("enabled"), QJsonValue(true));
         QCOMPARE(relay.value("reservations"), QJsonValue(0));
+        QCOMPARE(call("GET", "/api/v1/node").object().value("relayService").toObject(), relay);
 
         const Reply off = call("PUT", "/api/v1/config", R"({"relay_service":{"enabled":false}})");
         QVERIFY2(off.status == 200, off.body.constData());
