@@ -88,6 +88,11 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
         QStringLiteral("serve-perf"),
         QStringLiteral("Serve the perf protocol (/perf/1.0.0) to any peer, whatever the config "
                        "says (services.serve_perf)."));
+    const QCommandLineOption relayService(
+        QStringLiteral("relay-service"),
+        QStringLiteral("Act as a circuit relay v2 for other peers (reservations and relayed "
+                       "connections within relay_service's limits), whatever the config says "
+                       "(relay_service.enabled)."));
     const QCommandLineOption lab(
         QStringLiteral("lab"),
         QStringLiteral("Lab mode: start N local PeerScope peers (1-50), each behind a link proxy "
@@ -99,7 +104,7 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
                        "(1-20). Default: 4"),
         QStringLiteral("hz"));
     parser.addOptions({headless, listen, dial, relay, identity, dataDir, config, api, apiTlsCert,
-                       apiTlsKey, noMuxerInNoise, servePerf, lab, tick});
+                       apiTlsKey, noMuxerInNoise, servePerf, relayService, lab, tick});
 
     if (!parser.parse(arguments)) {
         parsed.unknownOption = !parser.unknownOptionNames().isEmpty();
@@ -144,6 +149,7 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
     result.engine.configPath = parser.value(config);
     result.engine.muxerInNoise = !parser.isSet(noMuxerInNoise);
     result.engine.servePerf = parser.isSet(servePerf);
+    result.engine.relayService = parser.isSet(relayService);
     if (parser.isSet(lab)) {
         const QString value = parser.value(lab);
         bool isNumber = false;

@@ -285,13 +285,13 @@ void ControlApi::handle(const QHttpServerRequest& request,
         if (!onlyMethod(Method::Get))
             return;
         NodeSnapshot snapshot = core_.makeSnapshot();
-        writeJson(
-            *responder,
-            QJsonObject{{"peerId", snapshot.peerId},
-                        {"agentVersion", snapshot.agentVersion},
-                        {"listenAddrs", QJsonArray::fromStringList(snapshot.listenAddrs)},
-                        {"observedAddrs", QJsonArray::fromStringList(snapshot.observedAddrs)}},
-            Status::Ok);
+        writeJson(*responder,
+                  QJsonObject{{"peerId", snapshot.peerId},
+                              {"agentVersion", snapshot.agentVersion},
+                              {"listenAddrs", QJsonArray::fromStringList(snapshot.listenAddrs)},
+                              {"observedAddrs", QJsonArray::fromStringList(snapshot.observedAddrs)},
+                              {"relayService", relayServiceJson(snapshot.relayService)}},
+                  Status::Ok);
         return;
     }
     if (path == QLatin1String("/api/v1/peers")) {

@@ -9,6 +9,7 @@
 #include "engine/health/health_monitor.h"
 #include "engine/lab/lab_controller.h"
 #include "engine/nat/relay_manager.h"
+#include "engine/nat/relay_service.h"
 #include "engine/nat/relay_transport.h"
 #include "engine/net/connection.h"
 #include "engine/net/host.h"
@@ -111,6 +112,21 @@ Result<void> EngineCore::start(EngineClient* client) {
                 events_.append(kind, QString::fromStdString(peer.toBase58()), connectionId, detail);
             });
 
+    RelayService::Options relayOptions;
+    // A reservation advertises the addresses we print at start (wildcards expanded).
+    relayOptions.addrs = [this] {
+        std::vector<Multiaddr> out;
+        for (const Multiaddr& bound : host_->listenAddrs())
+            for (const Multiaddr& addr : expandWildcard(bound))
+                out.push_back(addr);
+        return out;
+    };
+    relay_ = std::make_unique<RelayService>(*host_, relayServiceConfig(config_), relayOptions);
+    connect(relay_.get(), &RelayService::relayEvent, this,
+            [this](const QString& kind, const PeerId& peer, const QString& detail) {
+                events_.append(kind, QString::fromStdString(peer.toBase58()), 0, detail);
+            });
+
     for (const QString& text : options_.listenAddrs) {
         Result<Multiaddr> addr = Multiaddr::parse(text.toStdString());
         if (!addr)
@@ -193,6 +209,7 @@ void EngineCore::stop() {
     api_.reset();
     relays_.reset();
     relayTransport_.reset();
+    relay_.reset(); // its circuits end while their streams still exist
     monitor_.reset();
     pool_.reset();
     if (host_)
@@ -257,6 +274,12 @@ Result<void> EngineCore::reserveRelayNow(const QString& peerId) {
     return {};
 }
 
+RelayServiceConfig EngineCore::relayServiceConfig(const EngineConfig& config) const {
+    RelayServiceConfig relay = config.relayService;
+    relay.enabled = relay.enabled || options_.relayService;
+    return relay;
+}
+
 QString EngineCore::configPath() const {
     return options_.configPath; // resolved in start()
 }
@@ -293,6 +316,7 @@ Result<void> EngineCore::applyConfig(const EngineConfig& config, bool persist) {
     host_->setResourceLimits(config_.resources);
     host_->perfService().setServing(
         servesPerf(config_) ? std::optional(config_.services.perfMaxStreamBytes) : std::nullopt);
+    relay_->setConfig(relayServiceConfig(config_));
     events_.append(QStringLiteral("config"), {}, 0,
                    changed.isEmpty()
                        ? QStringLiteral("applied, nothing changed")
@@ -486,6 +510,20 @@ NodeSnapshot EngineCore::makeSnapshot() const {
                                                   resources.refused(scope, resource)});
         }
     }
+
+    const RelayServiceCounters& relay = relay_->counters();
+    snapshot.relayService.enabled = relay_->isEnabled();
+    snapshot.relayService.reservations = relay_->reservationCount();
+    snapshot.relayService.circuits = relay_->circuitCount();
+    snapshot.relayService.reservationsGranted = relay.reservationsGranted;
+    snapshot.relayService.reservationsExpired = relay.reservationsExpired;
+    snapshot.relayService.circuitsOpened = relay.circuitsOpened;
+    for (const auto& [outcome, count] : relay.circuitsClosed)
+        snapshot.relayService.circuitsClosed[QString::fromStdString(outcome)] = count;
+    snapshot.relayService.bytesToDestination = relay_->bytesToDestination();
+    snapshot.relayService.bytesToSource = relay_->bytesToSource();
+    for (const auto& [status, count] : relay.refused)
+        snapshot.relayService.refused[QString::fromStdString(status)] = count;
 
     const PoolCounters& pool = pool_->counters();
     snapshot.pool = {pool.dialsSucceeded,   pool.dialsFailed,  pool.dialsTimedOut,

@@ -25,6 +25,7 @@ class LabController;
 class RelayManager;
 class RelayTransport;
 struct RelayInfo;
+class RelayService;
 struct LinkSettings;
 
 // Everything that runs on the engine thread: the Host, the control API and the snapshot tick.
@@ -43,6 +44,7 @@ public:
 
     Host& host() { return *host_; }
     ConnectionPool& pool() { return *pool_; }
+    RelayService& relayService() { return *relay_; }
     HealthMonitor& healthMonitor() { return *monitor_; }
     const EventLog& eventLog() const { return events_; }
     const EngineOptions& options() const { return options_; }
@@ -92,6 +94,8 @@ private:
     RelayClientConfig relayClientConfig(const EngineConfig& config) const;
     Result<PeerId> knownRelay(const QString& peerId) const;
     RelaySnapshot relaySnapshot(const RelayInfo& info) const;
+    // The relay service's config with --relay-service applied.
+    RelayServiceConfig relayServiceConfig(const EngineConfig& config) const;
 
     EngineOptions options_;
     SteadyClock clock_;
@@ -103,6 +107,7 @@ private:
     std::unique_ptr<HealthMonitor> monitor_;
     std::unique_ptr<RelayManager> relays_;
     std::unique_ptr<RelayTransport> relayTransport_;
+    std::unique_ptr<RelayService> relay_;
     std::unique_ptr<ControlApi> api_;
     std::unique_ptr<LabController> lab_; // lab mode only
     EngineClient* client_ = nullptr;

@@ -27,6 +27,8 @@ struct EngineOptions {
     bool muxerInNoise = true;
     // Serve perf whatever services.serve_perf says (--serve-perf; lab mode does too).
     bool servePerf = false;
+    // Run the circuit relay service whatever relay_service.enabled says (--relay-service).
+    bool relayService = false;
     std::chrono::milliseconds snapshotInterval{250}; // 4 Hz
     // Lab mode: this many local PeerScope children, each behind a link proxy (0 = off), run
     // from this executable (app/ passes its own path).

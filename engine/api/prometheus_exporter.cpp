@@ -214,6 +214,47 @@ QByteArray renderPrometheus(const NodeSnapshot& snapshot) {
         out.sample("peerscope_api_requests_refused_total", double(it.value()),
                    {{"reason", it.key()}});
 
+    // The circuit relay service (the hop side); zeros while it is off.
+    const RelayServiceSnapshot& relay = snapshot.relayService;
+    out.family("peerscope_relay_service_enabled", "gauge",
+               "1 while the node serves circuit relay v2 (hop) to other peers.");
+    out.sample("peerscope_relay_service_enabled", relay.enabled ? 1 : 0);
+    out.family("peerscope_relay_service_reservations", "gauge",
+               "Relay reservations other peers hold on this node.");
+    out.sample("peerscope_relay_service_reservations", double(relay.reservations));
+    out.family("peerscope_relay_service_circuits", "gauge",
+               "Relayed connections (circuits) open through this node.");
+    out.sample("peerscope_relay_service_circuits", double(relay.circuits));
+    out.family("peerscope_relay_service_reservations_total", "counter",
+               "Relay reservations granted, refreshes included.");
+    out.sample("peerscope_relay_service_reservations_total", double(relay.reservationsGranted));
+    out.family("peerscope_relay_service_circuits_total", "counter",
+               "Circuits through this node that ended, by outcome.");
+    QMap<QString, quint64> outcomes = relay.circuitsClosed;
+    for (const char* outcome : {"closed", "data_limit", "duration_limit", "reset_by_source",
+                                "reset_by_destination", "service_stopped"})
+        outcomes.insert(QLatin1String(outcome), outcomes.value(QLatin1String(outcome)));
+    for (auto it = outcomes.cbegin(); it != outcomes.cend(); ++it)
+        out.sample("peerscope_relay_service_circuits_total", double(it.value()),
+                   {{"outcome", it.key()}});
+    out.family("peerscope_relay_service_bytes_total", "counter",
+               "Bytes relayed through circuits, by direction (source to destination and back).");
+    out.sample("peerscope_relay_service_bytes_total", double(relay.bytesToDestination),
+               {{"direction", QStringLiteral("to_destination")}});
+    out.sample("peerscope_relay_service_bytes_total", double(relay.bytesToSource),
+               {{"direction", QStringLiteral("to_source")}});
+    out.family("peerscope_relay_service_refused_total", "counter",
+               "Relay requests refused, by the status answered (request_timeout: reset unanswered "
+               "for sending no request in time).");
+    QMap<QString, quint64> relayRefused = relay.refused;
+    for (const char* status : {"reservation_refused", "resource_limit_exceeded",
+                               "permission_denied", "connection_failed", "no_reservation",
+                               "malformed_message", "unexpected_message", "request_timeout"})
+        relayRefused.insert(QLatin1String(status), relayRefused.value(QLatin1String(status)));
+    for (auto it = relayRefused.cbegin(); it != relayRefused.cend(); ++it)
+        out.sample("peerscope_relay_service_refused_total", double(it.value()),
+                   {{"status", it.key()}});
+
     // Pool and health.
     out.family("peerscope_connections_by_health", "gauge", "Open connections by health state.");
     out.sample("peerscope_connections_by_health", snapshot.health.healthy,

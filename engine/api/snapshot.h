@@ -136,6 +136,20 @@ struct RttHistogramSnapshot {
     double sum = 0;
 };
 
+// Our circuit relay v2 service (the hop side): what it holds now and what it did.
+struct RelayServiceSnapshot {
+    bool enabled = false;
+    quint64 reservations = 0;        // held now
+    quint64 circuits = 0;            // open now
+    quint64 reservationsGranted = 0; // refreshes too
+    quint64 reservationsExpired = 0;
+    quint64 circuitsOpened = 0;
+    QMap<QString, quint64> circuitsClosed; // by outcome: "closed", "data_limit", ...
+    quint64 bytesToDestination = 0;        // relayed source -> destination, running circuits too
+    quint64 bytesToSource = 0;
+    QMap<QString, quint64> refused; // by status: "no_reservation", "reservation_refused", ...
+};
+
 // One lifecycle event or error (the event log's entries, as the GUI sees them).
 struct EventSnapshot {
     quint64 seq = 0;
@@ -191,6 +205,7 @@ struct NodeSnapshot {
     NodeCounters counters;
     PoolCountersSnapshot pool;
     ResourcesSnapshot resources;
+    RelayServiceSnapshot relayService;
     HealthSummary health;
     RttHistogramSnapshot rttHistogram;
     quint64 lastEventSeq = 0;

@@ -4,6 +4,7 @@
 
 #include <QJsonArray>
 #include <QStringList>
+#include <algorithm>
 
 namespace peerscope {
 
@@ -151,6 +152,53 @@ QJsonObject poolCountersJson(const PoolCountersSnapshot& p) {
                        {"streamRetries", double(p.streamRetries)}};
 }
 
+namespace {
+QJsonObject countsJson(const QMap<QString, quint64>& counts) {
+    QJsonObject out;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        out.insert(it.key(), double(it.value()));
+    return out;
+}
+QMap<QString, quint64> countsFromJson(const QJsonValue& value) {
+    QMap<QString, quint64> out;
+    const QJsonObject counts = value.toObject();
+    for (auto it = counts.begin(); it != counts.end(); ++it)
+        out.insert(it.key(), static_cast<quint64>(std::max(0.0, it.value().toDouble())));
+    return out;
+}
+quint64 countOf(const QJsonObject& json, const char* name) {
+    return static_cast<quint64>(std::max(0.0, json.value(QLatin1String(name)).toDouble()));
+}
+} // namespace
+
+QJsonObject relayServiceJson(const RelayServiceSnapshot& r) {
+    return QJsonObject{{"enabled", r.enabled},
+                       {"reservations", double(r.reservations)},
+                       {"circuits", double(r.circuits)},
+                       {"reservationsGranted", double(r.reservationsGranted)},
+                       {"reservationsExpired", double(r.reservationsExpired)},
+                       {"circuitsOpened", double(r.circuitsOpened)},
+                       {"circuitsClosed", countsJson(r.circuitsClosed)},
+                       {"bytesToDestination", double(r.bytesToDestination)},
+                       {"bytesToSource", double(r.bytesToSource)},
+                       {"refused", countsJson(r.refused)}};
+}
+
+RelayServiceSnapshot relayServiceFromJson(const QJsonObject& json) {
+    RelayServiceSnapshot r;
+    r.enabled = json.value(QLatin1String("enabled")).toBool();
+    r.reservations = countOf(json, "reservations");
+    r.circuits = countOf(json, "circuits");
+    r.reservationsGranted = countOf(json, "reservationsGranted");
+    r.reservationsExpired = countOf(json, "reservationsExpired");
+    r.circuitsOpened = countOf(json, "circuitsOpened");
+    r.circuitsClosed = countsFromJson(json.value(QLatin1String("circuitsClosed")));
+    r.bytesToDestination = countOf(json, "bytesToDestination");
+    r.bytesToSource = countOf(json, "bytesToSource");
+    r.refused = countsFromJson(json.value(QLatin1String("refused")));
+    return r;
+}
+
 QJsonObject eventJson(const LifecycleEvent& event) {
     return QJsonObject{{"seq", double(event.seq)},
                        {"at", event.at.toString(Qt::ISODateWithMs)},
@@ -181,6 +229,7 @@ QJsonObject nodeReportJson(const NodeSnapshot& snapshot) {
                        {"pool", poolCountersJson(snapshot.pool)},
                        {"relays", relaysJson(snapshot)},
                        {"relayedAddrs", QJsonArray::fromStringList(snapshot.relayedAddrs)},
+                       {"relayService", relayServiceJson(snapshot.relayService)},
                        {"peers", peers}};
 }
 

@@ -15,6 +15,8 @@ QJsonObject connectionJson(const ConnectionSnapshot& connection);
 QJsonObject peerJson(const PeerSnapshot& peer);
 QJsonObject healthSummaryJson(const HealthSummary& summary);
 QJsonObject poolCountersJson(const PoolCountersSnapshot& pool);
+QJsonObject relayServiceJson(const RelayServiceSnapshot& relay);
+RelayServiceSnapshot relayServiceFromJson(const QJsonObject& json);
 QJsonObject eventJson(const LifecycleEvent& event);
 QJsonObject relayJson(const RelaySnapshot& relay);
 QJsonArray relaysJson(const NodeSnapshot& snapshot);

@@ -2,6 +2,7 @@
 
 #include "engine/core/circuit_addr.h"
 #include "engine/core/multiaddr.h"
+#include "engine/core/peer_id.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -18,7 +19,17 @@ namespace peerscope {
 
 namespace {
 
-enum class Kind { Integer, Bytes, Number, Seconds, Boolean, Strategy, RelayAddressList };
+enum class Kind {
+    Integer,
+    Bytes,
+    Number,
+    Seconds,
+    WholeSeconds,
+    Boolean,
+    Strategy,
+    PeerIdList,
+    RelayAddressList,
+};
 
 // One JSON field: where it lives and how to read and write it.
 struct Field {
@@ -48,7 +59,7 @@ Field field(const char* section, Section EngineConfig::*sectionMember, const cha
                 else if constexpr (std::is_arithmetic_v<Value>)
                     return static_cast<double>(value);
                 else
-                    return value.count(); // a std::chrono duration in seconds
+                    return static_cast<double>(value.count()); // a duration in seconds
             },
             [sectionMember, member](EngineConfig& c, const QJsonValue& v) {
                 Value& value = c.*sectionMember.*member;
@@ -63,7 +74,7 @@ Field field(const char* section, Section EngineConfig::*sectionMember, const cha
                 else if constexpr (std::is_arithmetic_v<Value>)
                     value = static_cast<Value>(v.toDouble());
                 else
-                    value = Value(v.toDouble());
+                    value = Value(static_cast<typename Value::rep>(v.toDouble()));
             }};
 }
 
@@ -83,6 +94,10 @@ Field relayClientField(const char* name, Kind kind, Value RelayClientConfig::*me
     return field("relay_client", &EngineConfig::relayClient, name, kind, member);
 }
 template <typename Value>
+Field relayServiceField(const char* name, Kind kind, Value RelayServiceConfig::*member) {
+    return field("relay_service", &EngineConfig::relayService, name, kind, member);
+}
+template <typename Value>
 Field servicesField(const char* name, Kind kind, Value ServicesConfig::*member) {
     return field("services", &EngineConfig::services, name, kind, member);
 }
@@ -94,6 +109,7 @@ const std::vector<Field>& fields() {
         using S = ServicesConfig;
         using L = ResourceLimits;
         using RC = RelayClientConfig;
+        using V = RelayServiceConfig;
         return std::vector<Field>{
             connectionField("max_connections_per_peer", Kind::Integer, &C::maxConnectionsPerPeer),
             connectionField("min_connections_per_peer", Kind::Integer, &C::minConnectionsPerPeer),
@@ -143,6 +159,15 @@ const std::vector<Field>& fields() {
             resourcesField("peer_buffered_bytes", &L::peerBufferedBytes),
             resourcesField("connection_buffered_bytes", &L::connectionBufferedBytes),
             resourcesField("stream_buffered_bytes", &L::streamBufferedBytes),
+            relayServiceField("enabled", Kind::Boolean, &V::enabled),
+            relayServiceField("reservation_ttl", Kind::WholeSeconds, &V::reservationTtl),
+            relayServiceField("max_reservations", Kind::Integer, &V::maxReservations),
+            relayServiceField("max_reservations_per_ip", Kind::Integer, &V::maxReservationsPerIp),
+            relayServiceField("max_circuits", Kind::Integer, &V::maxCircuits),
+            relayServiceField("max_circuits_per_peer", Kind::Integer, &V::maxCircuitsPerPeer),
+            relayServiceField("circuit_duration", Kind::WholeSeconds, &V::circuitDuration),
+            relayServiceField("circuit_data_bytes", Kind::Bytes, &V::circuitDataBytes),
+            relayServiceField("trusted_peers", Kind::PeerIdList, &V::trustedPeers),
             relayClientField("relays", Kind::RelayAddressList, &RC::relays),
             relayClientField("automatic_relays", Kind::Boolean, &RC::automaticRelays),
             relayClientField("reservations", Kind::Integer, &RC::reservations),
@@ -188,12 +213,16 @@ const char* kindName(Kind kind) {
         return "a number";
     case Kind::Seconds:
         return "a number of seconds";
+    case Kind::WholeSeconds:
+        return "a whole number of seconds";
     case Kind::Boolean:
         return "true or false";
     case Kind::Strategy:
         return "a strategy name";
     case Kind::RelayAddressList:
         return "a list of relay addresses";
+    case Kind::PeerIdList:
+        return "an array of peer IDs";
     }
     return "a value";
 }
@@ -213,6 +242,21 @@ std::string typeError(const Field& field, const QJsonValue& value) {
             value.toDouble() < 0 || value.toDouble() > 9007199254740992.0)
             return where + "expected " + kindName(field.kind) + ", got " + jsonText(value);
         return {};
+    case Kind::WholeSeconds:
+        if (!value.isDouble() || std::floor(value.toDouble()) != value.toDouble() ||
+            value.toDouble() < 0 || value.toDouble() > 4294967295.0)
+            return where + "expected " + kindName(field.kind) + ", got " + jsonText(value);
+        return {};
+    case Kind::PeerIdList: {
+        if (!value.isArray())
+            return where + "expected " + kindName(field.kind) + ", got " + jsonText(value);
+        const QJsonArray array = value.toArray();
+        for (qsizetype i = 0; i < array.size(); ++i)
+            if (!array[i].isString())
+                return std::string(field.section) + "." + field.name + "[" + std::to_string(i) +
+                       "]: expected a peer ID string, got " + jsonText(array[i]);
+        return {};
+    }
     case Kind::Number:
     case Kind::Seconds:
         if (!value.isDouble() || !std::isfinite(value.toDouble()))
@@ -368,12 +412,34 @@ std::vector<std::string> EngineConfig::validate() const {
     // The pool would keep dialling what the resource manager refuses.
     notAbove("max_connections_per_peer", c.maxConnectionsPerPeer, "peer_connections",
              r.peerConnections);
+
+    const RelayServiceConfig& v = relayService;
+    atLeast("reservation_ttl", static_cast<double>(v.reservationTtl.count()), 1);
+    atLeast("max_reservations", v.maxReservations, 1);
+    atLeast("max_reservations_per_ip", v.maxReservationsPerIp, 1);
+    notAbove("max_reservations_per_ip", v.maxReservationsPerIp, "max_reservations",
+             v.maxReservations);
+    atLeast("max_circuits", v.maxCircuits, 1);
+    atLeast("max_circuits_per_peer", v.maxCircuitsPerPeer, 1);
+    notAbove("max_circuits_per_peer", v.maxCircuitsPerPeer, "max_circuits", v.maxCircuits);
+    // No limit at all is what trusted_peers is for; the limit message carries 32-bit seconds.
+    atLeast("circuit_duration", static_cast<double>(v.circuitDuration.count()), 1);
+    need(v.circuitDuration.count() <= 4294967295LL,
+         "circuit_duration (" + show(static_cast<double>(v.circuitDuration.count())) +
+             ") must be at most 4294967295");
+    atLeast("circuit_data_bytes", static_cast<double>(v.circuitDataBytes), 1);
+    for (std::size_t i = 0; i < v.trustedPeers.size(); ++i)
+        need(PeerId::parse(v.trustedPeers[i]).ok(), "relay_service.trusted_peers[" +
+                                                        std::to_string(i) + "]: \"" +
+                                                        v.trustedPeers[i] + "\" is not a peer ID");
+    need(v.trustedPeers.size() <= 1024, "trusted_peers (" + std::to_string(v.trustedPeers.size()) +
+                                            " entries) must have at most 1024");
     return errors;
 }
 
 const std::vector<std::string>& EngineConfig::sectionNames() {
-    static const std::vector<std::string> names{"connection", "retry", "services", "resources",
-                                                "relay_client"};
+    static const std::vector<std::string> names{"connection", "retry",         "services",
+                                                "resources",  "relay_service", "relay_client"};
     return names;
 }
 

@@ -2,6 +2,7 @@
 
 #include "engine/core/connection_config.h"
 #include "engine/core/relay_client_config.h"
+#include "engine/core/relay_service_config.h"
 #include "engine/core/resource_limits.h"
 #include "engine/core/result.h"
 #include "engine/core/retry_config.h"
@@ -20,7 +21,7 @@ std::string relayAddressError(const std::string& text);
 
 // The whole editable configuration, validated in one place for the config file, the control
 // API and the GUI. JSON: {"version": 1, "connection": {...}, "retry": {...}, "services": {...},
-// "resources": {...}, "relay_client": {...}}
+// "resources": {...}, "relay_service": {...}, "relay_client": {...}}
 // with snake_case field names; durations are seconds (fractions allowed), max_ping_latency_ms
 // milliseconds, sizes bytes.
 struct EngineConfig {
@@ -29,6 +30,7 @@ struct EngineConfig {
     ServicesConfig services;
     ResourceLimits resources;
     RelayClientConfig relayClient;
+    RelayServiceConfig relayService;
 
     // The JSON sections, in the order they are written.
     static const std::vector<std::string>& sectionNames();

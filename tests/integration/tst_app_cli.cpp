@@ -148,6 +148,46 @@ private Q_SLOTS:
         QCOMPARE(process.exitCode(), 0);
     }
 
+    // --relay-service runs the relay whatever the config file says (here: nothing).
+    void relayServiceFlagTurnsTheRelayOn() {
+        for (const bool flag : {false, true}) {
+            QTemporaryDir dir;
+            QProcess process;
+            QStringList arguments{"--headless", "--listen",    "/ip4/127.0.0.1/tcp/0",
+                                  "--api",      "127.0.0.1:0", "--data-dir",
+                                  dir.path(),   "--config",    dir.filePath("config.json")};
+            if (flag)
+                arguments << "--relay-service";
+            process.start(binary(), arguments);
+            QVERIFY(process.waitForStarted(5000));
+            QByteArray buffer;
+            const QStringList lines = readLines(process, 2, &buffer);
+            QCOMPARE(lines.size(), 2);
+            static const QRegularExpression apiLine(
+                QStringLiteral(R"(^api http://127\.0\.0\.1:(\d+)$)"));
+            const QRegularExpressionMatch api = apiLine.match(lines.at(1));
+            QVERIFY2(api.hasMatch(), qPrintable(lines.at(1)));
+            QFile token(dir.filePath("api-token"));
+            QVERIFY(token.open(QIODevice::ReadOnly));
+            QNetworkAccessManager network;
+            QNetworkRequest request(
+                QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(api.captured(1))));
+            request.setRawHeader("Authorization", "Bearer " + token.readAll().trimmed());
+            QNetworkReply* reply = network.get(request);
+            QVERIFY(QTest::qWaitFor([&] { return reply->isFinished(); }, 10000));
+            QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+            const QByteArray metrics = reply->readAll();
+            delete reply;
+            QVERIFY2(metrics.contains(flag ? "peerscope_relay_service_enabled 1\n"
+                                           : "peerscope_relay_service_enabled 0\n"),
+                     flag ? "with the flag" : "without the flag");
+            QVERIFY(!QFile::exists(dir.filePath("config.json"))); // the flag is not saved
+            process.terminate();
+            QVERIFY(process.waitForFinished(5000));
+            QCOMPARE(process.exitCode(), 0);
+        }
+    }
+
     // Off loopback only over TLS; with it, the API is HTTPS on loopback as anywhere else (the
     // node on 0.0.0.0 is reached at 127.0.0.1 only). Without TLS: apiMisuseExitsWithStatusTwo.
     void apiOverTls_data() {
@@ -310,7 +350,8 @@ private Q_SLOTS:
         QCOMPARE(help.exitCode, 0);
         for (const char* option :
              {"--headless", "--listen", "--identity", "--data-dir", "--config", "--api",
-              "--api-tls-cert", "--api-tls-key", "--dial", "--no-muxer-in-noise", "--version"})
+              "--api-tls-cert", "--api-tls-key", "--dial", "--no-muxer-in-noise", "--serve-perf",
+              "--relay-service", "--version"})
             QVERIFY2(help.out.contains(QLatin1String(option)), option);
         QVERIFY(help.out.contains("peerscope [options]"));
     }

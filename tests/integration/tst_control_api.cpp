@@ -571,8 +571,8 @@ private Q_SLOTS:
                  3);
         QCOMPARE(config.value("retry").toObject().value("max_retries").toInt(), 3);
         // The config document and nothing else; what describes it is its own route.
-        QCOMPARE(config.keys(), (QStringList{"connection", "relay_client", "resources", "retry",
-                                             "services", "version"}));
+        QCOMPARE(config.keys(), (QStringList{"connection", "relay_client", "relay_service",
+                                             "resources", "retry", "services", "version"}));
         QCOMPARE(config.value("services").toObject().value("serve_perf"), QJsonValue(false));
         const Reply meta = call("GET", "/api/v1/config/meta");
         QCOMPARE(meta.status, 200);
@@ -668,6 +668,58 @@ private Q_SLOTS:
                      .toObject()
                      .value("max_connections_per_peer"),
                  QJsonValue(5));
+    }
+
+    // The relay service follows relay_service live: identify tells connected peers, /metrics
+    // and the JSON report show it; a bad trusted peer is named and nothing applied.
+    void relayServiceIsAppliedLive() {
+        const QString hop = QStringLiteral("/libp2p/circuit/relay/0.2.0/hop");
+        QCOMPARE(call("POST", "/api/v1/dial", json({{"addr", addrOfB()}})).status, 200);
+        const QString peerA = idOf(*a_);
+        auto protocolsOfAAtB = [&] {
+            for (const PeerSnapshot& peer : b_->client()->snapshot().peers)
+                if (peer.peerId == peerA)
+                    return peer.protocols;
+            return QStringList();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(!protocolsOfAAtB().isEmpty(), 10000);
+        QVERIFY(!protocolsOfAAtB().contains(hop));
+        QVERIFY(call("GET", "/metrics").body.contains("peerscope_relay_service_enabled 0\n"));
+
+        const Reply bad = call("PUT", "/api/v1/config",
+                               R"({"relay_service":{"enabled":true,"trusted_peers":["xyz"]}})");
+        QCOMPARE(bad.status, 400);
+        QCOMPARE(
+            bad.object().value("errors").toArray(),
+            QJsonArray{QStringLiteral("relay_service.trusted_peers[0]: \"xyz\" is not a peer ID")});
+
+        const Reply on = call("PUT", "/api/v1/config",
+                              R"({"relay_service":{"enabled":true,"max_circuits":32}})");
+        QVERIFY2(on.status == 200, on.body.constData());
+        QCOMPARE(on.object().value("relay_service").toObject().value("max_circuits").toInt(), 32);
+        QTRY_VERIFY_WITH_TIMEOUT(protocolsOfAAtB().contains(hop), 10000);
+        // B uses relays it finds through identify (automatic_relays): it reserves on A at once.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            call("GET", "/metrics").body.contains("peerscope_relay_service_reservations 1\n"),
+            10000);
+        const QByteArray metrics = call("GET", "/metrics").body;
+        QVERIFY(metrics.contains("peerscope_relay_service_enabled 1\n"));
+        QVERIFY(metrics.contains(
+            "peerscope_relay_service_refused_total{status=\"no_reservation\"} 0\n"));
+        QVERIFY(
+            metrics.contains("peerscope_relay_service_circuits_total{outcome=\"data_limit\"} 0\n"));
+        QVERIFY(metrics.contains(
+            "peerscope_relay_service_bytes_total{direction=\"to_destination\"} 0\n"));
+        const QJsonObject relay =
+            call("GET", "/api/v1/export?format=json").object().value("relayService").toObject();
+        QCOMPARE(relay.value("enabled"), QJsonValue(true));
+        QCOMPARE(relay.value("reservations"), QJsonValue(1));
+        QCOMPARE(call("GET", "/api/v1/node").object().value("relayService").toObject(), relay);
+
+        const Reply off = call("PUT", "/api/v1/config", R"({"relay_service":{"enabled":false}})");
+        QVERIFY2(off.status == 200, off.body.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(!protocolsOfAAtB().contains(hop), 10000);
+        QVERIFY(call("GET", "/metrics").body.contains("peerscope_relay_service_enabled 0\n"));
     }
 
     void exportsParse() {

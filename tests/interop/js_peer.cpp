@@ -67,7 +67,7 @@ bool JsPeer::start(const QStringList &extraArgs, int timeoutMs)
     m_process.setWorkingDirectory(dir);
     m_process.setProgram(node);
     m_process.setArguments(QStringList{QStringLiteral("--import"), QStringLiteral("./polyfill.mjs"),
-                                       QStringLiteral("peer.mjs")}
+                                       m_script}
                            + extraArgs);
     m_process.start();
     if (!m_process.waitForStarted(timeoutMs)) {

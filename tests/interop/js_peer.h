@@ -23,8 +23,9 @@ public:
     ~JsPeer();
     Q_DISABLE_COPY_MOVE(JsPeer)
 
-    // Starts `node --import ./polyfill.mjs peer.mjs <extraArgs>` in
-    // PEERSCOPE_SOURCE_DIR/tests/interop and waits for the "ready" line.
+    // Starts `node --import ./polyfill.mjs peer.mjs <extraArgs>` (or setScript()'s script, which
+    // speaks the same JSON lines) in PEERSCOPE_SOURCE_DIR/tests/interop and waits for the
+    // "ready" line.
     // The node binary is $PEERSCOPE_NODE or `node` from PATH.
     bool start(const QStringList &extraArgs = {}, int timeoutMs = 15000);
 
@@ -39,6 +40,9 @@ public:
     // Ends the process: "stop" command and stdin EOF, then terminate, then kill, each bounded.
     void stop(int timeoutMs = 3000);
 
+    // Another script of tests/interop to start instead of peer.mjs (e.g. "relay-peer.mjs").
+    void setScript(const QString &script) { m_script = script; }
+
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
     QString peerId() const { return m_peerId; }
     QStringList addrs() const { return m_addrs; }
@@ -52,6 +56,7 @@ private:
     void readStdout();
 
     QProcess m_process;
+    QString m_script = QStringLiteral("peer.mjs");
     QByteArray m_stdoutBuffer;
     QByteArray m_stderr;
     QString m_notes;

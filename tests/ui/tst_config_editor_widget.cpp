@@ -10,6 +10,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -81,7 +82,7 @@ private Q_SLOTS:
                 ++fields;
             }
         }
-        QCOMPARE(fields, 47);
+        QCOMPARE(fields, 61);
         QCOMPARE(field<QSpinBox>(editor, "max_connections_per_peer")->value(), 3);
         QCOMPARE(field<QDoubleSpinBox>(editor, "connection_timeout")->suffix(),
                  QStringLiteral(" s"));
@@ -208,6 +209,48 @@ private Q_SLOTS:
         QVERIFY(errorLabel(editor, "min_connections_per_peer")->isHidden());
         QVERIFY(apply->isEnabled());
         QVERIFY(save->isEnabled());
+    }
+
+    void editsTheRelayServiceAndItsTrustedPeers() {
+        ConfigEditorWidget editor;
+        editor.setRunningConfig(EngineConfig{}, QStringLiteral("/tmp/peerscope-test/config.json"));
+        auto* trusted = field<QLineEdit>(editor, "trusted_peers");
+        QVERIFY(trusted);
+        QVERIFY(trusted->text().isEmpty());
+        field<QCheckBox>(editor, "enabled")->setChecked(true);
+        field<QSpinBox>(editor, "circuit_duration")->setValue(60);
+        QVERIFY(editor.editedConfig().relayService.enabled);
+        QCOMPARE(editor.editedConfig().relayService.circuitDuration.count(), 60);
+
+        // Typed entries, separated by commas or spaces; a bad one is named by its place.
+        const QString good = QStringLiteral("12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA");
+        trusted->setFocus();
+        QTest::keyClicks(trusted, good + QStringLiteral(", xyz"));
+        QCOMPARE(editor.editedConfig().relayService.trustedPeers,
+                 (std::vector<std::string>{good.toStdString(), "xyz"}));
+        const QString message =
+            QStringLiteral("relay_service.trusted_peers[1]: \"xyz\" is not a peer ID");
+        QCOMPARE(editor.validationMessages(), QStringList{message});
+        QCOMPARE(errorLabel(editor, "trusted_peers")->text(), message);
+        QVERIFY(!button(editor, "applyButton")->isEnabled());
+        QVERIFY(labelOf(editor, "trusted_peers")->font().bold());
+        QVERIFY(labelOf(editor, "trusted_peers")->text().contains(QStringLiteral("●")));
+
+        for (int i = 0; i < 5; ++i)
+            QTest::keyClick(trusted, Qt::Key_Backspace);
+        QCOMPARE(editor.editedConfig().relayService.trustedPeers,
+                 std::vector<std::string>{good.toStdString()});
+        QVERIFY(editor.validationMessages().isEmpty());
+        QVERIFY(button(editor, "applyButton")->isEnabled());
+
+        // A running config fills the line; Revert goes back to it.
+        EngineConfig running;
+        running.relayService.trustedPeers = {good.toStdString()};
+        button(editor, "revertButton")->click();
+        QVERIFY(trusted->text().isEmpty());
+        editor.setRunningConfig(running, QStringLiteral("/tmp/peerscope-test/config.json"));
+        QCOMPARE(trusted->text(), good);
+        QVERIFY(!editor.hasUnappliedEdits());
     }
 
     void appliesGoodValues() {

@@ -62,6 +62,16 @@ NodeSnapshot makeSnapshot(int peerCount) {
     snapshot.counters.dialsFailed = 3;
     snapshot.openStreams = 9;
     snapshot.pool.retries = 4;
+    snapshot.relayService.enabled = true;
+    snapshot.relayService.reservations = 3;
+    snapshot.relayService.circuits = 1;
+    snapshot.relayService.reservationsGranted = 9;
+    snapshot.relayService.circuitsOpened = 5;
+    snapshot.relayService.circuitsClosed = {{QStringLiteral("closed"), 3},
+                                            {QStringLiteral("data_limit"), 1}};
+    snapshot.relayService.bytesToDestination = 131072;
+    snapshot.relayService.bytesToSource = 4096;
+    snapshot.relayService.refused = {{QStringLiteral("no_reservation"), 2}};
     snapshot.pool.replacements = 1;
     snapshot.health.monitoring = true;
     quint64 nextId = 1;
@@ -224,7 +234,8 @@ private Q_SLOTS:
                  (QSet<QString>{QStringLiteral("peerId"), QStringLiteral("agentVersion"),
                                 QStringLiteral("takenAt"), QStringLiteral("listenAddrs"),
                                 QStringLiteral("health"), QStringLiteral("pool"),
-                                QStringLiteral("peers")}));
+                                QStringLiteral("relayService"), QStringLiteral("relays"),
+                                QStringLiteral("relayedAddrs"), QStringLiteral("peers")}));
         QCOMPARE(report.value(QStringLiteral("peerId")).toString(), snapshot.peerId);
         QCOMPARE(report.value(QStringLiteral("peers")).toArray().size(), 4);
         // The same bytes the control API serves for ?format=json.
@@ -364,6 +375,10 @@ private Q_SLOTS:
         QCOMPARE(parsed->health.connections, original.health.connections);
         QCOMPARE(parsed->health.monitoring, true);
         QCOMPARE(parsed->pool.retries, quint64(4));
+        QVERIFY(parsed->relayService.enabled);
+        QCOMPARE(parsed->relayService.circuitsClosed.value(QStringLiteral("data_limit")),
+                 quint64(1));
+        QCOMPARE(parsed->relayService.bytesToDestination, quint64(131072));
         QCOMPARE(parsed->peers.size(), original.peers.size());
         // Everything the JSON report holds comes back: its own rendering is the same.
         QCOMPARE(nodeReportJson(*parsed), nodeReportJson(original));

@@ -4,6 +4,7 @@
 #include "engine/core/engine_config.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QTest>
@@ -98,8 +99,8 @@ private Q_SLOTS:
         row("unknown field", R"({"connection":{"max_conns":3}})",
             "connection.max_conns: unknown field");
         row("unknown section", R"({"pool":{}})",
-            "pool: unknown section (expected connection, retry, services, resources or "
-            "relay_client)");
+            "pool: unknown section (expected connection, retry, services, resources, "
+            "relay_service or relay_client)");
         row("wrong type", R"({"connection":{"max_connections_per_peer":"three"}})",
             "connection.max_connections_per_peer: expected an integer, got \"three\"");
         row("not integral", R"({"connection":{"max_connections_per_peer":2.5}})",
@@ -172,6 +173,58 @@ private Q_SLOTS:
             "relay_switch_probes (0) must be at least 1");
         row("switch rtt", R"({"relay_client":{"relay_switch_rtt_ms":0}})",
             "relay_switch_rtt_ms (0) must be greater than 0");
+        row("relay enabled", R"({"relay_service":{"enabled":"on"}})",
+            "relay_service.enabled: expected true or false, got \"on\"");
+        row("relay ttl fraction", R"({"relay_service":{"reservation_ttl":1.5}})",
+            "relay_service.reservation_ttl: expected a whole number of seconds, got 1.5");
+        row("relay ttl zero", R"({"relay_service":{"reservation_ttl":0}})",
+            "reservation_ttl (0) must be at least 1");
+        row("relay reservations zero", R"({"relay_service":{"max_reservations":0}})",
+            "max_reservations (0) must be at least 1");
+        row("relay per ip above total", R"({"relay_service":{"max_reservations":4}})",
+            "max_reservations_per_ip (8) exceeds max_reservations (4)");
+        row("relay circuits per peer above total", R"({"relay_service":{"max_circuits":8}})",
+            "max_circuits_per_peer (16) exceeds max_circuits (8)");
+        row("relay duration zero", R"({"relay_service":{"circuit_duration":0}})",
+            "circuit_duration (0) must be at least 1");
+        row("relay data zero", R"({"relay_service":{"circuit_data_bytes":0}})",
+            "circuit_data_bytes (0) must be at least 1");
+        row("relay trusted not an array", R"({"relay_service":{"trusted_peers":"x"}})",
+            "relay_service.trusted_peers: expected an array of peer IDs, got \"x\"");
+        row("relay trusted not a string", R"({"relay_service":{"trusted_peers":[1]}})",
+            "relay_service.trusted_peers[0]: expected a peer ID string, got 1");
+        row("relay trusted not a peer",
+            R"({"relay_service":{"trusted_peers":["12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA","xyz"]}})",
+            "relay_service.trusted_peers[1]: \"xyz\" is not a peer ID");
+    }
+
+    void relayServiceSection() {
+        const EngineConfig defaults;
+        QVERIFY(!defaults.relayService.enabled);
+        QCOMPARE(defaults.relayService.reservationTtl.count(), 3600);
+        QCOMPARE(defaults.relayService.circuitDataBytes, std::uint64_t(128 * 1024));
+        const char* peer = "12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA";
+        Result<EngineConfig> parsed = EngineConfig::parse(
+            QByteArray(R"({"relay_service":{"enabled":true,"reservation_ttl":600,)"
+                       R"("max_circuits":32,"circuit_duration":60,"circuit_data_bytes":65536,)"
+                       R"("trusted_peers":[")") +
+                peer + "\"]}}",
+            EngineConfig{});
+        QVERIFY2(parsed, parsed ? "" : parsed.errorMessage().c_str());
+        QVERIFY(parsed->relayService.enabled);
+        QCOMPARE(parsed->relayService.reservationTtl.count(), 600);
+        QCOMPARE(parsed->relayService.maxCircuits, 32);
+        QCOMPARE(parsed->relayService.circuitDuration.count(), 60);
+        QCOMPARE(parsed->relayService.circuitDataBytes, std::uint64_t(65536));
+        QCOMPARE(parsed->relayService.trustedPeers, std::vector<std::string>{peer});
+        // The JSON it writes reads back the same, the peer list as an array of strings.
+        const QJsonObject json = parsed->toJson();
+        QCOMPARE(json["relay_service"].toObject()["trusted_peers"].toArray().size(), 1);
+        QCOMPARE(json["relay_service"].toObject()["reservation_ttl"].toDouble(), 600.0);
+        Result<EngineConfig> again = EngineConfig::fromJson(json, EngineConfig{});
+        QVERIFY(again);
+        QVERIFY(*again == *parsed);
+        QVERIFY(contains(parsed->differingFromDefaults(), "relay_service.trusted_peers"));
     }
 
     void validationMessages() {

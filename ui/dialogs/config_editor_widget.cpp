@@ -7,6 +7,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -21,7 +22,7 @@ namespace peerscope {
 
 namespace {
 
-enum class FieldKind { Integer, Seconds, Number, Boolean, Strategy };
+enum class FieldKind { Integer, Seconds, Number, Boolean, Strategy, PeerList };
 
 constexpr double kManyConnections = 1000000;
 constexpr double kLongSeconds = 31536000; // a year
@@ -71,6 +72,11 @@ struct FieldSpec {
         kind = FieldKind::Strategy;
         return *this;
     }
+    // A list of peer IDs, edited as text: separated by commas, spaces or new lines.
+    FieldSpec& peerList() {
+        kind = FieldKind::PeerList;
+        return *this;
+    }
 
     const char* group;
     const char* name;
@@ -86,7 +92,22 @@ struct FieldSpec {
     const char* section = "";
     std::function<double(const EngineConfig&)> get;
     std::function<void(EngineConfig&, double)> set;
+    // PeerList fields travel as their entries instead (get() gives 0).
+    std::function<QStringList(const EngineConfig&)> getList;
+    std::function<void(EngineConfig&, const QStringList&)> setList;
 };
+
+// Whether the field holds the same value in both configs.
+bool sameValue(const FieldSpec& spec, const EngineConfig& a, const EngineConfig& b) {
+    if (spec.kind == FieldKind::PeerList)
+        return spec.getList(a) == spec.getList(b);
+    return spec.get(a) == spec.get(b);
+}
+
+QStringList splitPeerList(const QString& text) {
+    static const QRegularExpression separators(QStringLiteral("[\\s,]+"));
+    return text.split(separators, Qt::SkipEmptyParts);
+}
 
 double asNumber(int value) {
     return value;
@@ -102,6 +123,12 @@ double asNumber(bool value) {
 }
 double asNumber(std::chrono::duration<double> value) {
     return value.count();
+}
+double asNumber(std::chrono::seconds value) {
+    return static_cast<double>(value.count());
+}
+double asNumber(const std::vector<std::string>&) {
+    return 0; // see FieldSpec::getList
 }
 double asNumber(LoadBalancingStrategy value) {
     return static_cast<int>(value);
@@ -122,6 +149,10 @@ void assign(bool& out, double value) {
 void assign(std::chrono::duration<double>& out, double value) {
     out = std::chrono::duration<double>(value);
 }
+void assign(std::chrono::seconds& out, double value) {
+    out = std::chrono::seconds(std::llround(value));
+}
+void assign(std::vector<std::string>&, double) {} // see FieldSpec::setList
 void assign(LoadBalancingStrategy& out, double value) {
     out = static_cast<LoadBalancingStrategy>(static_cast<int>(value));
 }
@@ -152,12 +183,53 @@ template <typename Value> FieldSpec services(FieldSpec spec, Value ServicesConfi
 template <typename Value> FieldSpec resources(FieldSpec spec, Value ResourceLimits::*member) {
     return bound(std::move(spec), "resources", &EngineConfig::resources, member);
 }
+template <typename Value> FieldSpec relay(FieldSpec spec, Value RelayServiceConfig::*member) {
+    return bound(std::move(spec), "relay_service", &EngineConfig::relayService, member);
+}
+FieldSpec relayPeers(FieldSpec spec, std::vector<std::string> RelayServiceConfig::*member) {
+    spec = relay(std::move(spec), member);
+    spec.getList = [member](const EngineConfig& c) {
+        QStringList out;
+        for (const std::string& entry : c.relayService.*member)
+            out << QString::fromStdString(entry);
+        return out;
+    };
+    spec.setList = [member](EngineConfig& c, const QStringList& entries) {
+        std::vector<std::string>& list = c.relayService.*member;
+        list.clear();
+        for (const QString& entry : entries)
+            list.push_back(entry.toStdString());
+    };
+    return spec;
+}
+
+template <typename Value> FieldSpec relayClient(FieldSpec spec, Value RelayClientConfig::*member) {
+    return bound(std::move(spec), "relay_client", &EngineConfig::relayClient, member);
+}
+FieldSpec relayAddrs(FieldSpec spec, std::vector<std::string> RelayClientConfig::*member) {
+    spec = relayClient(std::move(spec), member);
+    spec.getList = [member](const EngineConfig& c) {
+        QStringList out;
+        for (const std::string& entry : c.relayClient.*member)
+            out << QString::fromStdString(entry);
+        return out;
+    };
+    spec.setList = [member](EngineConfig& c, const QStringList& entries) {
+        std::vector<std::string>& list = c.relayClient.*member;
+        list.clear();
+        for (const QString& entry : entries)
+            list.push_back(entry.toStdString());
+    };
+    return spec;
+}
 
 const std::vector<FieldSpec>& fieldSpecs() {
     using C = ConnectionConfig;
     using R = RetryConfig;
     using S = ServicesConfig;
     using L = ResourceLimits;
+    using V = RelayServiceConfig;
+    using RC = RelayClientConfig;
     static const std::vector<FieldSpec> specs{
         connection(FieldSpec("Connection limits", "max_connections_per_peer",
                              "Connections per peer, at most",
@@ -383,6 +455,74 @@ const std::vector<FieldSpec>& fieldSpecs() {
                             "stream. At least 2 MiB.")
                       .number(2097152, 2147483647, 0, 1048576, " bytes"),
                   &L::streamBufferedBytes),
+        relay(FieldSpec("Relay service", "enabled", "Relay for other peers",
+                        "Serve circuit relay v2: peers behind NATs reserve a slot here and others "
+                        "reach them through this node. Off by default: relaying costs bandwidth "
+                        "for strangers. --relay-service turns it on whatever this says.")
+                  .boolean(),
+              &V::enabled),
+        relay(FieldSpec("Relay service", "reservation_ttl", "Reservation lasts",
+                        "How long a reservation holds unless the peer refreshes it; it also ends "
+                        "when the peer's last connection to us closes.")
+                  .integer(1, 2147483647, " s"),
+              &V::reservationTtl),
+        relay(FieldSpec("Relay service", "max_reservations", "Reservations",
+                        "Peers that may hold a reservation at once; more are refused.")
+                  .integer(1, 1000000),
+              &V::maxReservations),
+        relay(FieldSpec("Relay service", "max_reservations_per_ip", "Reservations per address",
+                        "Reservations from one IPv4 address or IPv6 /64.")
+                  .integer(1, 1000000),
+              &V::maxReservationsPerIp),
+        relay(FieldSpec("Relay service", "max_circuits", "Circuits",
+                        "Relayed connections through this node at once.")
+                  .integer(1, 1000000),
+              &V::maxCircuits),
+        relay(FieldSpec("Relay service", "max_circuits_per_peer", "Circuits per peer",
+                        "Relayed connections one peer takes part in, as source or destination.")
+                  .integer(1, 1000000),
+              &V::maxCircuitsPerPeer),
+        relay(FieldSpec("Relay service", "circuit_duration", "Circuit lasts at most",
+                        "A relayed connection is reset after this long (peers usually upgrade "
+                        "to a direct connection before).")
+                  .integer(1, 2147483647, " s"),
+              &V::circuitDuration),
+        relay(FieldSpec("Relay service", "circuit_data_bytes", "Circuit data, each way",
+                        "A relayed connection is reset once more than this has crossed it in one "
+                        "direction.")
+                  .number(1, 9007199254740992.0, 0, 65536, " bytes"),
+              &V::circuitDataBytes),
+        relayPeers(FieldSpec("Relay service", "trusted_peers", "Trusted peers",
+                             "Peer IDs (separated by commas or spaces) whose circuits have no "
+                             "duration or data limit, as source or destination.")
+                       .peerList(),
+                   &V::trustedPeers),
+        relayAddrs(FieldSpec("Relays we use", "relays", "Relays",
+                             "Relays to hold a reservation on, so peers that cannot dial us reach "
+                             "us through them: multiaddrs ending in /p2p/<relay id>, separated by "
+                             "spaces. --relay adds to them. The Relays tab adds and removes them "
+                             "for this run.")
+                       .peerList(),
+                   &RC::relays),
+        relayClient(FieldSpec("Relays we use", "automatic_relays", "Find relays automatically",
+                              "Connected peers whose identify lists the relay service are "
+                              "candidates too.")
+                        .boolean(),
+                    &RC::automaticRelays),
+        relayClient(FieldSpec("Relays we use", "reservations", "Reservations to hold",
+                              "Relays to hold a reservation on at once; 0 holds none.")
+                        .integer(0, 16),
+                    &RC::reservations),
+        relayClient(FieldSpec("Relays we use", "relay_switch_rtt_ms", "Switch above",
+                              "A relay in use that answers slower than this for the given "
+                              "number of probes in a row is replaced by one clearly better (at "
+                              "least 10 ms faster and under 2/3 of its round trip).")
+                        .number(1, 60000, 0, 10, " ms"),
+                    &RC::relaySwitchRttMs),
+        relayClient(FieldSpec("Relays we use", "relay_switch_probes", "Slow probes before a switch",
+                              "Consecutive slow probes (every 5 s) before an automatic switch.")
+                        .integer(1, 1000),
+                    &RC::relaySwitchProbes),
     };
     return specs;
 }
@@ -407,6 +547,8 @@ QString valueText(const FieldSpec& spec, double value) {
     case FieldKind::Strategy:
         return QString::fromLatin1(
             loadBalancingStrategyName(static_cast<LoadBalancingStrategy>(int(value))));
+    case FieldKind::PeerList:
+        return ConfigEditorWidget::tr("none");
     case FieldKind::Integer:
     case FieldKind::Seconds:
     case FieldKind::Number:
@@ -415,6 +557,12 @@ QString valueText(const FieldSpec& spec, double value) {
     if (spec.minimumText != nullptr && value == spec.minimum)
         return QString::fromUtf8(spec.minimumText);
     return QLocale().toString(value, 'g', 10) + QString::fromUtf8(spec.suffix);
+}
+
+QString defaultText(const FieldSpec& spec, const EngineConfig& defaults) {
+    if (spec.kind == FieldKind::PeerList && !spec.getList(defaults).isEmpty())
+        return spec.getList(defaults).join(QStringLiteral(", "));
+    return valueText(spec, spec.get(defaults));
 }
 
 QColor errorColor() {
@@ -528,10 +676,10 @@ QWidget* ConfigEditorWidget::createForm() {
         row.editor = createEditor(row);
         row.editor->setObjectName(QLatin1String(spec.name));
         row.label->setBuddy(row.editor);
-        const QString tooltip = tr("<p><b>%1.%2</b></p><p>%3</p><p>Default: %4</p>")
-                                    .arg(QLatin1String(spec.section), QLatin1String(spec.name),
-                                         tr(spec.help).toHtmlEscaped(),
-                                         valueText(spec, spec.get(defaults)).toHtmlEscaped());
+        const QString tooltip =
+            tr("<p><b>%1.%2</b></p><p>%3</p><p>Default: %4</p>")
+                .arg(QLatin1String(spec.section), QLatin1String(spec.name),
+                     tr(spec.help).toHtmlEscaped(), defaultText(spec, defaults).toHtmlEscaped());
         row.label->setToolTip(tooltip);
         row.editor->setToolTip(tooltip);
 
@@ -601,6 +749,16 @@ QWidget* ConfigEditorWidget::createEditor(FieldRow& row) {
         connect(box, &QCheckBox::toggled, this, [edited](bool on) { edited(on ? 1 : 0); });
         return box;
     }
+    case FieldKind::PeerList: {
+        auto* line = new QLineEdit;
+        line->setMinimumWidth(QFontMetrics(line->font()).horizontalAdvance(QLatin1Char('0')) * 60);
+        line->setPlaceholderText(tr("none"));
+        connect(line, &QLineEdit::textEdited, this, [this, index](const QString& text) {
+            rows_[index].spec->setList(edited_, splitPeerList(text));
+            refresh();
+        });
+        return line;
+    }
     case FieldKind::Strategy: {
         auto* box = new QComboBox;
         for (const std::string& name : loadBalancingStrategyNames())
@@ -633,6 +791,8 @@ void ConfigEditorWidget::loadForm(const EngineConfig& config) {
             check->setChecked(value != 0);
         else if (auto* combo = qobject_cast<QComboBox*>(row.editor))
             combo->setCurrentIndex(combo->findData(static_cast<int>(value)));
+        else if (auto* line = qobject_cast<QLineEdit*>(row.editor))
+            line->setText(row.spec->getList(config).join(QStringLiteral(", ")));
     }
 }
 
@@ -667,11 +827,10 @@ void ConfigEditorWidget::refresh() {
         row.error->setText(mine.join(QLatin1Char('\n')));
         row.error->setVisible(!mine.isEmpty());
 
-        const double value = row.spec->get(edited_);
         QFont font = row.label->font();
-        font.setBold(value != row.spec->get(defaults));
+        font.setBold(!sameValue(*row.spec, edited_, defaults));
         row.label->setFont(font);
-        const bool unapplied = value != row.spec->get(running_);
+        const bool unapplied = !sameValue(*row.spec, edited_, running_);
         row.label->setText(unapplied ? tr(row.spec->label) + QStringLiteral(" ●")
                                      : tr(row.spec->label));
     }
@@ -725,7 +884,7 @@ QString ConfigEditorWidget::statusText() const {
     if (hasUnappliedEdits()) {
         int count = 0;
         for (const FieldRow& row : rows_)
-            count += row.spec->get(edited_) != row.spec->get(running_) ? 1 : 0;
+            count += sameValue(*row.spec, edited_, running_) ? 0 : 1;
         return count == 1 ? tr("1 edited value is not applied yet.")
                           : tr("%1 edited values are not applied yet.").arg(count);
     }

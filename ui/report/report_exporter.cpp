@@ -235,6 +235,9 @@ Result<NodeSnapshot> snapshotFromReportJson(const QByteArray& json) {
     for (const auto& [name, field] : poolFields)
         *field = unsignedNumber(pool.value(QLatin1String(name)));
 
+    snapshot.relayService =
+        relayServiceFromJson(report.value(QLatin1String("relayService")).toObject());
+
     for (const QJsonValue& item : report.value(QLatin1String("peers")).toArray())
         snapshot.peers.append(peerFromJson(item.toObject()));
     return snapshot;
