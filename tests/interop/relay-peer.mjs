@@ -6,6 +6,8 @@
 //
 // --relay: listen on RELAY_MULTIADDR/p2p-circuit only, i.e. reserve on that relay before
 // "ready" and have no address of its own (a peer behind a NAT).
+// --serve-relay: run js's own relay server (circuitRelayServer, its default limits: 2 min and
+// 128 KiB per circuit), so PeerScope's relay client can be checked against it.
 // Commands: dial {addr} (answers peerId, remoteAddr, direction, limited, connectionId), ping {peer}, peerInfo {peer}, connections, send {peer, bytes}
 // (opens a /peerscope/sink/1.0.0 stream, also on a limited relayed connection, writes that
 // many bytes and closes; answers {sent, error} rather than failing, so a test sees how far it
@@ -15,7 +17,7 @@
 import { createInterface } from 'node:readline'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -26,7 +28,7 @@ const SINK = '/peerscope/sink/1.0.0'
 const CHUNK = 16 * 1024
 
 function parseArgs (argv) {
-  const opts = { relay: null, agent: 'js-libp2p-relay-interop' }
+  const opts = { relay: null, serveRelay: false, agent: 'js-libp2p-relay-interop' }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const value = () => {
@@ -35,6 +37,7 @@ function parseArgs (argv) {
     }
     if (a === '--relay') opts.relay = value()
     else if (a === '--agent') opts.agent = value()
+    else if (a === '--serve-relay') opts.serveRelay = true
     else throw new Error(`unknown argument ${a}`)
   }
   return opts
@@ -68,7 +71,13 @@ async function main () {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     nodeInfo: { userAgent: opts.agent },
-    services: { identify: identify(), ping: ping() }
+    services: {
+      identify: identify(),
+      ping: ping(),
+      ...(opts.serveRelay ? { relay: circuitRelayServer() } : {})
+    },
+    // A relay is dialled by every test peer at once.
+    connectionManager: { inboundConnectionThreshold: 100 }
   })
 
   let received = 0
