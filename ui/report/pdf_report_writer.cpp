@@ -458,18 +458,19 @@ void PdfReportWriter::drawRelayTable(Canvas& canvas) const {
         {QStringLiteral("Reservation"), Qt::AlignLeft},
         {QStringLiteral("Circ."), Qt::AlignRight},
         {QStringLiteral("Data / limit"), Qt::AlignRight},
-        {QStringLiteral("Source"), Qt::AlignLeft},
-        {QStringLiteral("Use"), Qt::AlignLeft},
+        {QStringLiteral("Source, use"), Qt::AlignLeft},
     };
     const QLocale locale;
     QList<QStringList> cells;
     for (const RelaySnapshot& relay : snapshot_.relays) {
         QString reservation = relay.reservation;
         if (relay.reservation == QLatin1String("reserved") && relay.reservedUntil.isValid())
-            reservation = QStringLiteral("reserved until %1").arg(timeText(relay.reservedUntil));
+            reservation =
+                QStringLiteral("reserved until %1")
+                    .arg(relay.reservedUntil.toUTC().toString(QStringLiteral("HH:mm 'UTC'")));
         else if (!relay.detail.isEmpty())
             reservation += QStringLiteral(": ") + relay.detail;
-        QStringList use;
+        QStringList use{relay.source};
         if (relay.preferred)
             use << QStringLiteral("preferred");
         if (relay.inUse)
@@ -484,8 +485,7 @@ void PdfReportWriter::drawRelayTable(Canvas& canvas) const {
             humanBytes(double(relay.circuitBytes)) + QStringLiteral(" / ") +
                 (relay.limitDataBytes ? humanBytes(double(*relay.limitDataBytes))
                                       : QStringLiteral("no limit")),
-            relay.source,
-            use.isEmpty() ? QStringLiteral("—") : use.join(QStringLiteral(", ")),
+            use.join(QStringLiteral(", ")),
         });
     }
     QString caption =
@@ -494,17 +494,17 @@ void PdfReportWriter::drawRelayTable(Canvas& canvas) const {
                                                   : QString::number(snapshot_.relayedAddrs.size()));
     caption += QStringLiteral(" · Data: bytes on our circuits through the relay, against what "
                               "each circuit may carry");
-    drawTableSection(canvas, title, caption, columns, cells, 0, 1);
+    drawTableSection(canvas, title, caption, columns, cells, 0, 1, 5.5);
 }
 
 void PdfReportWriter::drawTableSection(Canvas& canvas, const QString& title, const QString& caption,
                                        const QList<TableColumn>& columns,
                                        const QList<QStringList>& cells, qsizetype idColumn,
-                                       qsizetype flexColumn) {
+                                       qsizetype flexColumn, qreal cellPoints) {
     QPainter& painter = *canvas.painter;
-    const QFont headerFont = sansFont(6.5, true);
-    const QFont cellFont = sansFont(6.5);
-    const QFont idFont = monoFont(5.8);
+    const QFont headerFont = sansFont(cellPoints, true);
+    const QFont cellFont = sansFont(cellPoints);
+    const QFont idFont = monoFont(cellPoints * 5.8 / 6.5);
     const qreal padding = canvas.pt(2.5);
     const qreal rowHeight = lineHeight(painter, cellFont) + canvas.pt(3);
     const qreal headerHeight = lineHeight(painter, headerFont) + canvas.pt(4);

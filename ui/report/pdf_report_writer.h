@@ -65,9 +65,10 @@ private:
     static void drawCaption(Canvas& canvas, const QString& caption);
     // A table section: every column as wide as its widest cell, the id column (full, in a
     // monospace font, searchable) included; `flexColumn` takes what is left and is elided.
+    // A table with more wide text than the peer table's takes a smaller `cellPoints`.
     static void drawTableSection(Canvas& canvas, const QString& title, const QString& caption,
                                  const QList<TableColumn>& columns, const QList<QStringList>& cells,
-                                 qsizetype idColumn, qsizetype flexColumn);
+                                 qsizetype idColumn, qsizetype flexColumn, qreal cellPoints = 6.5);
 
     QList<PeerRow> peerRows() const;
 
