@@ -81,7 +81,7 @@ private Q_SLOTS:
                 ++fields;
             }
         }
-        QCOMPARE(fields, 47);
+        QCOMPARE(fields, 52);
         QCOMPARE(field<QSpinBox>(editor, "max_connections_per_peer")->value(), 3);
         QCOMPARE(field<QDoubleSpinBox>(editor, "connection_timeout")->suffix(),
                  QStringLiteral(" s"));
@@ -97,6 +97,21 @@ private Q_SLOTS:
         QVERIFY(editor.validationMessages().isEmpty());
         QVERIFY(!button(editor, "applyButton")->isEnabled()); // nothing to apply
         QVERIFY(!button(editor, "restoreDefaultsButton")->isEnabled());
+    }
+
+    void showsTheStaticRelays() {
+        ConfigEditorWidget editor;
+        auto* relays = editor.findChild<QLabel*>(QStringLiteral("relays"));
+        QVERIFY(relays);
+        QVERIFY(relays->text().startsWith(QStringLiteral("none")));
+        EngineConfig running;
+        const QString relay = QStringLiteral("/ip4/192.0.2.1/tcp/4001/p2p/12D3KooWRelay");
+        running.relayClient.relays = {relay.toStdString()};
+        running.relayClient.reservations = 3;
+        editor.setRunningConfig(running, {});
+        QCOMPARE(relays->text(), relay);
+        QCOMPARE(field<QSpinBox>(editor, "reservations")->value(), 3);
+        QCOMPARE(editor.editedConfig().relayClient.relays, running.relayClient.relays);
     }
 
     void formFollowsTheRunningConfig() {

@@ -152,6 +152,13 @@ template <typename Value> FieldSpec services(FieldSpec spec, Value ServicesConfi
 template <typename Value> FieldSpec resources(FieldSpec spec, Value ResourceLimits::*member) {
     return bound(std::move(spec), "resources", &EngineConfig::resources, member);
 }
+template <typename Value> FieldSpec relayClient(FieldSpec spec, Value RelayClientConfig::*member) {
+    return bound(std::move(spec), "relay_client", &EngineConfig::relayClient, member);
+}
+
+// The relay client's group: its numbers are form rows; its static relay list is shown under
+// them (edited in the Relays tab: Add Relay…, Remove).
+const char* const kRelayGroup = "Relays";
 
 const std::vector<FieldSpec>& fieldSpecs() {
     using C = ConnectionConfig;
@@ -383,6 +390,26 @@ const std::vector<FieldSpec>& fieldSpecs() {
                             "stream. At least 2 MiB.")
                       .number(2097152, 2147483647, 0, 1048576, " bytes"),
                   &L::streamBufferedBytes),
+        relayClient(FieldSpec(kRelayGroup, "automatic_relays", "Automatic relays",
+                              "Connected peers whose identify lists the relay hop protocol are "
+                              "relay candidates too, besides the static relays.")
+                        .boolean(),
+                    &RelayClientConfig::automaticRelays),
+        relayClient(FieldSpec(kRelayGroup, "reservations", "Reservations",
+                              "Relays to hold a reservation on at once, so that peers can reach "
+                              "this node through them. 0 reserves nowhere.")
+                        .integer(0, 16, " relays"),
+                    &RelayClientConfig::reservations),
+        relayClient(FieldSpec(kRelayGroup, "relay_switch_rtt_ms", "Switch relays above",
+                              "A relay in use that answers slower than this, for the probes "
+                              "below in a row, is replaced by a clearly better one.")
+                        .number(0, 60000, 1, 10, " ms"),
+                    &RelayClientConfig::relaySwitchRttMs),
+        relayClient(FieldSpec(kRelayGroup, "relay_switch_probes", "Slow probes before a switch",
+                              "Consecutive slow probes of the relay in use before it is "
+                              "replaced.")
+                        .integer(0, 1000, " probes"),
+                    &RelayClientConfig::relaySwitchProbes),
     };
     return specs;
 }
@@ -562,6 +589,24 @@ QWidget* ConfigEditorWidget::createForm() {
     for (const FieldRow& row : rows_)
         row.label->setMinimumWidth(labelWidth);
 
+    // The static relays: a list, not a number, and managed where the relays are shown.
+    if (group != nullptr && group->title() == tr(kRelayGroup)) {
+        auto* label = new QLabel(tr("Static relays"));
+        label->setMinimumWidth(labelWidth);
+        staticRelaysLabel_ = new QLabel;
+        staticRelaysLabel_->setObjectName(QStringLiteral("relays"));
+        staticRelaysLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        staticRelaysLabel_->setTextFormat(Qt::PlainText);
+        label->setBuddy(staticRelaysLabel_);
+        const QString tooltip =
+            tr("<p><b>relay_client.relays</b></p><p>Relays this node always keeps connected and "
+               "reserves on, by multiaddr ending in /p2p/&lt;relay id&gt;. Added and removed in "
+               "the Relays tab (Add Relay…, Remove) or with --relay.</p><p>Default: none</p>");
+        label->setToolTip(tooltip);
+        staticRelaysLabel_->setToolTip(tooltip);
+        groupLayout->insertRow(0, label, staticRelaysLabel_);
+    }
+
     auto* legend = new QLabel(tr("Bold: differs from the default.  ●: edited, not applied yet."));
     legend->setEnabled(false); // greyed out: a hint, not a value
     layout->addWidget(legend);
@@ -620,6 +665,13 @@ void ConfigEditorWidget::fieldEdited(const FieldRow& row, double value) {
 }
 
 void ConfigEditorWidget::loadForm(const EngineConfig& config) {
+    if (staticRelaysLabel_ != nullptr) {
+        QStringList relays;
+        for (const std::string& relay : config.relayClient.relays)
+            relays << QString::fromStdString(relay);
+        staticRelaysLabel_->setText(relays.isEmpty() ? tr("none (see the Relays tab)")
+                                                     : relays.join(QLatin1Char('\n')));
+    }
     for (FieldRow& row : rows_) {
         const double value = row.spec->get(config);
         // Filling the form is not an edit: edited_ is set by the caller, exactly (a spin box
