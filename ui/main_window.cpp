@@ -431,7 +431,7 @@ void MainWindow::setDefaultColumnWidths() {
     fit(PeerTableModel::AgentColumn, QStringLiteral("js-libp2p/3.0.0 UserAgent=v22"), metrics);
     fit(PeerTableModel::ConnectionsColumn, QStringLiteral("99"), metrics);
     fit(PeerTableModel::DirectionColumn, QStringLiteral("outbound"), metrics);
-    fit(PeerTableModel::PathColumn, QStringLiteral("relayed"), metrics);
+    fit(PeerTableModel::PathColumn, QStringLiteral("relayed via 12D3…abcdef"), metrics);
     fit(PeerTableModel::RttColumn, QStringLiteral("↑ 9999.9 ms"), metrics);
     fit(PeerTableModel::HealthColumn, QStringLiteral("0.00 ██████"), metrics);
     fit(PeerTableModel::StateColumn, QStringLiteral("degraded"), metrics);
