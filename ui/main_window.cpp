@@ -16,6 +16,7 @@
 #include "ui/views/health_bar_delegate.h"
 #include "ui/views/lab_panel.h"
 #include "ui/views/peer_detail_widget.h"
+#include "ui/views/relays_panel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -230,8 +231,8 @@ void MainWindow::createMenus() {
     peer->addAction(copyPeerIdAction_);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    const QStringList names{tr("&Overview"), tr("&Peers"), tr("&Events"), tr("&Config"),
-                            tr("&Lab")};
+    const QStringList names{tr("&Overview"), tr("&Peers"),  tr("&Relays"),
+                            tr("&Events"),   tr("&Config"), tr("&Lab")};
     for (int tab = 0; tab < TabCount; ++tab) {
         QAction* action = view->addAction(names[tab]);
         action->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + tab)));
@@ -259,6 +260,11 @@ void MainWindow::createTabs() {
     tabs_->setDocumentMode(true);
     tabs_->addTab(createOverviewTab(), tr("Overview"));
     tabs_->addTab(createPeersTab(), tr("Peers"));
+
+    relaysPanel_ = new RelaysPanel(client_.data());
+    relaysPanel_->setObjectName(QStringLiteral("relaysPanel"));
+    connect(relaysPanel_, &RelaysPanel::message, this, &MainWindow::showMessage);
+    tabs_->addTab(relaysPanel_, tr("Relays"));
 
     eventView_ = new EventLogView(eventModel_);
     eventView_->setObjectName(QStringLiteral("eventLogView"));
@@ -425,7 +431,7 @@ void MainWindow::setDefaultColumnWidths() {
     fit(PeerTableModel::AgentColumn, QStringLiteral("js-libp2p/3.0.0 UserAgent=v22"), metrics);
     fit(PeerTableModel::ConnectionsColumn, QStringLiteral("99"), metrics);
     fit(PeerTableModel::DirectionColumn, QStringLiteral("outbound"), metrics);
-    fit(PeerTableModel::PathColumn, QStringLiteral("relayed"), metrics);
+    fit(PeerTableModel::PathColumn, QStringLiteral("relayed via 12D3…abcdef"), metrics);
     fit(PeerTableModel::RttColumn, QStringLiteral("↑ 9999.9 ms"), metrics);
     fit(PeerTableModel::HealthColumn, QStringLiteral("0.00 ██████"), metrics);
     fit(PeerTableModel::StateColumn, QStringLiteral("degraded"), metrics);
@@ -516,7 +522,8 @@ void MainWindow::applySnapshot(const NodeSnapshot& snapshot) {
     overview_->applySnapshot(snapshot);
     if (globalChart_->isVisible())
         globalChart_->refresh();
-    detail_->applySnapshot(snapshot); // a no-op while hidden
+    detail_->applySnapshot(snapshot);      // a no-op while hidden
+    relaysPanel_->applySnapshot(snapshot); // a handful of rows: kept current, shown or not
     configEditor_->setRunningConfig(snapshot.config, snapshot.configPath);
     if (labPanel_->isVisible())
         labPanel_->applySnapshot(snapshot);

@@ -28,20 +28,21 @@ class LabPanel;
 class NodeOverviewWidget;
 class PeerDetailWidget;
 class PeerTableModel;
+class RelaysPanel;
 class TrayNotifier;
 
-// The desktop window. Tabs: Overview (this node, totals, health, the global bandwidth chart),
-// Peers (the live peer table and the selected peer's detail pane), Events, Config (the live
-// config editor) and Lab. Everything engine-side goes through the injected EngineClient;
-// snapshots arrive at 4 Hz and are applied as diffs; nothing here blocks; a tab that is not
-// shown is not redrawn.
+// The desktop window. Tabs: Overview (this node, totals, health, relays, the global bandwidth
+// chart), Peers (the live peer table and the selected peer's detail pane), Relays (the relays
+// we reserve on, and their actions), Events, Config (the live config editor) and Lab. Everything
+// engine-side goes through the injected EngineClient; snapshots arrive at 4 Hz and are applied as
+// diffs; nothing here blocks; a tab that is not shown is not redrawn.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
     // The tabs, in order; also the values of tabIndex().
-    enum Tab { OverviewTab, PeersTab, EventsTab, ConfigTab, LabTab, TabCount };
+    enum Tab { OverviewTab, PeersTab, RelaysTab, EventsTab, ConfigTab, LabTab, TabCount };
 
     explicit MainWindow(EngineClient* client, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -104,6 +105,7 @@ private:
     QLineEdit* filterEdit_ = nullptr;
     QLabel* emptyLabel_ = nullptr;
     PeerDetailWidget* detail_ = nullptr;
+    RelaysPanel* relaysPanel_ = nullptr;
     EventLogView* eventView_ = nullptr;
     ConfigEditorWidget* configEditor_ = nullptr;
     LabPanel* labPanel_ = nullptr;

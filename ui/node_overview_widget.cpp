@@ -59,11 +59,9 @@ void setValueText(QLabel* label, const QString& text) {
         label->setFixedSize(std::max(width, fixed ? label->width() : 0), hint.height());
 }
 
+// The engine names the relay of every relayed connection.
 bool isRelayed(const ConnectionSnapshot& connection) {
-    // Counted for every connection on every tick: the single-character scan rules out almost
-    // every direct address before the substring search.
-    const QStringView address(connection.remoteAddr);
-    return address.contains(u'-') && address.contains(u"/p2p-circuit");
+    return !connection.relayPeerId.isEmpty();
 }
 
 QString humanBytes(quint64 bytes) {
@@ -86,7 +84,9 @@ NodeOverviewWidget::NodeOverviewWidget(QWidget* parent)
       byStateLabel_(makeValueLabel(QStringLiteral("connectionsByStateLabel"))),
       byPathLabel_(makeValueLabel(QStringLiteral("connectionsByPathLabel"))),
       averageHealthLabel_(makeValueLabel(QStringLiteral("averageHealthLabel"))),
-      resourcePanel_(new ResourceUsePanel) {
+      relayCountsLabel_(makeValueLabel(QStringLiteral("relayCountsLabel"))),
+      relayedList_(makeAddressList(QStringLiteral("relayedAddressList"))),
+      relayServiceLabel_(new QLabel), resourcePanel_(new ResourceUsePanel) {
     peerIdLabel_->setObjectName(QStringLiteral("peerIdLabel"));
     peerIdLabel_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     peerIdLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
@@ -136,9 +136,23 @@ NodeOverviewWidget::NodeOverviewWidget(QWidget* parent)
     reachabilityLabel_->setWordWrap(true);
     healthBox->setMinimumWidth(healthBox->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 34);
 
+    // Reachable through relays: our reservations and the addresses they give us.
+    auto* relayBox = new QGroupBox(tr("Relays"));
+    relayBox->setObjectName(QStringLiteral("relayStatusBox"));
+    relayBox->setToolTip(tr("Circuit relays this node reserves a slot on, so that peers can "
+                            "reach it through them (see the Relays tab)"));
+    auto* relayLayout = new QVBoxLayout(relayBox);
+    relayLayout->addWidget(relayCountsLabel_);
+    relayLayout->addWidget(relayedList_, 1);
+    relayServiceLabel_->setObjectName(QStringLiteral("relayServiceLabel"));
+    relayServiceLabel_->setWordWrap(true);
+    relayServiceLabel_->hide();
+    relayLayout->addWidget(relayServiceLabel_);
+
     auto* addressRow = new QHBoxLayout;
     addressRow->addWidget(listenBox, 5);
     addressRow->addWidget(observedBox, 3);
+    addressRow->addWidget(relayBox, 3);
     addressRow->addWidget(totalsBox, 0);
     addressRow->addWidget(healthBox, 0);
 
@@ -234,7 +248,24 @@ void NodeOverviewWidget::refresh() {
         setAddresses(observedList_, observedAddrs_, tr("None reported yet"));
         addressesChanged = true;
     }
+    if (!addressesShown_ || snapshot.relayedAddrs != relayedAddrs_) {
+        relayedAddrs_ = snapshot.relayedAddrs;
+        setAddresses(relayedList_, relayedAddrs_, tr("No relayed address"));
+    }
     addressesShown_ = true;
+    int reserved = 0;
+    for (const RelaySnapshot& relay : snapshot.relays)
+        reserved += relay.reservation == QLatin1String("reserved") ? 1 : 0;
+    setValueText(relayCountsLabel_,
+                 tr("%1 of %2 relays reserved").arg(reserved).arg(snapshot.relays.size()));
+    const RelayServiceSnapshot& service = snapshot.relayService;
+    setRelayServiceText(service.enabled
+                            ? tr("Relay service on: %1 reservations, %2 circuits, %3 relayed")
+                                  .arg(service.reservations)
+                                  .arg(service.circuits)
+                                  .arg(QLocale().formattedDataSize(static_cast<qint64>(
+                                      service.bytesToDestination + service.bytesToSource)))
+                            : QString());
 
     // One pass over the peers for every count below.
     int peers = 0;
@@ -278,8 +309,9 @@ void NodeOverviewWidget::changeEvent(QEvent* event) {
     // The fixed sizes of the value labels were measured in the old font: let them fit again.
     if (event->type() != QEvent::FontChange && event->type() != QEvent::StyleChange)
         return;
-    for (QLabel* label : {peersLabel_, connectionsLabel_, streamsLabel_, bytesInLabel_,
-                          bytesOutLabel_, byStateLabel_, byPathLabel_, averageHealthLabel_}) {
+    for (QLabel* label :
+         {peersLabel_, connectionsLabel_, streamsLabel_, bytesInLabel_, bytesOutLabel_,
+          byStateLabel_, byPathLabel_, averageHealthLabel_, relayCountsLabel_}) {
         label->setMinimumSize(0, 0);
         label->setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX);
         const QString text = label->text();
@@ -319,6 +351,11 @@ QString NodeOverviewWidget::reachabilityText(const NodeSnapshot& snapshot) {
     if (onlyLoopback)
         return tr("this machine only (listening on loopback)");
     return tr("local network: no public address seen");
+}
+
+void NodeOverviewWidget::setRelayServiceText(const QString& text) {
+    setTextIfChanged(relayServiceLabel_, text);
+    relayServiceLabel_->setVisible(!text.isEmpty());
 }
 
 void NodeOverviewWidget::copyPeerId() {

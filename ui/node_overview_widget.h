@@ -30,6 +30,9 @@ public:
     // the addresses peers report seeing (unverified).
     static QString reachabilityText(const NodeSnapshot& snapshot);
     QString peerId() const { return peerId_; }
+    // The relay service (serving others as a relay) in a line or two, shown in the Relays box
+    // under our own reservations; empty hides it. For the snapshot's relay service section.
+    void setRelayServiceText(const QString& text);
 
 Q_SIGNALS:
     void peerIdCopied(const QString& peerId);
@@ -60,11 +63,15 @@ private:
     QLabel* byStateLabel_;
     QLabel* byPathLabel_;
     QLabel* averageHealthLabel_;
+    QLabel* relayCountsLabel_;
+    QListWidget* relayedList_;
+    QLabel* relayServiceLabel_;
     ResourceUsePanel* resourcePanel_;
     NodeSnapshot latest_;
     bool stale_ = false;
     QStringList listenAddrs_;
     QStringList observedAddrs_;
+    QStringList relayedAddrs_;
     bool addressesShown_ = false;
 };
 

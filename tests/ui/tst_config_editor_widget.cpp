@@ -100,6 +100,31 @@ private Q_SLOTS:
         QVERIFY(!button(editor, "restoreDefaultsButton")->isEnabled());
     }
 
+    void editsTheStaticRelays() {
+        ConfigEditorWidget editor;
+        auto* relays = editor.findChild<QLineEdit*>(QStringLiteral("relays"));
+        QVERIFY(relays);
+        QVERIFY(relays->text().isEmpty());
+        EngineConfig running;
+        const QString relay = QStringLiteral(
+            "/ip4/192.0.2.1/tcp/4001/p2p/12D3KooWRBhwfeP2Y4TCx1SM6s9rUoHhR5STiGwxBhgFRcw3UERE");
+        running.relayClient.relays = {relay.toStdString()};
+        running.relayClient.reservations = 3;
+        editor.setRunningConfig(running, {});
+        QCOMPARE(relays->text(), relay);
+        QCOMPARE(field<QSpinBox>(editor, "reservations")->value(), 3);
+        QCOMPARE(editor.editedConfig().relayClient.relays, running.relayClient.relays);
+        // A second relay, typed after the first; then one without /p2p/ is named as bad.
+        const QString second = QStringLiteral(
+            "/ip4/192.0.2.2/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN");
+        relays->clear();
+        QTest::keyClicks(relays, relay + QStringLiteral(" ") + second);
+        QCOMPARE(editor.editedConfig().relayClient.relays.size(), std::size_t(2));
+        relays->clear();
+        QTest::keyClicks(relays, QStringLiteral("/ip4/192.0.2.3/tcp/4001"));
+        QVERIFY(!button(editor, "applyButton")->isEnabled());
+    }
+
     void formFollowsTheRunningConfig() {
         ConfigEditorWidget editor;
         EngineConfig running;

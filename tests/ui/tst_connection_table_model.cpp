@@ -171,6 +171,32 @@ private Q_SLOTS:
         QCOMPARE(spies.reset.count(), 0);
     }
 
+    void relayColumnShowsTheRelayAndItsLimit() {
+        ConnectionSnapshot direct = makeConnection(1);
+        ConnectionSnapshot relayed = makeConnection(2);
+        const QString relay = QStringLiteral("12D3KooWRelayOfThisCircuitxxxxxxxxxxxxxxxxx99");
+        relayed.relayPeerId = relay;
+        relayed.relayLimitSecondsLeft = 110.4;
+        relayed.relayLimitBytesLeft = 122880;
+        model_->applyConnections({direct, relayed});
+        using M = ConnectionTableModel;
+        QVERIFY(model_->index(0, M::RelayColumn).data().toString().isEmpty());
+        const QModelIndex cell = model_->index(1, M::RelayColumn);
+        QCOMPARE(cell.data().toString(), QStringLiteral("via 12D3…xxxx99 · 1 min 50 s, "
+                                                        "120.0 KiB left"));
+        QVERIFY(cell.data(Qt::ToolTipRole).toString().contains(relay));
+
+        // What is left ticks down: that cell changes, alone; without a limit it says so.
+        test::ModelSpies spies(model_.get());
+        relayed.relayLimitSecondsLeft.reset();
+        relayed.relayLimitBytesLeft.reset();
+        model_->applyConnections({direct, relayed});
+        QCOMPARE(cell.data().toString(), QStringLiteral("via 12D3…xxxx99 · no limit"));
+        QCOMPARE(spies.changed.count(), 1);
+        QCOMPARE(spies.changed.at(0).at(0).value<QModelIndex>(), cell);
+        QCOMPARE(spies.changed.at(0).at(1).value<QModelIndex>(), cell);
+    }
+
     void insertAndRemoveRows() {
         model_->applyConnections({makeConnection(2), makeConnection(4), makeConnection(6)});
         test::ModelSpies spies(model_.get());

@@ -378,12 +378,16 @@ private Q_SLOTS:
 
     void pathIsRelayedOnlyWithoutDirectConnection() {
         PeerSnapshot peer = makePeer(1);
+        const QString relay = QStringLiteral("12D3KooWRelayPeerIdOfTheCircuitRelay0001");
         peer.connections[0].remoteAddr =
-            QStringLiteral("/ip4/10.0.0.9/tcp/4001/p2p/12D3KooWRelay/p2p-circuit");
+            QStringLiteral("/ip4/10.0.0.9/tcp/4001/p2p/%1/p2p-circuit").arg(relay);
+        peer.connections[0].relayPeerId = relay;
         model_->applySnapshot(makeSnapshot({peer}));
         const QModelIndex path = model_->index(0, PeerTableModel::PathColumn);
-        QCOMPARE(path.data().toString(), QStringLiteral("relayed"));
-        QVERIFY(path.data(Qt::ToolTipRole).toString().contains(QStringLiteral("relayed")));
+        QCOMPARE(path.data().toString(),
+                 QStringLiteral("relayed via %1").arg(PeerTableModel::shortPeerId(relay)));
+        QVERIFY(
+            path.data(Qt::ToolTipRole).toString().contains(QStringLiteral("relayed via ") + relay));
 
         test::ModelSpies spies(model_.get());
         // A direct connection joins (DCUtR): the peer has a direct path.
@@ -406,6 +410,30 @@ private Q_SLOTS:
         QCOMPARE(proxy.rowCount(), 1);
         proxy.setFilterFixedString(QStringLiteral("relayed"));
         QCOMPARE(proxy.rowCount(), 0);
+    }
+
+    void pathFollowsTheConnectionsRelay() {
+        // The engine's relayPeerId, not the address, says a connection is relayed.
+        PeerSnapshot peer = makePeer(1);
+        model_->applySnapshot(makeSnapshot({peer}));
+        const QModelIndex path = model_->index(0, PeerTableModel::PathColumn);
+        QCOMPARE(path.data().toString(), QStringLiteral("direct"));
+
+        test::ModelSpies spies(model_.get());
+        ConnectionSnapshot relayed = peer.connections.first();
+        relayed.id = 91;
+        relayed.relayPeerId = QStringLiteral("12D3KooWOtherRelayxxxxxxxxxxxxxxxxxxxxxx42");
+        peer.connections = {relayed};
+        model_->applySnapshot(makeSnapshot({peer}));
+        QCOMPARE(path.data().toString(), QStringLiteral("relayed via 12D3…xxxx42"));
+        QCOMPARE(spies.changed.count(), 1);
+        QCOMPARE(spies.inserted.count(), 0);
+        QCOMPARE(spies.removed.count(), 0);
+        QCOMPARE(spies.reset.count(), 0);
+        const auto topLeft = spies.changed.at(0).at(0).value<QModelIndex>();
+        const auto bottomRight = spies.changed.at(0).at(1).value<QModelIndex>();
+        QVERIFY(topLeft.column() <= PeerTableModel::PathColumn &&
+                bottomRight.column() >= PeerTableModel::PathColumn);
     }
 
     void rttTrendFollowsMeasurements() {

@@ -292,6 +292,46 @@ private Q_SLOTS:
             QVERIFY2(text.contains(QLatin1String(heading)), heading);
     }
 
+    void pdfListsTheRelays() {
+        NodeSnapshot snapshot = makeSnapshot(2);
+        RelaySnapshot reserved;
+        reserved.peerId = fakePeerId(501);
+        reserved.addr = QStringLiteral("/ip4/203.0.113.9/tcp/4001");
+        reserved.source = QStringLiteral("static");
+        reserved.preferred = true;
+        reserved.inUse = true;
+        reserved.reservation = QStringLiteral("reserved");
+        reserved.reservedUntil = QDateTime::fromMSecsSinceEpoch(1700003600000, Qt::UTC);
+        reserved.limitDataBytes = 131072;
+        reserved.rttMs = 12.5;
+        reserved.circuits = 1;
+        RelaySnapshot refused;
+        refused.peerId = fakePeerId(502);
+        refused.source = QStringLiteral("automatic");
+        refused.reservation = QStringLiteral("refused");
+        refused.detail = QStringLiteral("RESERVATION_REFUSED");
+        snapshot.relays = {reserved, refused};
+        snapshot.relayedAddrs = {reserved.addr + QStringLiteral("/p2p/") + reserved.peerId +
+                                 QStringLiteral("/p2p-circuit")};
+
+        const QString path = dir_.filePath(QStringLiteral("relays.pdf"));
+        const Result<void> written = writeReport(ExportFormat::Pdf, snapshot, path);
+        QVERIFY2(written.ok(), written.ok() ? "" : written.errorMessage().c_str());
+        const QString text = pdfText(path);
+        for (const QString& expected :
+             {QStringLiteral("Relays (2)"), reserved.peerId, refused.peerId, reserved.addr,
+              QStringLiteral("reserved until 23:13 UTC"),
+              QStringLiteral("refused: RESERVATION_REFUSED"), QStringLiteral("128.0 KiB"),
+              QStringLiteral("no limit"), QStringLiteral("static, preferred, in use"),
+              QStringLiteral("Relayed addresses: 1")})
+            QVERIFY2(text.contains(expected), qPrintable(expected + QStringLiteral("\n") + text));
+
+        // The JSON report carries them too, as the engine writes them.
+        const QJsonObject json = nodeReportJson(snapshot);
+        QCOMPARE(json.value(QStringLiteral("relays")).toArray().size(), 2);
+        QCOMPARE(json.value(QStringLiteral("relayedAddrs")).toArray().size(), 1);
+    }
+
     void longPeerTableContinuesOnMorePages() {
         const NodeSnapshot snapshot = makeSnapshot(150);
         const QString path = dir_.filePath(QStringLiteral("long.pdf"));
@@ -345,6 +385,7 @@ private Q_SLOTS:
         const QString text = pdfText(path);
         QVERIFY(text.contains(snapshot.peerId));
         QVERIFY(text.contains(QLatin1String("No connected peers.")));
+        QVERIFY(text.contains(QLatin1String("No relays known.")));
         QVERIFY(text.contains(QLatin1String("health monitoring is off")));
     }
 

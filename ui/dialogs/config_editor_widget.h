@@ -70,6 +70,7 @@ private:
     QLabel* messagesLabel_ = nullptr;
     QLabel* differingLabel_ = nullptr;
     QLabel* statusLabel_ = nullptr;
+    QLabel* staticRelaysLabel_ = nullptr; // relay_client.relays, read-only here
     QPushButton* applyButton_ = nullptr;
     QPushButton* revertButton_ = nullptr;
     QPushButton* saveButton_ = nullptr;

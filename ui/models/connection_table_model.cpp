@@ -1,5 +1,7 @@
 #include "ui/models/connection_table_model.h"
 
+#include "ui/models/peer_table_model.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QLocale>
@@ -60,9 +62,24 @@ QVariant rawValue(const ConnectionSnapshot& connection, int column) {
         return connection.ageSeconds;
     case ConnectionTableModel::DrainingColumn:
         return connection.draining;
+    case ConnectionTableModel::RelayColumn:
+        return connection.relayPeerId;
     default:
         return {};
     }
+}
+
+// What is left of a relayed connection's circuit limit: "1 min 50 s, 120.0 KiB left".
+QString relayLimitText(const ConnectionSnapshot& connection) {
+    if (!connection.relayLimitSecondsLeft && !connection.relayLimitBytesLeft)
+        return ConnectionTableModel::tr("no limit");
+    QStringList parts;
+    if (connection.relayLimitSecondsLeft)
+        parts << ConnectionTableModel::formatAge(std::max(0.0, *connection.relayLimitSecondsLeft));
+    if (connection.relayLimitBytesLeft)
+        parts << QLocale().formattedDataSize(static_cast<qint64>(*connection.relayLimitBytesLeft),
+                                             1, QLocale::DataSizeIecFormat);
+    return ConnectionTableModel::tr("%1 left").arg(parts.join(QStringLiteral(", ")));
 }
 
 bool sameRates(const RateSnapshot& a, double peakA, const RateSnapshot& b, double peakB) {
@@ -98,6 +115,8 @@ bool sameCell(const ConnectionSnapshot& a, const ConnectionSnapshot& b, int colu
     case ConnectionTableModel::AgeColumn:
         // Shown to the second: a sub-second tick is no change.
         return std::floor(a.ageSeconds) == std::floor(b.ageSeconds);
+    case ConnectionTableModel::RelayColumn:
+        return a.relayPeerId == b.relayPeerId && relayLimitText(a) == relayLimitText(b);
     default:
         return rawValue(a, column) == rawValue(b, column);
     }
@@ -305,6 +324,12 @@ QVariant ConnectionTableModel::data(const QModelIndex& index, int role) const {
             return formatAge(connection.ageSeconds);
         case DrainingColumn:
             return connection.draining ? tr("draining") : QString();
+        case RelayColumn:
+            if (connection.relayPeerId.isEmpty())
+                return QString();
+            return tr("via %1 · %2")
+                .arg(PeerTableModel::shortPeerId(connection.relayPeerId),
+                     relayLimitText(connection));
         default:
             return rawValue(connection, column);
         }
@@ -341,6 +366,11 @@ QVariant ConnectionTableModel::data(const QModelIndex& index, int role) const {
             return rateToolTip(connection.rateOut, connection.peakOut60);
         case DrainingColumn:
             return connection.draining ? tr("Being replaced: gets no new streams") : QVariant();
+        case RelayColumn:
+            if (connection.relayPeerId.isEmpty())
+                return tr("Direct");
+            return tr("Relayed through %1\nLeft of the circuit's limit: %2")
+                .arg(connection.relayPeerId, relayLimitText(connection));
         default:
             return {};
         }
@@ -401,6 +431,8 @@ QVariant ConnectionTableModel::headerData(int section, Qt::Orientation orientati
             return tr("Age");
         case DrainingColumn:
             return tr("Draining");
+        case RelayColumn:
+            return tr("Relay");
         default:
             return {};
         }
@@ -435,6 +467,9 @@ QVariant ConnectionTableModel::headerData(int section, Qt::Orientation orientati
             return tr("How long the connection has been open");
         case DrainingColumn:
             return tr("Being replaced by a better connection: gets no new streams");
+        case RelayColumn:
+            return tr("The circuit relay carrying a relayed connection, and what is left of "
+                      "its limit");
         default:
             return {};
         }

@@ -32,6 +32,7 @@ public:
         RateOutColumn,
         AgeColumn,
         DrainingColumn,
+        RelayColumn, // "via <short relay id>" and what is left of its limit; empty: direct
         ColumnCount
     };
 

@@ -24,8 +24,9 @@ bool lessById(const PeerSnapshot& peer, const QString& id) {
     return peer.peerId < id;
 }
 
+// The engine names the relay of every relayed connection.
 bool isRelayed(const ConnectionSnapshot& connection) {
-    return QStringView(connection.remoteAddr).contains(u"/p2p-circuit");
+    return !connection.relayPeerId.isEmpty();
 }
 
 PeerTableModel::HealthState healthStateOf(const QString& state) {
@@ -202,6 +203,7 @@ PeerTableModel::PeerFigures PeerTableModel::figuresOf(const PeerSnapshot& peer,
         figures.inbound = sameConnections->inbound;
         figures.outbound = sameConnections->outbound;
         figures.relayedConnections = sameConnections->relayedConnections;
+        figures.relayPeerId = sameConnections->relayPeerId;
     } else {
         figures.connections = static_cast<int>(peer.connections.size());
         for (const ConnectionSnapshot& connection : peer.connections) {
@@ -209,8 +211,8 @@ PeerTableModel::PeerFigures PeerTableModel::figuresOf(const PeerSnapshot& peer,
                 figures.inbound = true;
             else
                 figures.outbound = true;
-            if (isRelayed(connection))
-                ++figures.relayedConnections;
+            if (isRelayed(connection) && figures.relayedConnections++ == 0)
+                figures.relayPeerId = connection.relayPeerId;
         }
     }
     bool first = true;
@@ -251,7 +253,8 @@ quint32 PeerTableModel::changedColumns(const Row& before, const PeerSnapshot& pe
         changed |= bit(ConnectionsColumn);
     if (a.inbound != b.inbound || a.outbound != b.outbound)
         changed |= bit(DirectionColumn);
-    if (a.relayedConnections != b.relayedConnections || a.connections != b.connections)
+    if (a.relayedConnections != b.relayedConnections || a.connections != b.connections ||
+        a.relayPeerId != b.relayPeerId)
         changed |= bit(PathColumn);
     if (a.rttMs != b.rttMs || a.rttSmoothed != b.rttSmoothed || before.rtt.trend() != rtt.trend() ||
         (before.rtt.count < 2) != (rtt.count < 2))
@@ -472,8 +475,8 @@ QVariant PeerTableModel::rawValue(const Row& row, int column) {
         // Relayed only when no direct connection is left: after a DCUtR upgrade the direct
         // connection carries the traffic while the relayed one winds down.
         return figures.relayedConnections == figures.connections && figures.connections > 0
-                   ? QStringLiteral("relayed")
-                   : QStringLiteral("direct");
+                   ? tr("relayed via %1").arg(shortPeerId(figures.relayPeerId))
+                   : tr("direct");
     case RttColumn:
         // Invalid sorts after every valid value: unmeasured peers go last.
         return figures.rttMs ? QVariant(*figures.rttMs) : QVariant();
@@ -553,7 +556,9 @@ QVariant PeerTableModel::toolTip(const Row& row, int column) const {
         for (const ConnectionSnapshot& connection : peer.connections)
             lines << tr("#%1 %2: %3")
                          .arg(connection.id)
-                         .arg(isRelayed(connection) ? tr("relayed") : tr("direct"),
+                         .arg(isRelayed(connection)
+                                  ? tr("relayed via %1").arg(connection.relayPeerId)
+                                  : tr("direct"),
                               connection.remoteAddr);
         return lines.join(QLatin1Char('\n'));
     }
@@ -696,7 +701,8 @@ QVariant PeerTableModel::headerData(int section, Qt::Orientation orientation, in
                         "or both")
                    : tr("Direction");
     case PathColumn:
-        return tip ? tr("Direct, or relayed when every connection goes through a circuit relay")
+        return tip ? tr("Direct, or relayed (and through which relay) when every connection goes "
+                        "through a circuit relay")
                    : tr("Path");
     case RttColumn:
         return tip ? tr("Best smoothed round-trip time of the peer's connections (else the last "

@@ -29,7 +29,7 @@ public:
         AgentColumn,         // agent version
         ConnectionsColumn,   // open connections
         DirectionColumn,     // "inbound", "outbound" or "both"
-        PathColumn,          // "direct", or "relayed" when every connection is /p2p-circuit
+        PathColumn,          // "direct", or "relayed via <relay>" when every connection is relayed
         RttColumn,           // best smoothed RTT of its connections, else the last ping
         HealthColumn,        // lowest connection health score, 0..1 (HealthRole)
         StateColumn,         // worst connection health state
@@ -87,6 +87,7 @@ private:
         bool inbound = false;
         bool outbound = false;
         int relayedConnections = 0;
+        QString relayPeerId; // of the first relayed connection
         std::optional<double> rttMs;
         bool rttSmoothed = false; // from the health monitor rather than the last ping
         double health = 1.0;

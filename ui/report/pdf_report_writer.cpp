@@ -240,6 +240,7 @@ Result<int> PdfReportWriter::write(QIODevice* device) const {
     drawHeader(canvas);
     drawSummary(canvas);
     drawPeerTable(canvas);
+    drawRelayTable(canvas);
     drawLatencyChart(canvas);
     drawBandwidthChart(canvas);
     drawFooter(canvas);
@@ -403,6 +404,11 @@ QList<PdfReportWriter::PeerRow> PdfReportWriter::peerRows() const {
     return rows;
 }
 
+struct PdfReportWriter::TableColumn {
+    QString title;
+    Qt::Alignment alignment;
+};
+
 void PdfReportWriter::drawPeerTable(Canvas& canvas) const {
     const QList<PeerRow> rows = peerRows();
     const QString title = QStringLiteral("Peers (%1)").arg(rows.size());
@@ -410,27 +416,13 @@ void PdfReportWriter::drawPeerTable(Canvas& canvas) const {
         drawMessageSection(canvas, title, QStringLiteral("No connected peers."));
         return;
     }
-    QPainter& painter = *canvas.painter;
-    const QFont headerFont = sansFont(6.5, true);
-    const QFont cellFont = sansFont(6.5);
-    const QFont idFont = monoFont(5.8);
-    const qreal padding = canvas.pt(2.5);
-    const qreal rowHeight = lineHeight(painter, cellFont) + canvas.pt(3);
-    const qreal headerHeight = lineHeight(painter, headerFont) + canvas.pt(4);
-
-    struct Column {
-        QString title;
-        Qt::Alignment alignment;
-    };
-    const QList<Column> columns{
+    const QList<TableColumn> columns{
         {QStringLiteral("Peer ID"), Qt::AlignLeft},   {QStringLiteral("Agent"), Qt::AlignLeft},
         {QStringLiteral("Conn."), Qt::AlignRight},    {QStringLiteral("Dir."), Qt::AlignLeft},
         {QStringLiteral("RTT"), Qt::AlignRight},      {QStringLiteral("Health"), Qt::AlignLeft},
         {QStringLiteral("Received"), Qt::AlignRight}, {QStringLiteral("Sent"), Qt::AlignRight},
         {QStringLiteral("In/s"), Qt::AlignRight},     {QStringLiteral("Out/s"), Qt::AlignRight},
     };
-    constexpr qsizetype kIdColumn = 0;
-    constexpr qsizetype kAgentColumn = 1;
     const QLocale locale;
     QList<QStringList> cells;
     for (const PeerRow& row : rows)
@@ -447,9 +439,79 @@ void PdfReportWriter::drawPeerTable(Canvas& canvas) const {
             humanRate(row.rateIn),
             humanRate(row.rateOut),
         });
+    const QString caption = QStringLiteral(
+        "RTT: smoothed, of the fastest connection · Health: the worst connection's state and "
+        "score · In/s, Out/s: over the last 10 s");
+    drawTableSection(canvas, title, caption, columns, cells, 0, 1);
+}
 
-    // Every column as wide as its widest cell (the whole peer ID stays searchable in the PDF);
-    // the agent takes what is left and is elided. On a page too narrow all columns shrink.
+void PdfReportWriter::drawRelayTable(Canvas& canvas) const {
+    const QString title = QStringLiteral("Relays (%1)").arg(snapshot_.relays.size());
+    if (snapshot_.relays.isEmpty()) {
+        drawMessageSection(canvas, title, QStringLiteral("No relays known."));
+        return;
+    }
+    const QList<TableColumn> columns{
+        {QStringLiteral("Relay ID"), Qt::AlignLeft},
+        {QStringLiteral("Address"), Qt::AlignLeft},
+        {QStringLiteral("RTT"), Qt::AlignRight},
+        {QStringLiteral("Reservation"), Qt::AlignLeft},
+        {QStringLiteral("Circ."), Qt::AlignRight},
+        {QStringLiteral("Data / limit"), Qt::AlignRight},
+        {QStringLiteral("Source, use"), Qt::AlignLeft},
+    };
+    const QLocale locale;
+    QList<QStringList> cells;
+    for (const RelaySnapshot& relay : snapshot_.relays) {
+        QString reservation = relay.reservation;
+        if (relay.reservation == QLatin1String("reserved") && relay.reservedUntil.isValid())
+            reservation =
+                QStringLiteral("reserved until %1")
+                    .arg(relay.reservedUntil.toUTC().toString(QStringLiteral("HH:mm 'UTC'")));
+        else if (!relay.detail.isEmpty())
+            reservation += QStringLiteral(": ") + relay.detail;
+        QStringList use{relay.source};
+        if (relay.preferred)
+            use << QStringLiteral("preferred");
+        if (relay.inUse)
+            use << QStringLiteral("in use");
+        cells.append({
+            relay.peerId,
+            relay.addr.isEmpty() ? QStringLiteral("—") : relay.addr,
+            relay.rttMs ? locale.toString(*relay.rttMs, 'f', 1) + QStringLiteral(" ms")
+                        : QStringLiteral("—"),
+            reservation,
+            QString::number(relay.circuits),
+            humanBytes(double(relay.circuitBytes)) + QStringLiteral(" / ") +
+                (relay.limitDataBytes ? humanBytes(double(*relay.limitDataBytes))
+                                      : QStringLiteral("no limit")),
+            use.join(QStringLiteral(", ")),
+        });
+    }
+    QString caption =
+        QStringLiteral("Relayed addresses: %1")
+            .arg(snapshot_.relayedAddrs.isEmpty() ? QStringLiteral("none")
+                                                  : QString::number(snapshot_.relayedAddrs.size()));
+    caption += QStringLiteral(" · Data: bytes on our circuits through the relay, against what "
+                              "each circuit may carry");
+    drawTableSection(canvas, title, caption, columns, cells, 0, 1, 5.5);
+}
+
+void PdfReportWriter::drawTableSection(Canvas& canvas, const QString& title, const QString& caption,
+                                       const QList<TableColumn>& columns,
+                                       const QList<QStringList>& cells, qsizetype idColumn,
+                                       qsizetype flexColumn, qreal cellPoints) {
+    QPainter& painter = *canvas.painter;
+    const QFont headerFont = sansFont(cellPoints, true);
+    const QFont cellFont = sansFont(cellPoints);
+    const QFont idFont = monoFont(cellPoints * 5.8 / 6.5);
+    const qreal padding = canvas.pt(2.5);
+    const qreal rowHeight = lineHeight(painter, cellFont) + canvas.pt(3);
+    const qreal headerHeight = lineHeight(painter, headerFont) + canvas.pt(4);
+
+    // Every column as wide as its widest cell (the whole ID stays searchable in the PDF);
+    // the flexible column takes what is left and is elided. On a page too narrow all columns
+    // shrink.
     const QFontMetricsF headerMetrics(headerFont, painter.device());
     const QFontMetricsF cellMetrics(cellFont, painter.device());
     const QFontMetricsF idMetrics(idFont, painter.device());
@@ -458,18 +520,18 @@ void PdfReportWriter::drawPeerTable(Canvas& canvas) const {
         qreal width = headerMetrics.horizontalAdvance(columns[i].title);
         for (const QStringList& row : cells)
             width = std::max(width,
-                             (i == kIdColumn ? idMetrics : cellMetrics).horizontalAdvance(row[i]));
+                             (i == idColumn ? idMetrics : cellMetrics).horizontalAdvance(row[i]));
         widths << width + 2 * padding;
     }
     qreal fixedWidth = 0;
     for (qsizetype i = 0; i < columns.size(); ++i)
-        fixedWidth += i == kAgentColumn ? 0 : widths[i];
-    const qreal agentMinimum = canvas.pt(40);
-    widths[kAgentColumn] = std::max(agentMinimum, canvas.width() - fixedWidth);
-    if (fixedWidth + widths[kAgentColumn] > canvas.width())
+        fixedWidth += i == flexColumn ? 0 : widths[i];
+    const qreal flexMinimum = canvas.pt(40);
+    widths[flexColumn] = std::max(flexMinimum, canvas.width() - fixedWidth);
+    if (fixedWidth + widths[flexColumn] > canvas.width())
         for (qsizetype i = 0; i < columns.size(); ++i)
-            if (i != kAgentColumn)
-                widths[i] *= (canvas.width() - agentMinimum) / fixedWidth;
+            if (i != flexColumn)
+                widths[i] *= (canvas.width() - flexMinimum) / fixedWidth;
 
     auto drawHeaderRow = [&] {
         painter.setPen(Qt::NoPen);
@@ -488,9 +550,6 @@ void PdfReportWriter::drawPeerTable(Canvas& canvas) const {
         canvas.y += headerHeight;
     };
 
-    const QString caption = QStringLiteral(
-        "RTT: smoothed, of the fastest connection · Health: the worst connection's state and "
-        "score · In/s, Out/s: over the last 10 s");
     const qreal captionHeight = lineHeight(painter, sansFont(7.5)) + canvas.pt(3);
     ensureSpace(canvas, sectionTitleHeight(canvas) + captionHeight + headerHeight + rowHeight);
     drawSectionTitle(canvas, title);
@@ -511,7 +570,7 @@ void PdfReportWriter::drawPeerTable(Canvas& canvas) const {
         painter.setPen(QColor(kInk));
         qreal x = canvas.left();
         for (qsizetype i = 0; i < columns.size(); ++i) {
-            const bool id = i == kIdColumn;
+            const bool id = i == idColumn;
             painter.setFont(id ? idFont : cellFont);
             const qreal lineTop =
                 canvas.y + (rowHeight - (id ? idMetrics : cellMetrics).height()) / 2;

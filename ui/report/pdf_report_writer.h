@@ -27,9 +27,9 @@ struct ReportCharts {
 };
 
 // The PDF report, A4 portrait: title and node summary, the peer table (continued over as many
-// pages as it needs), a latency chart and a bandwidth chart. Only QPdfWriter and QPainter, so
-// it runs without a display (offscreen platform), from the command line and off the GUI
-// thread; it needs a QGuiApplication for fonts.
+// pages as it needs), the relays table, a latency chart and a bandwidth chart. Only QPdfWriter and
+// QPainter, so it runs without a display (offscreen platform), from the command line and off the
+// GUI thread; it needs a QGuiApplication for fonts.
 class PdfReportWriter final {
 public:
     explicit PdfReportWriter(NodeSnapshot snapshot, ReportCharts charts = {});
@@ -41,10 +41,12 @@ private:
     struct Canvas;
     struct PeerRow;
     struct Bar;
+    struct TableColumn;
 
     void drawHeader(Canvas& canvas) const;
     void drawSummary(Canvas& canvas) const;
     void drawPeerTable(Canvas& canvas) const;
+    void drawRelayTable(Canvas& canvas) const;
     void drawLatencyChart(Canvas& canvas) const;
     void drawBandwidthChart(Canvas& canvas) const;
 
@@ -61,6 +63,12 @@ private:
                                     const QList<Bar>& bars, const QStringList& valueNames,
                                     const QString& unit);
     static void drawCaption(Canvas& canvas, const QString& caption);
+    // A table section: every column as wide as its widest cell, the id column (full, in a
+    // monospace font, searchable) included; `flexColumn` takes what is left and is elided.
+    // A table with more wide text than the peer table's takes a smaller `cellPoints`.
+    static void drawTableSection(Canvas& canvas, const QString& title, const QString& caption,
+                                 const QList<TableColumn>& columns, const QList<QStringList>& cells,
+                                 qsizetype idColumn, qsizetype flexColumn, qreal cellPoints = 6.5);
 
     QList<PeerRow> peerRows() const;
 
