@@ -186,41 +186,34 @@ template <typename Value> FieldSpec resources(FieldSpec spec, Value ResourceLimi
 template <typename Value> FieldSpec relay(FieldSpec spec, Value RelayServiceConfig::*member) {
     return bound(std::move(spec), "relay_service", &EngineConfig::relayService, member);
 }
-FieldSpec relayPeers(FieldSpec spec, std::vector<std::string> RelayServiceConfig::*member) {
-    spec = relay(std::move(spec), member);
-    spec.getList = [member](const EngineConfig& c) {
+// A list field (peer IDs, relay addresses), edited as text: its entries travel as a list.
+template <typename Section>
+FieldSpec stringList(FieldSpec spec, const char* section, Section EngineConfig::*sectionMember,
+                     std::vector<std::string> Section::*member) {
+    spec = bound(std::move(spec), section, sectionMember, member);
+    spec.getList = [sectionMember, member](const EngineConfig& c) {
         QStringList out;
-        for (const std::string& entry : c.relayService.*member)
+        for (const std::string& entry : c.*sectionMember.*member)
             out << QString::fromStdString(entry);
         return out;
     };
-    spec.setList = [member](EngineConfig& c, const QStringList& entries) {
-        std::vector<std::string>& list = c.relayService.*member;
+    spec.setList = [sectionMember, member](EngineConfig& c, const QStringList& entries) {
+        std::vector<std::string>& list = c.*sectionMember.*member;
         list.clear();
         for (const QString& entry : entries)
             list.push_back(entry.toStdString());
     };
     return spec;
+}
+FieldSpec relayPeers(FieldSpec spec, std::vector<std::string> RelayServiceConfig::*member) {
+    return stringList(std::move(spec), "relay_service", &EngineConfig::relayService, member);
 }
 
 template <typename Value> FieldSpec relayClient(FieldSpec spec, Value RelayClientConfig::*member) {
     return bound(std::move(spec), "relay_client", &EngineConfig::relayClient, member);
 }
 FieldSpec relayAddrs(FieldSpec spec, std::vector<std::string> RelayClientConfig::*member) {
-    spec = relayClient(std::move(spec), member);
-    spec.getList = [member](const EngineConfig& c) {
-        QStringList out;
-        for (const std::string& entry : c.relayClient.*member)
-            out << QString::fromStdString(entry);
-        return out;
-    };
-    spec.setList = [member](EngineConfig& c, const QStringList& entries) {
-        std::vector<std::string>& list = c.relayClient.*member;
-        list.clear();
-        for (const QString& entry : entries)
-            list.push_back(entry.toStdString());
-    };
-    return spec;
+    return stringList(std::move(spec), "relay_client", &EngineConfig::relayClient, member);
 }
 
 const std::vector<FieldSpec>& fieldSpecs() {
