@@ -16,6 +16,7 @@
 #include "engine/net/ping_service.h"
 #include "engine/net/stream.h"
 #include "engine/pool/connection_pool.h"
+#include "engine/protocol/circuit_relay_messages.h"
 
 #include <QTest>
 #include <memory>
@@ -184,6 +185,44 @@ private Q_SLOTS:
         QVERIFY2(error.find("CONNECTION_FAILED") != std::string::npos, error.c_str());
         QCOMPARE(transportB_->counters().inboundRefused, std::uint64_t(1));
         QVERIFY(b_->connectionsTo(a_->peerId()).empty());
+    }
+
+    void malformedStopMessagesAreAnsweredAndCloseThatStreamOnly() {
+        // R, connected to B, sends B garbage on a stop stream, then an unexpected STATUS.
+        startRelay(RelayServiceConfig{});
+        QVERIFY(!reserveB().empty());
+        Connection* bAtR = r_->connectionsTo(b_->peerId()).front();
+        const std::uint64_t refusedBefore = transportB_->counters().inboundRefused;
+        const struct {
+            Bytes bytes;
+            RelayStatus expected;
+        } cases[] = {
+            {Bytes{0x03, 0xff, 0xff, 0xff}, RelayStatus::MalformedMessage},
+            {RelayStopMessage{RelayStopMessage::Type::Status, std::nullopt, std::nullopt,
+                              RelayStatus::Ok}
+                 .encodeFrame(),
+             RelayStatus::UnexpectedMessage},
+        };
+        for (const auto& [bytes, expected] : cases) {
+            std::optional<Result<Stream*>> opened;
+            bAtR->openStream({circuitRelayStopProtocolId},
+                             [&](Result<Stream*> r) { opened = std::move(r); });
+            QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), 5000);
+            QVERIFY(opened->ok());
+            QPointer<Stream> stream = opened->value();
+            Bytes answer;
+            connect(stream, &Stream::readyRead, this, [&] { append(answer, stream->readAll()); });
+            stream->write(ByteView(bytes.data(), bytes.size()));
+            QTRY_VERIFY_WITH_TIMEOUT(!answer.empty() && (!stream || stream->isReadClosed()), 5000);
+            const RelayFrame<RelayStopMessage> frame = decodeStopFrame(answer);
+            QCOMPARE(frame.status, RelayFrameStatus::Message);
+            QVERIFY(frame.message.status);
+            QCOMPARE(*frame.message.status, expected);
+        }
+        QCOMPARE(transportB_->counters().inboundRefused, refusedBefore + 2);
+        // The connection that carried them, and B's reservation, live on.
+        QVERIFY(bAtR->isOpen());
+        QVERIFY(managerB_->hasReservation(r_->peerId()));
     }
 
     void badCircuitAddressesAreNamed() {
