@@ -104,6 +104,11 @@ Result<void> EngineCore::start(EngineClient* client) {
     monitor_ = std::make_unique<HealthMonitor>(*host_, *pool_, events_, config_.connection);
     relays_ = std::make_unique<RelayManager>(*host_, *pool_, events_, relayClientConfig(config_));
     relayTransport_ = std::make_unique<RelayTransport>(*host_);
+    connect(relayTransport_.get(), &RelayTransport::circuitEvent, this,
+            [this](const QString& kind, const PeerId& peer, quint64 connectionId,
+                   const QString& detail) {
+                events_.append(kind, QString::fromStdString(peer.toBase58()), connectionId, detail);
+            });
     relayTransport_->setAcceptPolicy(
         [this](const PeerId& relay) { return relays_ && relays_->hasReservation(relay); });
     connect(pool_.get(), &ConnectionPool::poolEvent, this,

@@ -28,13 +28,36 @@ RelayTransport::RelayTransport(Host& host, QObject* parent) : QObject(parent), h
                            [this](Stream* stream) { handleStop(stream); });
     host_.setCircuitDialer(
         [this](const Multiaddr& addr, ConnectionCallback done) { dial(addr, std::move(done)); });
-    connect(&host_, &Host::connectionClosed, this,
-            [this](quint64 id, const PeerId&, const QString&) { limits_.erase(id); });
 }
 
 RelayTransport::~RelayTransport() {
     host_.setCircuitDialer({});
     host_.removeStreamHandler(circuitRelayStopProtocolId);
+}
+
+void RelayTransport::onClosed(Connection* connection, const QString& reason) {
+    const std::uint64_t id = connection->id();
+    QString detail = reason;
+    // The relay resets a circuit at its limit: say so when that is what happened.
+    if (auto it = limits_.find(id); it != limits_.end()) {
+        const RelayLimit& limit = it->second.limit;
+        const double age =
+            std::chrono::duration<double>(host_.clock().now() - it->second.startedAt).count();
+        const std::uint64_t used = std::max(connection->bytesIn(), connection->bytesOut());
+        if (limit.dataBytes && used >= *limit.dataBytes)
+            detail = QStringLiteral("data limit reached (%1 bytes each way): %2")
+                         .arg(*limit.dataBytes)
+                         .arg(reason);
+        else if (limit.durationSeconds && age + 1 >= *limit.durationSeconds)
+            detail = QStringLiteral("duration limit reached (%1 s): %2")
+                         .arg(*limit.durationSeconds)
+                         .arg(reason);
+        limits_.erase(it);
+    }
+    Q_EMIT circuitEvent(
+        QStringLiteral("circuit_closed"), connection->remotePeer(), id,
+        QStringLiteral("via %1: %2")
+            .arg(QString::fromStdString(connection->info().relay->toBase58()), detail));
 }
 
 std::optional<RelayTransport::CircuitLimit> RelayTransport::limitOf(std::uint64_t id) const {
@@ -244,8 +267,23 @@ void RelayTransport::upgrade(Stream* stream, Bytes early, bool initiator, const 
                 if (result) {
                     ++(initiator ? self->counters_.dialsSucceeded
                                  : self->counters_.inboundAccepted);
+                    Connection* connection = result.value();
+                    const std::uint64_t id = connection->id();
                     if (limit && (limit->durationSeconds || limit->dataBytes))
-                        self->limits_[result.value()->id()] = CircuitLimit{*limit, startedAt};
+                        self->limits_[id] = CircuitLimit{*limit, startedAt};
+                    QObject::connect(connection, &Connection::closed, self,
+                                     [self, connection](const QString& reason) {
+                                         self->onClosed(connection, reason);
+                                     });
+                    Q_EMIT self->circuitEvent(
+                        QStringLiteral("circuit_opened"), connection->remotePeer(), id,
+                        QStringLiteral("%1 via %2%3")
+                            .arg(initiator ? QStringLiteral("outbound") : QStringLiteral("inbound"),
+                                 QString::fromStdString(connection->info().relay->toBase58()),
+                                 limit ? QStringLiteral(", limit %1 s, %2 bytes each way")
+                                             .arg(limit->durationSeconds.value_or(0))
+                                             .arg(limit->dataBytes.value_or(0))
+                                       : QString()));
                 } else {
                     ++(initiator ? self->counters_.dialsFailed : self->counters_.inboundRefused);
                 }

@@ -64,6 +64,13 @@ public:
     std::optional<CircuitLimit> limitOf(std::uint64_t connectionId) const;
     const RelayTransportCounters& counters() const { return counters_; }
 
+Q_SIGNALS:
+    // "circuit_opened" and "circuit_closed" for our relayed connections, with the relay and the
+    // reason ("data limit reached (131072 bytes each way)", "duration limit reached (120 s)", or
+    // the connection's own reason).
+    void circuitEvent(const QString& kind, const peerscope::PeerId& peer, quint64 connectionId,
+                      const QString& detail);
+
 private:
     void dialThroughRelay(const CircuitAddr& circuit, ConnectionCallback done);
     void handleStop(Stream* stream);
@@ -73,6 +80,8 @@ private:
 
     Host& host_;
     std::function<bool(const PeerId&)> acceptPolicy_;
+    void onClosed(Connection* connection, const QString& reason);
+
     std::map<std::uint64_t, CircuitLimit> limits_;
     RelayTransportCounters counters_;
 };

@@ -160,6 +160,12 @@ private Q_SLOTS:
         Connection* atA = dial(*a_, circuit);
         QVERIFY(atA);
         QTRY_VERIFY_WITH_TIMEOUT(!b_->connectionsTo(a_->peerId()).empty(), 5000);
+        QStringList closedAtA;
+        connect(transportA_.get(), &RelayTransport::circuitEvent, this,
+                [&](const QString& kind, const PeerId&, quint64, const QString& detail) {
+                    if (kind == QLatin1String("circuit_closed"))
+                        closedAtA << detail;
+                });
         QPointer<Connection> a = atA;
         QPointer<Connection> b = b_->connectionsTo(a_->peerId()).front();
         std::optional<Result<Stream*>> opened;
@@ -169,6 +175,11 @@ private Q_SLOTS:
         opened->value()->write(ByteView(big.data(), big.size()));
         QTRY_VERIFY_WITH_TIMEOUT(!a || !a->isOpen(), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!b || !b->isOpen(), 10000);
+        // A says why: the circuit's data limit, not just a reset.
+        QTRY_COMPARE_WITH_TIMEOUT(closedAtA.size(), 1, 5000);
+        QVERIFY2(
+            closedAtA.front().contains(QLatin1String("data limit reached (65536 bytes each way)")),
+            qPrintable(closedAtA.front()));
         // The direct connections to the relay are untouched.
         QVERIFY(!a_->connectionsTo(r_->peerId()).empty());
         QVERIFY(!b_->connectionsTo(r_->peerId()).empty());
