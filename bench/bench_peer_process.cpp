@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QTemporaryDir>
 #include <csignal>
 
@@ -19,14 +20,24 @@ PeerProcess::~PeerProcess() {
         QDir(dataDir_).removeRecursively();
 }
 
-bool PeerProcess::start(const QString& peerscopeBinary, QString* error) {
+bool PeerProcess::start(const QString& peerscopeBinary, QString* error,
+                        const QStringList& extraArgs, const QByteArray& config) {
     QTemporaryDir dir;
     dir.setAutoRemove(false);
     dataDir_ = dir.path();
+    if (!config.isEmpty()) {
+        QFile file(dataDir_ + "/config.json");
+        if (!file.open(QIODevice::WriteOnly) || file.write(config) != config.size()) {
+            *error = QStringLiteral("cannot write ") + file.fileName();
+            return false;
+        }
+    }
     process_.setProcessChannelMode(QProcess::SeparateChannels);
     process_.start(peerscopeBinary,
-                   {"--headless", "--serve-perf", "--listen", "/ip4/127.0.0.1/tcp/0", "--api",
-                    "off", "--data-dir", dataDir_, "--config", dataDir_ + "/config.json"});
+                   QStringList{"--headless", "--serve-perf", "--listen", "/ip4/127.0.0.1/tcp/0",
+                               "--api", "off", "--data-dir", dataDir_, "--config",
+                               dataDir_ + "/config.json"} +
+                       extraArgs);
     QElapsedTimer timer;
     timer.start();
     QByteArray out;

@@ -2,6 +2,7 @@
 
 #include <QProcess>
 #include <QString>
+#include <QStringList>
 
 namespace peerscope::bench {
 
@@ -14,7 +15,10 @@ public:
     Q_DISABLE_COPY_MOVE(PeerProcess)
 
     // Starts build/<...>/app/peerscope next to this benchmark; returns false with a message.
-    bool start(const QString& peerscopeBinary, QString* error);
+    // `extraArgs` go after the usual ones; `config` (JSON), when given, is its config file.
+    bool start(const QString& peerscopeBinary, QString* error, const QStringList& extraArgs = {},
+               const QByteArray& config = {});
+    QString dataDir() const { return dataDir_; }
     QString listenAddr() const { return listenAddr_; } // with /p2p/<id>
     qint64 pid() const { return process_.processId(); }
 
