@@ -18,6 +18,7 @@
 #include "engine/pool/connection_pool.h"
 
 #include <QDir>
+#include <QHash>
 #include <QLoggingCategory>
 #include <QNetworkInterface>
 #include <QStandardPaths>
@@ -250,7 +251,7 @@ Result<PeerId> EngineCore::knownRelay(const QString& peerId) const {
     if (!peer)
         return makeError("relay " + peerId.toStdString() + ": not a peer ID (" +
                          peer.errorMessage() + ")");
-    if (!relays_->relay(*peer))
+    if (!relays_->knows(*peer))
         return makeError("relay " + peerId.toStdString() + ": unknown relay");
     return peer;
 }
@@ -462,13 +463,7 @@ RelaySnapshot EngineCore::relaySnapshot(const RelayInfo& info) const {
     if (!info.rttHistoryMs.empty())
         out.rttMs = info.rttHistoryMs.back();
     out.probesUnanswered = info.probesUnanswered;
-    // Our relayed connections through it.
-    for (Connection* connection : host_->connections())
-        if (connection->info().relay == info.peer) {
-            ++out.circuits;
-            out.circuitBytes += connection->bytesIn() + connection->bytesOut();
-        }
-    return out;
+    return out; // circuits and circuitBytes: makeSnapshot counts them with the connections
 }
 
 NodeSnapshot EngineCore::makeSnapshot() const {
@@ -543,12 +538,6 @@ NodeSnapshot EngineCore::makeSnapshot() const {
             snapshot.labLinks.push_back({lab.index, lab.peerId, lab.proxyPort, lab.state,
                                          lab.link.delayMs, lab.link.jitterMs, lab.link.lossPercent,
                                          lab.link.rateBytesPerSecond, lab.bytesUp, lab.bytesDown});
-    if (relays_) {
-        for (const RelayInfo& info : relays_->relays())
-            snapshot.relays.push_back(relaySnapshot(info));
-        for (const Multiaddr& addr : relays_->circuitAddrs())
-            snapshot.relayedAddrs << QString::fromStdString(addr.toString());
-    }
     snapshot.health.monitoring = config_.connection.enableHealthMonitoring;
     const RttHistogram& histogram = monitor_->rttHistogram();
     for (std::size_t i = 0; i < histogram.bounds.size(); ++i) {
@@ -575,8 +564,15 @@ NodeSnapshot EngineCore::makeSnapshot() const {
         snapshot.peers.push_back(std::move(peer));
     }
     double scoreSum = 0;
+    // Our relayed connections and their bytes, by the relay carrying them.
+    QHash<QString, std::pair<int, quint64>> circuitsByRelay;
     for (Connection* connection : host_->connections()) {
         ConnectionSnapshot c = snapshotOf(*connection);
+        if (!c.relayPeerId.isEmpty()) {
+            auto& [circuits, bytes] = circuitsByRelay[c.relayPeerId];
+            ++circuits;
+            bytes += c.bytesIn + c.bytesOut;
+        }
         snapshot.counters.bytesIn += c.bytesIn;
         snapshot.counters.bytesOut += c.bytesOut;
         snapshot.counters.streamsOpened += connection->streamsOpened();
@@ -594,6 +590,13 @@ NodeSnapshot EngineCore::makeSnapshot() const {
             snapshot.peers[*it].connections.push_back(std::move(c));
     }
     snapshotText_.endSnapshot();
+    for (const RelayInfo& info : relays_->relays()) {
+        RelaySnapshot relay = relaySnapshot(info);
+        std::tie(relay.circuits, relay.circuitBytes) = circuitsByRelay.value(relay.peerId);
+        snapshot.relays.push_back(std::move(relay));
+    }
+    for (const Multiaddr& addr : relays_->circuitAddrs())
+        snapshot.relayedAddrs << QString::fromStdString(addr.toString());
     for (const PeerSnapshot& peer : snapshot.peers)
         if (!peer.connections.isEmpty())
             ++snapshot.health.peers;

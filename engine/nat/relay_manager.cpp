@@ -305,10 +305,8 @@ void RelayManager::tick() {
             emitEvent("reservation_expired", peer, "");
             addrsChanged = true;
         }
-        const std::vector<PeerId> held = selector_.held();
-        const bool inUse = std::find(held.begin(), held.end(), peer) != held.end();
-        if (inUse && relay.state == ReservationState::Reserved && !relay.requesting &&
-            t >= relay.refreshAt)
+        if (selector_.isHeld(peer) && relay.state == ReservationState::Reserved &&
+            !relay.requesting && t >= relay.refreshAt)
             reserve(relay);
         if (relay.connected && relay.prober && relay.prober->busy() && t >= relay.probeDeadline)
             relay.prober->giveUp("no answer in time");
@@ -562,7 +560,6 @@ void RelayManager::emitEvent(const char* kind, const PeerId& relay, const std::s
 
 std::vector<RelayInfo> RelayManager::relays() const {
     std::vector<RelayInfo> out;
-    const std::vector<PeerId> held = selector_.held();
     for (const auto& [peer, relay] : relays_) {
         RelayInfo info;
         info.peer = peer;
@@ -570,7 +567,7 @@ std::vector<RelayInfo> RelayManager::relays() const {
         info.source =
             relay->isStatic ? RelaySelector::Source::Static : RelaySelector::Source::Automatic;
         info.preferred = selector_.preferred() == peer;
-        info.inUse = std::find(held.begin(), held.end(), peer) != held.end();
+        info.inUse = selector_.isHeld(peer);
         info.connected = relay->connected;
         info.state = relay->state;
         info.reservedUntil = relay->state == ReservationState::Reserved ? relay->reservedUntil : 0;

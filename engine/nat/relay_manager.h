@@ -95,6 +95,7 @@ public:
     bool hasReservation(const PeerId& relay) const;
     std::vector<RelayInfo> relays() const;
     std::optional<RelayInfo> relay(const PeerId& peer) const;
+    bool knows(const PeerId& peer) const { return relays_.count(peer) > 0; }
     // Ours, through every relay we hold a reservation on.
     std::vector<Multiaddr> circuitAddrs() const;
 

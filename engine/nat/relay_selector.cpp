@@ -71,6 +71,11 @@ std::vector<PeerId> RelaySelector::held() const {
     return out;
 }
 
+bool RelaySelector::isHeld(const PeerId& relay) const {
+    auto it = relays_.find(relay);
+    return it != relays_.end() && it->second.held;
+}
+
 std::optional<double> RelaySelector::lastRtt(const PeerId& relay) const {
     auto it = relays_.find(relay);
     return it == relays_.end() ? std::nullopt : it->second.rttMs;

@@ -60,6 +60,7 @@ public:
     // The relays held (the manager reports what it actually holds after applying changes).
     void setHeld(const PeerId& relay, bool held);
     std::vector<PeerId> held() const;
+    bool isHeld(const PeerId& relay) const;
     std::optional<double> lastRtt(const PeerId& relay) const;
 
     // What to change now. Applying a change is the manager's job; it then calls setHeld().
