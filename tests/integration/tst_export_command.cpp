@@ -164,7 +164,7 @@ private Q_SLOTS:
         // Not trusted: the system's CAs do not know this certificate.
         exported = exportRun({"--format", "json", "--out", out, "--api", "https://" + address,
                               "--data-dir", dir.path()});
-        QCOMPARE(exported.exitCode, 1);
+        QVERIFY2(exported.exitCode == 1, qPrintable(exported.err));
         QVERIFY2(exported.err.contains("TLS with the PeerScope API at https://" + address +
                                        " failed: ") &&
                      exported.err.contains("see --api-tls-ca"),
@@ -172,7 +172,7 @@ private Q_SLOTS:
         // Plain HTTP gets no answer from a TLS port.
         exported = exportRun(
             {"--format", "json", "--out", out, "--api", address, "--data-dir", dir.path()});
-        QCOMPARE(exported.exitCode, 1);
+        QVERIFY2(exported.exitCode == 1, qPrintable(exported.err));
         QVERIFY2(exported.err.contains("cannot reach the PeerScope API at http://" + address),
                  qPrintable(exported.err));
         QVERIFY(!QFile::exists(out));
@@ -247,19 +247,19 @@ private Q_SLOTS:
         token.close();
         Run exported =
             exportRun({"--format", "csv", "--out", out, "--api", api_, "--token-file", badToken});
-        QCOMPARE(exported.exitCode, 1);
+        QVERIFY2(exported.exitCode == 1, qPrintable(exported.err));
         QVERIFY2(exported.err.contains(QLatin1String("HTTP 401 missing or wrong bearer token")),
                  qPrintable(exported.err));
         // No token file.
         exported = exportRun({"--format", "json", "--out", out, "--api", api_, "--data-dir",
                               outDir_.filePath(QStringLiteral("nowhere"))});
-        QCOMPARE(exported.exitCode, 1);
+        QVERIFY2(exported.exitCode == 1, qPrintable(exported.err));
         QVERIFY2(exported.err.contains(QLatin1String("cannot read the API token")),
                  qPrintable(exported.err));
         // Nothing listening.
         exported = exportRun({"--format", "json", "--out", out, "--api", "127.0.0.1:1",
                               "--data-dir", nodeDir_.path()});
-        QCOMPARE(exported.exitCode, 1);
+        QVERIFY2(exported.exitCode == 1, qPrintable(exported.err));
         QVERIFY2(exported.err.contains(QLatin1String("cannot reach the PeerScope API at "
                                                      "http://127.0.0.1:1")),
                  qPrintable(exported.err));

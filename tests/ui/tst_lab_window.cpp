@@ -194,8 +194,9 @@ private Q_SLOTS:
             // A screenshot of every view, from the X server's own pixels.
             table->selectRow(0);
             const QStringList names{QStringLiteral("overview"), QStringLiteral("peers"),
-                                    QStringLiteral("events"), QStringLiteral("config"),
-                                    QStringLiteral("lab")};
+                                    QStringLiteral("relays"),   QStringLiteral("events"),
+                                    QStringLiteral("config"),   QStringLiteral("lab")};
+            QCOMPARE(names.size(), int(MainWindow::TabCount)); // a new tab needs a name here
             for (int tab = 0; tab < MainWindow::TabCount; ++tab) {
                 window.showTab(MainWindow::Tab(tab));
                 QTest::qWait(1200); // a few ticks: charts and tables redraw
