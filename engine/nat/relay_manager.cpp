@@ -368,7 +368,7 @@ void RelayManager::apply(const std::vector<RelaySelector::Change>& changes) {
             if (from)
                 releaseWhenReserved_[to->peer] = PendingSwitch{from->peer, change.reason};
             else if (change.release)
-                emitEvent("relay_switched", to->peer, change.reason);
+                finishSwitch(*change.release, *to, change.reason);
             pool_.setProtected(to->peer, true);
             if (to->state != ReservationState::Reserved && !to->requesting)
                 reserve(*to);
@@ -376,7 +376,7 @@ void RelayManager::apply(const std::vector<RelaySelector::Change>& changes) {
                 // Already reserved (held before, kept refreshed): switch at once.
                 releaseWhenReserved_.erase(to->peer);
                 release(*from, change.reason);
-                emitEvent("relay_switched", to->peer, change.reason);
+                finishSwitch(from->peer, *to, change.reason);
             }
         }
     }
@@ -498,7 +498,7 @@ void RelayManager::onReserved(Relay& relay, const HopClientExchange::Reserved& r
         releaseWhenReserved_.erase(it);
         if (Relay* old = find(pending.from))
             release(*old, pending.reason);
-        emitEvent("relay_switched", relay.peer, pending.reason);
+        finishSwitch(pending.from, relay, pending.reason);
     }
 }
 
@@ -545,6 +545,45 @@ void RelayManager::release(Relay& relay, const std::string& why) {
         pool_.setProtected(relay.peer, false);
     if (hadAddrs)
         Q_EMIT circuitAddrsChanged();
+}
+
+void RelayManager::finishSwitch(const PeerId& from, const Relay& to, const std::string& reason) {
+    emitEvent("relay_switched", to.peer, reason);
+    moveCircuits(from, to);
+}
+
+// The pool's drain moves them: the new connection is dialled first, new streams go to it, and
+// the old one closes once its streams have ended, so no stream is cut by the switch. One that
+// cannot be dialled the new way stays where it is (a "replace_failed" pool event says why).
+void RelayManager::moveCircuits(const PeerId& from, const Relay& to) {
+    const QString reason = QStringLiteral("relay switched from %1 to %2")
+                               .arg(qs(from.toBase58()), qs(to.peer.toBase58()));
+    for (Connection* connection : host_.connections()) {
+        if (!connection->isOpen() || connection->info().relay != from ||
+            pool_.isDraining(connection->id()))
+            continue;
+        if (std::optional<Multiaddr> via = circuitVia(to, *connection))
+            pool_.replace(connection->id(), reason, std::move(via));
+    }
+}
+
+// How to reach the peer at the other end of `connection` through `relay`: the circuit address
+// it lists (identify) through that relay, or, for a peer we dialled, the same circuit as before
+// with the relay swapped (it may well hold a reservation there too; if not, the dial says so).
+std::optional<Multiaddr> RelayManager::circuitVia(const Relay& relay,
+                                                  const Connection& connection) const {
+    const PeerId peer = connection.remotePeer();
+    if (auto it = host_.peers().find(peer); it != host_.peers().end())
+        for (const Multiaddr& addr : it->second.listenAddrs)
+            if (Result<CircuitAddr> circuit = CircuitAddr::parse(addr);
+                circuit && circuit->relay == relay.peer &&
+                (!circuit->target || *circuit->target == peer)) {
+                circuit->target = peer;
+                return circuit->toMultiaddr();
+            }
+    if (connection.info().direction != Direction::Outbound)
+        return std::nullopt;
+    return CircuitAddr{relay.addr, relay.peer, peer}.toMultiaddr();
 }
 
 void RelayManager::setState(Relay& relay, ReservationState state, std::string detail) {

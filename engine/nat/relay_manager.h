@@ -22,6 +22,7 @@
 
 namespace peerscope {
 
+class Connection;
 class ConnectionPool;
 class EventLog;
 class Host;
@@ -59,7 +60,9 @@ struct RelayInfo {
 // on a hop stream (HopClientExchange), refreshed 5 minutes before it ends (js-libp2p's
 // margin; half its life when that is shorter), made again when the relay's connection comes
 // back, and given up when the relay refuses or is gone. A switch is make-before-break: the
-// new relay's reservation is made and its address advertised before the old one is let go.
+// new relay's reservation is made and its address advertised before the old one is let go;
+// then our relayed connections through the old relay are dialled again through the new one
+// and the old ones drained by the pool (closed once their streams have ended).
 class RelayManager final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RelayManager)
@@ -124,6 +127,9 @@ private:
     void onReserved(Relay& relay, const HopClientExchange::Reserved& reserved);
     void onReservationFailed(Relay& relay, ReservationState state, const std::string& why);
     void release(Relay& relay, const std::string& why);
+    void finishSwitch(const PeerId& from, const Relay& to, const std::string& reason);
+    void moveCircuits(const PeerId& from, const Relay& to);
+    std::optional<Multiaddr> circuitVia(const Relay& relay, const Connection& connection) const;
     void apply(const std::vector<RelaySelector::Change>& changes);
     void setState(Relay& relay, ReservationState state, std::string detail);
     void emitEvent(const char* kind, const PeerId& relay, const std::string& detail);

@@ -327,7 +327,12 @@ void ConnectionPool::onConnectionOpened(Connection* connection) {
         return c->info().direction == connection->info().direction;
     });
     QString refused;
-    if (static_cast<int>(connections(peer).size()) > config_.maxConnectionsPerPeer)
+    // A connection being replaced does not count: its replacement must fit beside it.
+    const std::vector<Connection*> ofPeer = connections(peer);
+    const auto draining = std::count_if(ofPeer.begin(), ofPeer.end(), [this](Connection* c) {
+        return draining_.count(c->id()) != 0;
+    });
+    if (static_cast<int>(ofPeer.size() - draining) > config_.maxConnectionsPerPeer)
         refused =
             QStringLiteral("over max_connections_per_peer (%1)").arg(config_.maxConnectionsPerPeer);
     else if (static_cast<int>(all.size()) > config_.maxConnections)
@@ -432,12 +437,13 @@ std::optional<Multiaddr> ConnectionPool::dialableAddr(const PeerId& peer) const 
     return std::nullopt;
 }
 
-void ConnectionPool::replace(std::uint64_t connectionId, const QString& reason) {
+void ConnectionPool::replace(std::uint64_t connectionId, const QString& reason,
+                             std::optional<Multiaddr> via) {
     Connection* old = host_.connectionById(connectionId);
     if (old == nullptr || !old->isOpen() || draining_.count(connectionId) != 0)
         return;
     const PeerId peer = old->remotePeer();
-    std::optional<Multiaddr> addr = dialableAddr(peer);
+    std::optional<Multiaddr> addr = via ? via : dialableAddr(peer);
     if (!addr) {
         Q_EMIT poolEvent(QStringLiteral("replace_failed"), peer, connectionId,
                          reason + QStringLiteral("; no dialable address for the peer"));
@@ -449,7 +455,8 @@ void ConnectionPool::replace(std::uint64_t connectionId, const QString& reason) 
     batch->peer = peer;
     batch->addr = *addr;
     batch->outstanding = 1;
-    batch->finished = [this, connectionId, reason](const std::shared_ptr<DialBatch>& b) {
+    batch->finished = [this, connectionId, reason,
+                       moved = via.has_value()](const std::shared_ptr<DialBatch>& b) {
         Connection* current = host_.connectionById(connectionId);
         const std::vector<Connection*> peerConnections = connections(b->peer);
         const bool replacementUp =
@@ -463,6 +470,8 @@ void ConnectionPool::replace(std::uint64_t connectionId, const QString& reason) 
             return;
         }
         ++counters_.replacements;
+        if (moved && isWanted(b->peer))
+            keep(b->peer, b->addr); // redials go the new way too
         Q_EMIT poolEvent(QStringLiteral("replaced"), b->peer, connectionId, reason);
         // Streams still on it finish there; tick() closes it once they have.
         if (current && current->activeStreamCount() == 0)

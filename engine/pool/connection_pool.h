@@ -91,9 +91,12 @@ public:
     bool isDraining(std::uint64_t connectionId) const { return draining_.count(connectionId) != 0; }
     std::vector<PeerId> protectedPeers() const;
 
-    // Replaces an unhealthy connection: dials a new one first, then closes the old one once
-    // new streams have moved (at once if it carries none).
-    void replace(std::uint64_t connectionId, const QString& reason);
+    // Replaces a connection: dials a new one first, then closes the old one once new streams
+    // have moved (at once if it carries none). The new one is dialled at `via` when given (a
+    // circuit through another relay), which then becomes the address the peer is kept at;
+    // otherwise at the peer's usual address.
+    void replace(std::uint64_t connectionId, const QString& reason,
+                 std::optional<Multiaddr> via = std::nullopt);
     // Closes the least valuable connections until at most low_water remain (only when above
     // high_water). Returns how many it closed.
     int trim();
