@@ -127,6 +127,10 @@ Result<void> EngineCore::start(EngineClient* client) {
                 out.push_back(addr);
         return out;
     };
+    // A reserved peer's connection is how circuits reach it: the pool keeps it.
+    relayOptions.keepConnected = [this](const PeerId& peer, bool keep) {
+        pool_->setKept(peer, keep);
+    };
     relay_ = std::make_unique<RelayService>(*host_, relayServiceConfig(config_), relayOptions);
     connect(relay_.get(), &RelayService::relayEvent, this,
             [this](const QString& kind, const PeerId& peer, const QString& detail) {

@@ -141,6 +141,8 @@ void RelayService::stop() {
         if (hop)
             hop->reset();
     }
+    for (const PeerId& peer : ledger_.expire(MonoTime::max()))
+        keepConnected(peer, false);
     const RelayServiceConfig config = ledger_.config();
     ledger_ = RelayLedger(config); // reservations end with the service
 }
@@ -299,6 +301,7 @@ void RelayService::handleReserve(Session& session) {
     stream->closeWrite();
     stream->closeRead();
     ++counters_.reservationsGranted;
+    keepConnected(peer, true);
     peerEvent(QStringLiteral("relay_reservation_granted"), peer,
               QStringLiteral("%1 for %2 s (%3 reservations)")
                   .arg(refresh ? QStringLiteral("refreshed") : QStringLiteral("granted"))
@@ -543,10 +546,16 @@ void RelayService::peerEvent(const QString& kind, const PeerId& peer, const QStr
     Q_EMIT relayEvent(kind, peer, detail);
 }
 
+void RelayService::keepConnected(const PeerId& peer, bool keep) {
+    if (options_.keepConnected)
+        options_.keepConnected(peer, keep);
+}
+
 void RelayService::peerDisconnected(const PeerId& peer) {
     if (!ledger_.reservationExpiry(peer))
         return;
     ledger_.dropReservation(peer);
+    keepConnected(peer, false);
     Q_EMIT relayEvent(QStringLiteral("relay_reservation_ended"), peer,
                       QStringLiteral("its last connection to us closed"));
 }
@@ -557,6 +566,7 @@ void RelayService::tick() {
     const MonoTime now = host_.clock().now();
     for (const PeerId& peer : ledger_.expire(now)) {
         ++counters_.reservationsExpired;
+        keepConnected(peer, false);
         Q_EMIT relayEvent(QStringLiteral("relay_reservation_expired"), peer, {});
     }
     std::vector<std::uint64_t> late;

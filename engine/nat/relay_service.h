@@ -68,6 +68,10 @@ public:
         // The addresses a reservation advertises, without /p2p/ (default: the host's listen
         // addresses that are not wildcards).
         std::function<std::vector<Multiaddr>()> addrs;
+        // Told when a peer gains (true) or loses (false) its reservation: its connection to
+        // us must stay open meanwhile, not be closed as idle or trimmed (go-libp2p tags such
+        // connections in its connection manager for the same reason).
+        std::function<void(const PeerId&, bool)> keepConnected;
     };
 
     RelayService(Host& host, RelayServiceConfig config, Options options, QObject* parent = nullptr);
@@ -102,6 +106,7 @@ private:
 
     void start();
     void stop();
+    void keepConnected(const PeerId& peer, bool keep);
     void acceptHop(Stream* stream);
     void readRequest(Session& session);
     void handleReserve(Session& session);

@@ -315,6 +315,13 @@ void ConnectionPool::setProtected(const PeerId& peer, bool isProtected) {
         protected_.erase(peer);
 }
 
+void ConnectionPool::setKept(const PeerId& peer, bool kept) {
+    if (kept)
+        kept_.insert(peer);
+    else
+        kept_.erase(peer);
+}
+
 std::vector<PeerId> ConnectionPool::protectedPeers() const {
     return {protected_.begin(), protected_.end()};
 }
@@ -494,7 +501,7 @@ int ConnectionPool::trim() {
     };
     std::vector<Candidate> candidates;
     for (Connection* connection : all) {
-        if (isProtected(connection->remotePeer()))
+        if (isProtected(connection->remotePeer()) || isKept(connection->remotePeer()))
             continue;
         if (now - connection->openedAtMono() < grace)
             continue;
@@ -571,7 +578,7 @@ void ConnectionPool::closeIdle(MonoTime now) {
         if (connection->activeStreamCount() > 0 || now - connection->idleSince() < idleTimeout)
             continue;
         const PeerId peer = connection->remotePeer();
-        if (isProtected(peer))
+        if (isProtected(peer) || isKept(peer))
             continue;
         if (isWanted(peer) &&
             static_cast<int>(connections(peer).size()) <= config_.minConnectionsPerPeer)

@@ -90,6 +90,10 @@ public:
     bool isWanted(const PeerId& peer) const { return wanted_.count(peer) != 0; }
     bool isDraining(std::uint64_t connectionId) const { return draining_.count(connectionId) != 0; }
     std::vector<PeerId> protectedPeers() const;
+    // Peers a service needs connected (a relay's reserved clients), apart from the user's
+    // protection: their connections are neither trimmed nor closed as idle.
+    void setKept(const PeerId& peer, bool kept);
+    bool isKept(const PeerId& peer) const { return kept_.count(peer) != 0; }
 
     // Replaces a connection: dials a new one first, then closes the old one once new streams
     // have moved (at once if it carries none). The new one is dialled at `via` when given (a
@@ -144,6 +148,7 @@ private:
     std::function<std::optional<ConnectionHealthView>(std::uint64_t)> healthLookup_;
     std::unordered_map<PeerId, WantedPeer> wanted_;
     std::set<PeerId> protected_;
+    std::set<PeerId> kept_;
     std::unordered_map<PeerId, LoadBalancer> balancers_;
     std::set<std::uint64_t> draining_;               // replaced: no new streams, closing soon
     std::unordered_map<PeerId, int> pendingPerPeer_; // outbound attempts running, per peer

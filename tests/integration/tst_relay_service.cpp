@@ -10,6 +10,7 @@
 #include "engine/net/host.h"
 #include "engine/net/ping_service.h"
 #include "engine/net/stream.h"
+#include "engine/pool/connection_pool.h"
 #include "engine/protocol/hop_client_exchange.h"
 #include "engine/protocol/hop_server_exchange.h"
 #include "engine/protocol/reservation_voucher.h"
@@ -72,6 +73,7 @@ private:
     std::uint64_t unixNow_ = unixStart;
     std::unique_ptr<Host> a_, b_, r_;
     std::unique_ptr<RelayService> relay_;
+    std::unique_ptr<ConnectionPool> relayPool_; // only where a test gives R a pool
     Multiaddr relayAddr_;
     RelayServiceConfig config_;
     std::vector<std::pair<QString, QString>> events_; // kind, detail
@@ -99,6 +101,10 @@ private:
         RelayService::Options options;
         options.tickInterval = 10ms;
         options.unixNow = [this] { return unixNow_; };
+        if (relayPool_)
+            options.keepConnected = [this](const PeerId& peer, bool keep) {
+                relayPool_->setKept(peer, keep);
+            };
         relay_ = std::make_unique<RelayService>(*r_, config_, options);
         connect(relay_.get(), &RelayService::relayEvent, this,
                 [this](const QString& kind, const PeerId&, const QString& detail) {
@@ -241,6 +247,7 @@ private Q_SLOTS:
 
     void cleanup() {
         relay_.reset();
+        relayPool_.reset();
         a_.reset();
         b_.reset();
         r_.reset();
@@ -305,6 +312,31 @@ private Q_SLOTS:
         relayClock_.advance(3100s);
         relay_->tick();
         QCOMPARE(relay_->reservationCount(), std::size_t(1));
+    }
+
+    // A reservation's connection has no streams once the answer is read, but circuits reach
+    // the peer over it: R's pool must not close it as idle while the reservation holds.
+    void reservedPeersConnectionsAreNotClosedAsIdle() {
+        ConnectionConfig connection;
+        connection.idleTimeout = ConnectionConfig::Seconds(60);
+        relayPool_ = std::make_unique<ConnectionPool>(*r_, connection, RetryConfig{}, 1);
+        startRelay();
+        QVERIFY(reserve(*b_) && relay_->reservationCount() == 1);
+        QTRY_VERIFY_WITH_TIMEOUT(r_->connectionsTo(b_->peerId()).front()->activeStreamCount() == 0,
+                                 5000);
+        QVERIFY(relayPool_->isKept(b_->peerId()));
+        QVERIFY(!relayPool_->isKept(a_->peerId()));
+        // Two idle timeouts later: A (no reservation) is gone, B stays.
+        relayClock_.advance(120s);
+        QTRY_VERIFY_WITH_TIMEOUT(r_->connectionsTo(a_->peerId()).empty(), 5000);
+        QVERIFY(!r_->connectionsTo(b_->peerId()).empty());
+        // Once the reservation has expired, B's idle connection goes too.
+        relayClock_.advance(3600s);
+        unixNow_ += 3720;
+        relay_->tick();
+        QCOMPARE(relay_->reservationCount(), std::size_t(0));
+        QVERIFY(!relayPool_->isKept(b_->peerId()));
+        QTRY_VERIFY_WITH_TIMEOUT(r_->connectionsTo(b_->peerId()).empty(), 5000);
     }
 
     void reservationLimitsRefuse_data() {
