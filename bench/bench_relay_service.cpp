@@ -126,8 +126,10 @@ int main(int argc, char** argv) {
     if (qEnvironmentVariable("PEERSCOPE_EVENT_DISPATCHER") != "qt")
         QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
     QCoreApplication app(argc, argv);
+    std::setvbuf(stdout, nullptr, _IOLBF, 0); // each phase's line as it comes, piped too
     // A thousand Hosts each log their connection.
-    QLoggingCategory::setFilterRules(QStringLiteral("peerscope.*.info=false"));
+    QLoggingCategory::setFilterRules(
+        QStringLiteral("peerscope.*.debug=false\npeerscope.*.info=false"));
     auto arg = [&](int i, int fallback) {
         return argc > i ? std::max(1, std::atoi(argv[i])) : fallback;
     };
