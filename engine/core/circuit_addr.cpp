@@ -71,4 +71,15 @@ Multiaddr CircuitAddr::toMultiaddr() const {
     return target ? out.withPeerId(*target) : out;
 }
 
+std::string relayAddrProblem(const Multiaddr& addr, bool idAlone) {
+    if (CircuitAddr::isCircuit(addr))
+        return "is a circuit address; a relay is reached directly";
+    if (!addr.peerId())
+        return "has no /p2p/<relay id>";
+    const Multiaddr transport = addr.withoutPeerId();
+    if (!transport.tcpEndpoint() && !(idAlone && transport.empty()))
+        return "is not ip4, ip6 or dns, then tcp, then /p2p/<relay id>";
+    return {};
+}
+
 } // namespace peerscope

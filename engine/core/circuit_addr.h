@@ -5,6 +5,7 @@
 #include "engine/core/result.h"
 
 #include <optional>
+#include <string>
 
 namespace peerscope {
 
@@ -30,5 +31,11 @@ struct CircuitAddr {
 
     friend bool operator==(const CircuitAddr&, const CircuitAddr&) = default;
 };
+
+// Why `addr` cannot name a relay to reserve on, as words that follow the address ("has no
+// /p2p/<relay id>"), or empty when it can. A relay is reached directly (not through
+// /p2p-circuit), at ip4, ip6 or dns then tcp, and named by /p2p/<relay id>; `idAlone` also
+// takes /p2p/<relay id> by itself (a relay we may already be connected to).
+std::string relayAddrProblem(const Multiaddr& addr, bool idAlone);
 
 } // namespace peerscope

@@ -303,12 +303,8 @@ std::string relayAddressError(const std::string& text) {
     Result<Multiaddr> addr = Multiaddr::parse(text);
     if (!addr)
         return "\"" + text + "\": " + addr.errorMessage();
-    if (CircuitAddr::isCircuit(*addr))
-        return "\"" + text + "\" is a circuit address; a relay is reached directly";
-    if (!addr->peerId())
-        return "\"" + text + "\" has no /p2p/<relay id>";
-    if (!addr->tcpEndpoint())
-        return "\"" + text + "\" is not ip4, ip6 or dns, then tcp, then /p2p/<relay id>";
+    if (std::string problem = relayAddrProblem(*addr, false); !problem.empty())
+        return "\"" + text + "\" " + problem;
     return {};
 }
 

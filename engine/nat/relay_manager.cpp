@@ -161,15 +161,9 @@ void RelayManager::setConfig(const RelayClientConfig& config) {
 }
 
 Result<PeerId> RelayManager::addRelay(const Multiaddr& addr) {
-    if (CircuitAddr::isCircuit(addr))
-        return makeError("relay address " + addr.toString() +
-                         ": a relay is reached directly, not through /p2p-circuit");
+    if (std::string problem = relayAddrProblem(addr, true); !problem.empty())
+        return makeError("relay address " + addr.toString() + " " + problem);
     const std::optional<PeerId> peer = addr.peerId();
-    if (!peer)
-        return makeError("relay address " + addr.toString() + " has no /p2p/<relay id>");
-    if (!addr.withoutPeerId().empty() && !addr.withoutPeerId().tcpEndpoint())
-        return makeError("relay address " + addr.toString() +
-                         ": expected ip4, ip6 or dns, then tcp, then /p2p/<relay id>");
     if (*peer == host_.peerId())
         return makeError("relay address " + addr.toString() + " is our own peer ID");
     Relay& relay = ensure(*peer, RelaySelector::Source::Static);

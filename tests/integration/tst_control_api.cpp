@@ -430,7 +430,7 @@ private Q_SLOTS:
             {QStringLiteral("/ip4/127.0.0.1/tcp/99999/p2p/") + relayId,
              QStringLiteral("component 2 (tcp)")},
             {QStringLiteral("/p2p/") + relayId + QStringLiteral("/p2p-circuit"),
-             QStringLiteral("not through /p2p-circuit")},
+             QStringLiteral("is a circuit address; a relay is reached directly")},
         };
         for (const auto& [addr, error] : bad) {
             const Reply reply = call("POST", "/api/v1/relays", json({{"addr", addr}}));

@@ -49,6 +49,32 @@ private Q_SLOTS:
                  "/ip6/::1/tcp/4001/p2p/" + relayId + "/p2p-circuit");
     }
 
+    void relayAddressesAreChecked_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("idAlone");
+        QTest::addColumn<QString>("problem"); // empty: a good relay address
+        const QString r = QString::fromStdString(relayId);
+        QTest::newRow("tcp") << "/ip4/1.2.3.4/tcp/4001/p2p/" + r << false << QString();
+        QTest::newRow("dns") << "/dns4/relay.example/tcp/4001/p2p/" + r << false << QString();
+        QTest::newRow("id alone, allowed") << "/p2p/" + r << true << QString();
+        QTest::newRow("id alone") << "/p2p/" + r << false
+                                  << "is not ip4, ip6 or dns, then tcp, then /p2p/<relay id>";
+        QTest::newRow("no id") << "/ip4/1.2.3.4/tcp/4001" << true << "has no /p2p/<relay id>";
+        QTest::newRow("udp") << "/ip4/1.2.3.4/udp/4001/p2p/" + r << true
+                             << "is not ip4, ip6 or dns, then tcp, then /p2p/<relay id>";
+        QTest::newRow("circuit") << "/ip4/1.2.3.4/tcp/4001/p2p/" + r + "/p2p-circuit" << true
+                                 << "is a circuit address; a relay is reached directly";
+    }
+
+    void relayAddressesAreChecked() {
+        QFETCH(QString, text);
+        QFETCH(bool, idAlone);
+        QFETCH(QString, problem);
+        Result<Multiaddr> addr = Multiaddr::parse(text.toStdString());
+        QVERIFY2(addr.ok(), addr.ok() ? "" : addr.errorMessage().c_str());
+        QCOMPARE(QString::fromStdString(relayAddrProblem(*addr, idAlone)), problem);
+    }
+
     void malformedAddressesNameTheBadPart_data() {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("error");
