@@ -404,6 +404,10 @@ private Q_SLOTS:
         for (const QJsonValue& peer : list) {
             if (peer["peerId"].toString() != relayedId)
                 continue;
+            // It listens nowhere (--listen none): identify tells us only its circuit
+            // addresses, no direct one to try.
+            for (const QJsonValue& addr : peer["listenAddrs"].toArray())
+                QVERIFY2(addr.toString().contains("/p2p-circuit"), qPrintable(addr.toString()));
             for (const QJsonValue& c : peer["connections"].toArray()) {
                 QCOMPARE(c["relay"]["peerId"].toString(), inUse);
                 QVERIFY2(c["remoteAddr"].toString().contains("/p2p-circuit"),

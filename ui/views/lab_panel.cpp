@@ -219,8 +219,10 @@ void LabPanel::updateRow(int position, const LabLinkSnapshot& link) {
         setText(position, ProxyColumn,
                 link.proxyPort ? QStringLiteral("127.0.0.1:%1").arg(link.proxyPort) : none);
     setText(position, StateColumn, link.state);
-    setText(position, SentColumn, humanBytes(link.bytesUp));
-    setText(position, ReceivedColumn, humanBytes(link.bytesDown));
+    // The relayed peer's bytes cross its relay's link, and are counted there.
+    const bool ownLink = link.role != QLatin1String("relayed");
+    setText(position, SentColumn, ownLink ? humanBytes(link.bytesUp) : none);
+    setText(position, ReceivedColumn, ownLink ? humanBytes(link.bytesDown) : none);
 
     Row& row = rows_[position];
     if (!row.delay)
