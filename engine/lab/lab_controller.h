@@ -102,7 +102,7 @@ public:
 
     int peerCount() const { return peerCount_; }
     // Entries with a link of their own: the peers and the relays.
-    int linkCount() const { return peerCount_ + relayCount; }
+    int linkCount() const { return peerCount_ > 0 ? peerCount_ + relayCount : 0; }
     int relayedIndex() const { return peerCount_ + relayCount; }
     // Changes one link live (both directions), from the next byte on. The relayed peer has
     // no link: its path is its relay's.
