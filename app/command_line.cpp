@@ -45,7 +45,8 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
                                       QStringLiteral("Run the engine only, without a window."));
     const QCommandLineOption listen(
         QStringLiteral("listen"),
-        QStringLiteral("Listen address (repeatable). Default: /ip4/0.0.0.0/tcp/4001 and "
+        QStringLiteral("Listen address (repeatable), or \"none\" to dial out only (then only a "
+                       "relay can bring us connections). Default: /ip4/0.0.0.0/tcp/4001 and "
                        "/ip6/::/tcp/4001; a taken port falls back to an ephemeral one."),
         QStringLiteral("multiaddr"));
     const QCommandLineOption dial(QStringLiteral("dial"),
@@ -125,7 +126,9 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
             QStringLiteral("unexpected argument \"%1\"").arg(parser.positionalArguments().first()));
 
     result.headless = parser.isSet(headless);
-    if (parser.isSet(listen)) {
+    if (parser.values(listen) == QStringList{QStringLiteral("none")}) {
+        result.engine.listenAddrs.clear();
+    } else if (parser.isSet(listen)) {
         if (QString error = multiaddrError(QStringLiteral("listen"), parser.values(listen));
             !error.isEmpty())
             return fail(error);

@@ -88,6 +88,11 @@ Result<void> EngineCore::start(EngineClient* client) {
         config_.connection.healthCheckInterval =
             std::min(config_.connection.healthCheckInterval, ConnectionConfig::Seconds(2));
     }
+    // With both lab relays held there is nothing to switch to: one reservation at a time lets
+    // a relay switch be watched. In memory only, like the monitoring above.
+    const bool labHoldsOneRelay = options_.labPeers > 0 && config_.relayClient.reservations > 1;
+    if (labHoldsOneRelay)
+        config_.relayClient.reservations = 1;
 
     HostOptions hostOptions;
     hostOptions.muxerInNoise = options_.muxerInNoise;
@@ -199,12 +204,33 @@ Result<void> EngineCore::start(EngineClient* client) {
                 [this](const QString& kind, const QString& peer, const QString& detail) {
                     events_.append(kind, peer, 0, detail);
                 });
-        events_.append(QStringLiteral("lab"), {}, 0,
-                       QStringLiteral("lab mode: starting %1 local peers behind link proxies%2")
-                           .arg(options_.labPeers)
-                           .arg(labTurnsOnMonitoring
-                                    ? QStringLiteral("; health monitoring on for this run")
-                                    : QString()));
+        LabController::RelayHooks hooks;
+        hooks.addRelay = [this](const Multiaddr& addr) -> Result<void> {
+            Result<PeerId> added = relays_->addRelay(addr);
+            if (!added)
+                return added.error();
+            return {};
+        };
+        hooks.relaysInUse = [this] {
+            std::vector<PeerId> out;
+            for (const RelayInfo& info : relays_->relays())
+                if (info.inUse)
+                    out.push_back(info.peer);
+            return out;
+        };
+        lab_->setRelayHooks(std::move(hooks));
+        events_.append(
+            QStringLiteral("lab"), {}, 0,
+            QStringLiteral("lab mode: starting %1 local peers, %2 relays and a peer reachable "
+                           "only through them, behind link proxies%3%4")
+                .arg(options_.labPeers)
+                .arg(LabController::relayCount)
+                .arg(labTurnsOnMonitoring ? QStringLiteral("; health monitoring on for this run")
+                                          : QString())
+                .arg(labHoldsOneRelay
+                         ? QStringLiteral("; one relay reservation at a time for this run, so a "
+                                          "relay switch can be seen")
+                         : QString()));
         lab_->start();
     }
 
@@ -538,10 +564,22 @@ NodeSnapshot EngineCore::makeSnapshot() const {
     snapshot.config = config_;
     snapshot.configPath = configPath();
     if (lab_)
-        for (const LabPeerStatus& lab : lab_->status())
-            snapshot.labLinks.push_back({lab.index, lab.peerId, lab.proxyPort, lab.state,
-                                         lab.link.delayMs, lab.link.jitterMs, lab.link.lossPercent,
-                                         lab.link.rateBytesPerSecond, lab.bytesUp, lab.bytesDown});
+        for (const LabPeerStatus& lab : lab_->status()) {
+            LabLinkSnapshot link;
+            link.index = lab.index;
+            link.role = lab.role;
+            link.peerId = lab.peerId;
+            link.proxyPort = lab.proxyPort;
+            link.viaRelay = lab.viaRelay;
+            link.state = lab.state;
+            link.delayMs = lab.link.delayMs;
+            link.jitterMs = lab.link.jitterMs;
+            link.lossPercent = lab.link.lossPercent;
+            link.rateBytesPerSecond = lab.link.rateBytesPerSecond;
+            link.bytesUp = lab.bytesUp;
+            link.bytesDown = lab.bytesDown;
+            snapshot.labLinks.push_back(std::move(link));
+        }
     snapshot.health.monitoring = config_.connection.enableHealthMonitoring;
     const RttHistogram& histogram = monitor_->rttHistogram();
     for (std::size_t i = 0; i < histogram.bounds.size(); ++i) {

@@ -161,11 +161,14 @@ struct EventSnapshot {
     QString detail;
 };
 
-// One lab link (lab mode): a local PeerScope child reached through a userspace link proxy.
+// One lab entry (lab mode): a local PeerScope child reached through a userspace link proxy,
+// or (role "relayed") through one of the lab relays only.
 struct LabLinkSnapshot {
     int index = 0;
+    QString role;          // "peer", "relay" or "relayed" (no link of its own)
     QString peerId;        // empty until the child has started
-    quint16 proxyPort = 0; // 0 until the proxy listens
+    quint16 proxyPort = 0; // 0 until the proxy listens; 0 for the relayed peer
+    QString viaRelay;      // the relayed peer: the relay its path goes through, when known
     QString state; // "starting", "connecting", "connected", "disconnected", "failed", "stopped"
     double delayMs = 0, jitterMs = 0, lossPercent = 0;
     double rateBytesPerSecond = 0; // 0 = unlimited

@@ -1,5 +1,7 @@
 #include "engine/lab/lab_controller.h"
 
+#include "engine/core/circuit_addr.h"
+#include "engine/core/identity_store.h"
 #include "engine/core/multiaddr.h"
 #include "engine/lab/link_proxy.h"
 #include "engine/net/connection.h"
@@ -49,18 +51,29 @@ QString base58(const PeerId& peer) {
     return QString::fromStdString(peer.toBase58());
 }
 
+// The end of a peer id, as the relay selector's events name relays.
+QString shortId(const PeerId& peer) {
+    const QString text = base58(peer);
+    return text.size() > 8 ? QStringLiteral("…") + text.right(8) : text;
+}
+
 } // namespace
 
 // One child process, its proxy and its traffic schedule.
 struct LabController::LabPeer {
     int index = 0;
+    Role role = Role::Peer;
+    int relay = 0; // a relay's number (0 or 1)
     QProcess* process = nullptr;
-    QTimer* startTimer = nullptr;   // bounds the wait for the "listening" line
-    QTimer* trafficTimer = nullptr; // the pause between traffic runs
+    // Bounds the wait for the "listening" line; the relayed peer's: the next dial attempt.
+    QTimer* startTimer = nullptr;
+    QTimer* trafficTimer = nullptr; // the pause between traffic runs (or pings)
     std::unique_ptr<LinkProxy> proxy;
     LinkSettings link;
     std::optional<PeerId> peerId;
-    QByteArray pendingOutput; // stdout not yet split into lines
+    quint16 directPort = 0;    // where the child itself listens (a relay's, for --relay)
+    std::optional<PeerId> via; // the relayed peer: the relay it was last dialled through
+    QByteArray pendingOutput;  // stdout not yet split into lines
     QByteArray errorTail;
     bool failed = false;
     bool everConnected = false;
@@ -70,11 +83,20 @@ LabController::LabController(Host& host, ConnectionPool& pool, QString peerscope
                              int peers, QString workDir, QObject* parent)
     : QObject(parent), host_(host), pool_(pool), executable_(std::move(peerscopeExecutable)),
       workDir_(std::move(workDir)) {
-    const int count = std::clamp(peers, 0, maxPeers);
-    for (int i = 0; i < count; ++i) {
+    peerCount_ = std::clamp(peers, 0, maxPeers);
+    const int entries = peerCount_ > 0 ? peerCount_ + relayCount + 1 : 0;
+    for (int i = 0; i < entries; ++i) {
         auto peer = std::make_unique<LabPeer>();
         peer->index = i;
-        peer->link = defaultLink(i);
+        if (i < peerCount_) {
+            peer->link = defaultLink(i);
+        } else if (i < peerCount_ + relayCount) {
+            peer->role = Role::Relay;
+            peer->relay = i - peerCount_;
+            peer->link = defaultRelayLink(peer->relay);
+        } else {
+            peer->role = Role::Relayed;
+        }
         peer->startTimer = new QTimer(this);
         peer->startTimer->setSingleShot(true);
         peer->trafficTimer = new QTimer(this);
@@ -82,6 +104,13 @@ LabController::LabController(Host& host, ConnectionPool& pool, QString peerscope
         connect(peer->trafficTimer, &QTimer::timeout, this, [this, i] { runTraffic(i); });
         peers_.push_back(std::move(peer));
     }
+    // Relays are dialled by the relay manager, the relayed peer by us: either way an entry
+    // that was connected once reads "disconnected", not "connecting", when it drops.
+    connect(&host_, &Host::connectionOpened, this, [this](Connection* connection) {
+        for (auto& peer : peers_)
+            if (peer->peerId == connection->remotePeer())
+                peer->everConnected = true;
+    });
 }
 
 LabController::~LabController() {
@@ -96,6 +125,10 @@ LinkSettings LabController::defaultLink(int index) {
     const auto slot = static_cast<std::size_t>(std::max(index, 0) % 5);
     const int round = std::max(index, 0) / 5;
     return LinkSettings{delays[slot] + 3.0 * round, jitters[slot], losses[slot], rates[slot]};
+}
+
+LinkSettings LabController::defaultRelayLink(int relay) {
+    return LinkSettings{relay == 0 ? 10.0 : 40.0, 1, 0, 10e6};
 }
 
 LabTrafficPlan LabController::defaultTraffic(int index) {
@@ -127,31 +160,91 @@ QString LabController::validate(const LinkSettings& s) {
 }
 
 QString LabController::label(const LabPeer& peer) const {
+    switch (peer.role) {
+    case Role::Relay:
+        return QStringLiteral("lab relay %1").arg(peer.relay);
+    case Role::Relayed:
+        return QStringLiteral("relayed lab peer");
+    case Role::Peer:
+        break;
+    }
     return QStringLiteral("lab peer %1").arg(peer.index);
+}
+
+const LabController::LabPeer* LabController::relayByPeer(const PeerId& id) const {
+    for (const auto& peer : peers_)
+        if (peer->role == Role::Relay && peer->peerId == id)
+            return peer.get();
+    return nullptr;
 }
 
 void LabController::start() {
     if (stopped_)
         return;
     for (auto& peer : peers_)
-        launch(*peer);
+        if (peer->role != Role::Relayed) // it needs the relays' addresses first
+            launch(*peer);
+}
+
+QStringList LabController::arguments(const LabPeer& peer, const QString& dataDir) const {
+    // Its own config file (absent: the defaults), never the user's.
+    QStringList out{QStringLiteral("--headless"),
+                    QStringLiteral("--api"),
+                    QStringLiteral("off"),
+                    QStringLiteral("--data-dir"),
+                    dataDir,
+                    QStringLiteral("--config"),
+                    QDir(dataDir).filePath(QStringLiteral("config.json"))};
+    switch (peer.role) {
+    case Role::Peer:
+        // It serves perf: our background traffic asks it for data.
+        out << QStringLiteral("--listen") << QStringLiteral("/ip4/127.0.0.1/tcp/0")
+            << QStringLiteral("--serve-perf");
+        break;
+    case Role::Relay:
+        // No perf: its round trips are the relay manager's probes, and should read the link.
+        out << QStringLiteral("--listen") << QStringLiteral("/ip4/127.0.0.1/tcp/0")
+            << QStringLiteral("--relay-service");
+        break;
+    case Role::Relayed:
+        // Listening nowhere, it has no direct address identify could tell anyone: a relay is
+        // its only way in. It reserves on both relays directly, not through their proxies
+        // (the link under test is ours to the relay).
+        out << QStringLiteral("--listen") << QStringLiteral("none");
+        for (const auto& relay : peers_)
+            if (relay->role == Role::Relay)
+                out << QStringLiteral("--relay")
+                    << QString::fromStdString(
+                           Multiaddr::fromTcpEndpoint("127.0.0.1", relay->directPort)
+                               .withPeerId(*relay->peerId)
+                               .toString());
+        break;
+    }
+    return out;
 }
 
 void LabController::launch(LabPeer& peer) {
-    const QString dataDir = QDir(workDir_).filePath(QStringLiteral("lab-%1").arg(peer.index));
+    const QString dirName = peer.role == Role::Relay ? QStringLiteral("relay-%1").arg(peer.relay)
+                            : peer.role == Role::Relayed ? QStringLiteral("relayed")
+                                                         : QStringLiteral("lab-%1").arg(peer.index);
+    const QString dataDir = QDir(workDir_).filePath(dirName);
     if (!QDir().mkpath(dataDir)) {
         fail(peer, QStringLiteral("cannot create its data directory %1").arg(dataDir));
         return;
     }
+    if (peer.role == Role::Relayed) {
+        // It prints no address (it has none), so we make its identity and know it up front.
+        Result<PrivateKey> key = loadOrCreateIdentity(
+            QDir(dataDir).filePath(QStringLiteral("identity.key")).toStdString());
+        if (!key) {
+            fail(peer, QString::fromStdString(key.errorMessage()));
+            return;
+        }
+        peer.peerId = PeerId::fromPublicKey(key->publicKey());
+    }
     peer.process = new QProcess(this);
     peer.process->setProgram(executable_);
-    // Its own config file (absent: the defaults), never the user's. It serves perf: our
-    // background traffic asks it for data.
-    peer.process->setArguments({QStringLiteral("--headless"), QStringLiteral("--listen"),
-                                QStringLiteral("/ip4/127.0.0.1/tcp/0"), QStringLiteral("--api"),
-                                QStringLiteral("off"), QStringLiteral("--serve-perf"),
-                                QStringLiteral("--data-dir"), dataDir, QStringLiteral("--config"),
-                                QDir(dataDir).filePath(QStringLiteral("config.json"))});
+    peer.process->setArguments(arguments(peer, dataDir));
     // Nothing may outlive the app, even if it crashes: the child gets SIGTERM when the thread
     // that started it (this engine thread) dies. If we died before prctl ran, it leaves now.
     const pid_t parentPid = ::getpid();
@@ -177,6 +270,22 @@ void LabController::launch(LabPeer& peer) {
                 *p,
                 QStringLiteral("could not run %1: %2").arg(executable_, p->process->errorString()));
     });
+    qCDebug(lcLab).noquote() << "starting" << label(peer) << executable_
+                             << peer.process->arguments().join(QLatin1Char(' '));
+    if (peer.role == Role::Relayed) {
+        connect(peer.startTimer, &QTimer::timeout, this, [this] { dialRelayed(); });
+        peer.process->start();
+        QStringList relays;
+        for (const auto& relay : peers_)
+            if (relay->role == Role::Relay)
+                relays << shortId(*relay->peerId);
+        Q_EMIT labEvent(QStringLiteral("lab"), base58(*peer.peerId),
+                        QStringLiteral("%1 started: it listens nowhere and reserves on relays %2; "
+                                       "we dial it only through the relay we use")
+                            .arg(label(peer), relays.join(QStringLiteral(" and "))));
+        peer.startTimer->start(relayedDialInterval); // its reservations take a moment
+        return;
+    }
     connect(peer.startTimer, &QTimer::timeout, this, [this, p] {
         if (p->peerId || p->failed)
             return;
@@ -185,8 +294,6 @@ void LabController::launch(LabPeer& peer) {
         p->process->kill();
     });
     peer.startTimer->start(startTimeout);
-    qCDebug(lcLab).noquote() << "starting" << label(peer) << executable_
-                             << peer.process->arguments().join(QLatin1Char(' '));
     peer.process->start();
 }
 
@@ -216,6 +323,7 @@ void LabController::readOutput(LabPeer& peer) {
 void LabController::onListening(LabPeer& peer, quint16 port, const PeerId& id) {
     peer.startTimer->stop();
     peer.peerId = id;
+    peer.directPort = port;
     peer.proxy = std::make_unique<LinkProxy>(QHostAddress::LocalHost, port, peer.link,
                                              host_.clock(), std::uint64_t(peer.index) + 1);
     if (Result<void> listening = peer.proxy->listen(); !listening) {
@@ -223,6 +331,24 @@ void LabController::onListening(LabPeer& peer, quint16 port, const PeerId& id) {
         return;
     }
     const quint16 proxyPort = peer.proxy->listenPort();
+    const Multiaddr addr = Multiaddr::fromTcpEndpoint("127.0.0.1", proxyPort).withPeerId(id);
+    if (peer.role == Role::Relay) {
+        Q_EMIT labEvent(QStringLiteral("lab"), base58(id),
+                        QStringLiteral("%1 listens on 127.0.0.1:%2; using it as a static relay "
+                                       "through the link proxy on 127.0.0.1:%3 (%4)")
+                            .arg(label(peer))
+                            .arg(port)
+                            .arg(proxyPort)
+                            .arg(describe(peer.link)));
+        if (hooks_.addRelay)
+            if (Result<void> added = hooks_.addRelay(addr); !added) {
+                fail(peer, QStringLiteral("could not be added as a relay: %1")
+                               .arg(QString::fromStdString(added.errorMessage())));
+                return;
+            }
+        launchRelayedWhenRelaysListen();
+        return;
+    }
     Q_EMIT labEvent(QStringLiteral("lab"), base58(id),
                     QStringLiteral("%1 listens on 127.0.0.1:%2; dialling it through the link "
                                    "proxy on 127.0.0.1:%3 (%4)")
@@ -230,7 +356,6 @@ void LabController::onListening(LabPeer& peer, quint16 port, const PeerId& id) {
                         .arg(port)
                         .arg(proxyPort)
                         .arg(describe(peer.link)));
-    const Multiaddr addr = Multiaddr::fromTcpEndpoint("127.0.0.1", proxyPort).withPeerId(id);
     QPointer<LabController> self(this);
     const int index = peer.index;
     pool_.dialPeer(addr, [self, index](Result<std::vector<Connection*>> dialled) {
@@ -249,6 +374,82 @@ void LabController::onListening(LabPeer& peer, quint16 port, const PeerId& id) {
                                   .arg(dialled->size()));
         self->measure(index);
     });
+}
+
+void LabController::launchRelayedWhenRelaysListen() {
+    for (const auto& peer : peers_)
+        if (peer->role == Role::Relay && (!peer->peerId || peer->failed))
+            return;
+    if (!stopped_ && !relayed().process && !relayed().failed)
+        launch(relayed());
+}
+
+// The relay this node uses (the selector's choice, so the switch rules decide the path), and
+// its proxy, so that relay's link is on the way; once a circuit is up the pool keeps it.
+void LabController::dialRelayed() {
+    LabPeer& peer = relayed();
+    if (stopped_ || peer.failed)
+        return;
+    const LabPeer* relay = nullptr;
+    if (hooks_.relaysInUse)
+        for (const PeerId& inUse : hooks_.relaysInUse())
+            if (const LabPeer* candidate = relayByPeer(inUse); candidate && candidate->proxy)
+                relay = candidate;
+    --relayedDialsLeft_;
+    if (!relay) {
+        if (relayedDialsLeft_ <= 0)
+            fail(peer, QStringLiteral("not dialled: this node used none of the lab relays "
+                                      "within %1 attempts")
+                           .arg(relayedDialAttempts));
+        else
+            peer.startTimer->start(relayedDialInterval);
+        return;
+    }
+    const bool newRelay = peer.via != relay->peerId; // said once per relay, not per attempt
+    peer.via = relay->peerId;
+    const PeerId relayId = *relay->peerId;
+    const Multiaddr addr =
+        CircuitAddr{Multiaddr::fromTcpEndpoint("127.0.0.1", relay->proxy->listenPort()), relayId,
+                    *peer.peerId}
+            .toMultiaddr();
+    if (newRelay)
+        Q_EMIT labEvent(
+            QStringLiteral("lab"), base58(*peer.peerId),
+            QStringLiteral("%1: dialling it through %2 at %3")
+                .arg(label(peer), label(*relay), QString::fromStdString(addr.toString())));
+    QPointer<LabController> self(this);
+    pool_.dialPeer(addr, [self, relayId](Result<std::vector<Connection*>> dialled) {
+        if (self && !self->stopped_)
+            self->onRelayedDialled(relayId, std::move(dialled));
+    });
+}
+
+void LabController::onRelayedDialled(const PeerId& relay,
+                                     Result<std::vector<Connection*>> dialled) {
+    LabPeer& peer = relayed();
+    if (peer.failed)
+        return;
+    if (!dialled) {
+        // Most often "no reservation" while its reservation is still being made.
+        const QString why = QString::fromStdString(dialled.errorMessage());
+        if (relayedDialsLeft_ <= 0) {
+            fail(peer, QStringLiteral("could not be reached through relay %1 in %2 attempts: %3")
+                           .arg(shortId(relay))
+                           .arg(relayedDialAttempts)
+                           .arg(why));
+            return;
+        }
+        qCDebug(lcLab).noquote() << label(peer) << "not reachable through" << shortId(relay)
+                                 << "yet:" << why;
+        peer.startTimer->start(relayedDialInterval);
+        return;
+    }
+    peer.everConnected = true;
+    Q_EMIT labEvent(QStringLiteral("lab"), base58(*peer.peerId),
+                    QStringLiteral("%1 connected through relay %2 (attempt %3)")
+                        .arg(label(peer), shortId(relay))
+                        .arg(relayedDialAttempts - relayedDialsLeft_));
+    measure(peer.index);
 }
 
 void LabController::onExited(LabPeer& peer, int exitCode, bool crashed) {
@@ -270,6 +471,9 @@ void LabController::fail(LabPeer& peer, const QString& why) {
     qCWarning(lcLab).noquote() << detail;
     Q_EMIT labEvent(QStringLiteral("lab_failed"), peer.peerId ? base58(*peer.peerId) : QString(),
                     detail);
+    // The relayed peer needs both relays' addresses to start.
+    if (peer.role == Role::Relay && !relayed().process)
+        fail(relayed(), QStringLiteral("not started: %1 failed").arg(label(peer)));
 }
 
 // A ping after each traffic run, when the link has drained, so the peer's last RTT is the
@@ -307,6 +511,12 @@ void LabController::runTraffic(int index) {
         peer.trafficTimer->start(plan.pause);
         return;
     }
+    // Through a relay only pings: a circuit carries 128 KiB each way by default, which a
+    // perf run would spend at once.
+    if (peer.role == Role::Relayed) {
+        measure(index);
+        return;
+    }
     // A link slowed by hand gets smaller runs (about 200 ms of its rate each way), so the
     // lab stays light and the pings between runs still come round.
     std::uint64_t upload = plan.uploadBytes, download = plan.downloadBytes;
@@ -329,9 +539,14 @@ void LabController::runTraffic(int index) {
 }
 
 Result<void> LabController::setLink(int index, const LinkSettings& settings) {
-    if (index < 0 || index >= peerCount())
+    if (peerCount_ > 0 && index == relayedIndex())
+        return makeError("lab entry " + std::to_string(index) +
+                         " is the relayed lab peer: it has no link of its own (its path is its "
+                         "relay's link)");
+    if (index < 0 || index >= linkCount())
         return makeError("no lab link " + std::to_string(index) + " (the lab has " +
-                         std::to_string(peerCount()) + ")");
+                         std::to_string(linkCount()) + ": 0-" + std::to_string(linkCount() - 1) +
+                         ")");
     if (const QString error = validate(settings); !error.isEmpty())
         return makeError("lab link " + std::to_string(index) + ": " + error.toStdString());
     LabPeer& peer = *peers_[static_cast<std::size_t>(index)];
@@ -349,9 +564,22 @@ std::vector<LabPeerStatus> LabController::status() const {
     for (const auto& peer : peers_) {
         LabPeerStatus s;
         s.index = peer->index;
-        s.link = peer->link;
+        s.role = peer->role == Role::Relay     ? QStringLiteral("relay")
+                 : peer->role == Role::Relayed ? QStringLiteral("relayed")
+                                               : QStringLiteral("peer");
+        if (peer->role != Role::Relayed)
+            s.link = peer->link;
         if (peer->peerId)
             s.peerId = base58(*peer->peerId);
+        if (peer->role == Role::Relayed && peer->peerId) {
+            // The relay its connection uses (after a switch it may still be the old one),
+            // else the one it was last dialled through.
+            for (Connection* connection : host_.connectionsTo(*peer->peerId))
+                if (connection->info().relay)
+                    s.viaRelay = base58(*connection->info().relay);
+            if (s.viaRelay.isEmpty() && peer->via)
+                s.viaRelay = base58(*peer->via);
+        }
         if (peer->proxy) {
             s.proxyPort = peer->proxy->listenPort();
             const LinkProxyCounters counters = peer->proxy->counters();
@@ -362,7 +590,7 @@ std::vector<LabPeerStatus> LabController::status() const {
             s.state = QStringLiteral("stopped");
         else if (peer->failed)
             s.state = QStringLiteral("failed");
-        else if (!peer->peerId)
+        else if (!peer->peerId || !peer->process)
             s.state = QStringLiteral("starting");
         else if (!host_.connectionsTo(*peer->peerId).empty())
             s.state = QStringLiteral("connected");

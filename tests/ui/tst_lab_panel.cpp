@@ -1,6 +1,7 @@
 // The Lab panel fed with hand-made snapshots (offscreen): placeholder outside lab mode, rows
-// inserted and removed by link index and only changed cells updated, spin box edits sent with
-// the rate in bytes/s, and an edit not undone by a snapshot taken before it.
+// inserted and removed by link index and only changed cells updated, the relayed peer's row
+// without spin boxes, spin box edits sent with the rate in bytes/s, and an edit not undone by
+// a snapshot taken before it.
 #include "engine/api/engine.h"
 #include "engine/api/engine_client.h"
 #include "ui/views/lab_panel.h"
@@ -123,6 +124,39 @@ private Q_SLOTS:
         QCOMPARE(text(3, LabPanel::PeerColumn), QStringLiteral("—"));
         QCOMPARE(text(3, LabPanel::ProxyColumn), QStringLiteral("—"));
         QCOMPARE(spin("labRate", 3)->text(), QStringLiteral("unlimited"));
+    }
+
+    // Relays are links like the others; the relayed peer has none: its path is its relay,
+    // and nothing can be edited on its row.
+    void relayedPeerShowsItsRelayAndNoSpinBoxes() {
+        LabLinkSnapshot relay = makeLink(1);
+        relay.role = QStringLiteral("relay");
+        LabLinkSnapshot relayed;
+        relayed.index = 2;
+        relayed.role = QStringLiteral("relayed");
+        relayed.peerId = QStringLiteral("12D3KooWRelayedxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxyyyyyy");
+        relayed.state = QStringLiteral("connecting");
+        LabLinkSnapshot peer = makeLink(0);
+        peer.role = QStringLiteral("peer");
+        panel_->applySnapshot(snapshotWith({peer, relay, relayed}));
+        QCOMPARE(text(0, LabPanel::RoleColumn), QStringLiteral("peer"));
+        QCOMPARE(text(1, LabPanel::RoleColumn), QStringLiteral("relay"));
+        QVERIFY(spin("labDelay", 1));
+        QCOMPARE(text(2, LabPanel::RoleColumn), QStringLiteral("relayed"));
+        QCOMPARE(text(2, LabPanel::ProxyColumn), QStringLiteral("—")); // not dialled yet
+        for (int column : {LabPanel::DelayColumn, LabPanel::JitterColumn, LabPanel::LossColumn,
+                           LabPanel::RateColumn}) {
+            QCOMPARE(panel_->table()->cellWidget(2, column), nullptr);
+            QCOMPARE(text(2, column), QStringLiteral("—"));
+        }
+        QVERIFY(!panel_->findChild<QDoubleSpinBox*>(QStringLiteral("labDelay-2")));
+
+        relayed.viaRelay = relay.peerId;
+        relayed.state = QStringLiteral("connected");
+        panel_->applySnapshot(snapshotWith({peer, relay, relayed}));
+        QCOMPARE(text(2, LabPanel::ProxyColumn), QStringLiteral("via relay 12D3…xxxxxx"));
+        QCOMPARE(panel_->table()->item(2, LabPanel::ProxyColumn)->toolTip(), relay.peerId);
+        QCOMPARE(text(2, LabPanel::StateColumn), QStringLiteral("connected"));
     }
 
     void updatesTouchOnlyChangedCells() {

@@ -1,6 +1,7 @@
 // The desktop app in lab mode, in a real window on a real X server (Xvfb, started here on a
 // display of its own): three lab peers behind link proxies show up in the peer table with
-// RTTs that match their links' delays, each view is saved as a screenshot (build artifacts),
+// RTTs that match their links' delays, with the lab's two relays and the peer reached through
+// one of them beside them, each view is saved as a screenshot (build artifacts),
 // and the real `peerscope --lab 3` binary opens its window and leaves no lab process behind
 // when it is told to stop.
 #include "engine/api/engine.h"
@@ -33,6 +34,8 @@ using namespace peerscope;
 namespace {
 
 constexpr int kLabPeers = 3;
+// Lab entries besides the peers: two relays and the relayed peer, all in the peer table too.
+constexpr int kLabEntries = kLabPeers + 3;
 constexpr quint64 kProbesPerPeer = 8; // probes every 2 s on 3 connections: about 6 s
 constexpr int kTimeoutMs = 60000;
 
@@ -122,9 +125,10 @@ private Q_SLOTS:
                 }
                 return std::nullopt;
             };
+            // Every lab entry, relays and the relayed peer too, has an RTT in the table.
             auto allMeasured = [&] {
                 const NodeSnapshot snapshot = engine->client()->snapshot();
-                if (snapshot.labLinks.size() != kLabPeers || model->rowCount() != kLabPeers)
+                if (snapshot.labLinks.size() != kLabEntries || model->rowCount() != kLabEntries)
                     return false;
                 for (const LabLinkSnapshot& link : snapshot.labLinks)
                     if (link.peerId.isEmpty() || !rttOf(link.peerId))
@@ -134,16 +138,27 @@ private Q_SLOTS:
             QTRY_VERIFY_WITH_TIMEOUT(allMeasured(), kTimeoutMs);
             // Several probes per peer, so the lowest RTT is the link's and not that of a probe
             // that waited for a busy core.
+            auto isLabPeer = [](const NodeSnapshot& snapshot, const QString& peerId) {
+                return std::any_of(snapshot.labLinks.begin(), snapshot.labLinks.end(),
+                                   [&](const LabLinkSnapshot& link) {
+                                       return link.role == QLatin1String("peer") &&
+                                              link.peerId == peerId;
+                                   });
+            };
             auto probedEnough = [&] {
                 const NodeSnapshot snapshot = engine->client()->snapshot();
+                int labPeers = 0;
                 for (const PeerSnapshot& peer : snapshot.peers) {
+                    if (!isLabPeer(snapshot, peer.peerId))
+                        continue;
+                    ++labPeers;
                     quint64 probes = 0;
                     for (const ConnectionSnapshot& connection : peer.connections)
                         probes += connection.probes;
                     if (probes < kProbesPerPeer)
                         return false;
                 }
-                return snapshot.peers.size() == kLabPeers;
+                return labPeers == kLabPeers;
             };
             QTRY_VERIFY_WITH_TIMEOUT(probedEnough(), kTimeoutMs);
 
@@ -153,6 +168,8 @@ private Q_SLOTS:
             // table against what its connections measured.
             const NodeSnapshot snapshot = engine->client()->snapshot();
             for (const LabLinkSnapshot& link : snapshot.labLinks) {
+                if (link.role != QLatin1String("peer"))
+                    continue; // relays: tst_lab_mode checks their probes
                 const std::optional<double> rtt = rttOf(link.peerId);
                 QVERIFY(rtt);
                 const auto peer =
@@ -190,6 +207,19 @@ private Q_SLOTS:
                                         .arg(*lowest)
                                         .arg(*highest)));
             }
+
+            // The Relays tab has something to show: both lab relays measured, one reserved.
+            auto relaysMeasured = [&] {
+                const NodeSnapshot now = engine->client()->snapshot();
+                int reserved = 0;
+                for (const RelaySnapshot& relay : now.relays) {
+                    if (!relay.rttMs)
+                        return false;
+                    reserved += relay.reservation == QLatin1String("reserved");
+                }
+                return now.relays.size() == 2 && reserved == 1;
+            };
+            QTRY_VERIFY_WITH_TIMEOUT(relaysMeasured(), kTimeoutMs);
 
             // A screenshot of every view, from the X server's own pixels.
             table->selectRow(0);
@@ -242,7 +272,7 @@ private Q_SLOTS:
                    tree.readAllStandardOutput().contains("\"PeerScope\"");
         };
         QTRY_VERIFY_WITH_TIMEOUT(windowShown(), kTimeoutMs);
-        QTRY_VERIFY_WITH_TIMEOUT(processesMentioning(dataDir.path()).size() >= kLabPeers + 1,
+        QTRY_VERIFY_WITH_TIMEOUT(processesMentioning(dataDir.path()).size() >= kLabEntries + 1,
                                  kTimeoutMs);
 
         ::kill(static_cast<pid_t>(app.processId()), SIGTERM);

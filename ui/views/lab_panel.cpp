@@ -64,13 +64,15 @@ LabPanel::LabPanel(EngineClient* client, QWidget* parent)
     placeholder_->setEnabled(false); // the disabled palette greys it out
 
     table_->setObjectName(QStringLiteral("labTable"));
-    table_->setHorizontalHeaderLabels({tr("Link"), tr("Peer"), tr("Proxy"), tr("State"),
+    table_->setHorizontalHeaderLabels({tr("Link"), tr("Role"), tr("Peer"), tr("Proxy"), tr("State"),
                                        tr("Delay"), tr("Jitter"), tr("Loss"), tr("Rate"),
                                        tr("Sent"), tr("Received")});
     const QStringList headerTips{
-        tr("Lab peer number"),
+        tr("Lab link number"),
+        tr("peer: a lab peer with background traffic; relay: a circuit relay this node uses; "
+           "relayed: a peer reachable only through a relay, on that relay's link"),
         tr("The lab peer's ID"),
-        tr("The link proxy this node dials to reach the peer"),
+        tr("The link proxy this node dials to reach the peer (the relayed peer: the relay)"),
         tr("starting, connecting, connected, disconnected, failed or stopped"),
         tr("One-way added latency: a round trip gains twice this"),
         tr("Each piece of data is delayed by up to this much more or less"),
@@ -86,8 +88,10 @@ LabPanel::LabPanel(EngineClient* client, QWidget* parent)
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setStretchLastSection(true);
 
-    auto* hint = new QLabel(tr("Each lab peer is a local PeerScope process reached through a "
-                               "userspace link proxy. Changes apply at once, to new traffic."));
+    auto* hint = new QLabel(
+        tr("Each lab peer is a local PeerScope process reached through a userspace link proxy. "
+           "Changes apply at once, to new traffic. A relay link's delay above 100 ms puts its "
+           "round trip past 200 ms: after three such probes this node switches relays."));
     hint->setWordWrap(true);
     auto* page = new QWidget;
     auto* pageLayout = new QVBoxLayout(page);
@@ -151,8 +155,12 @@ QDoubleSpinBox* LabPanel::makeSpinBox(int index, const QString& objectName, doub
 
 void LabPanel::insertRow(int position, const LabLinkSnapshot& link) {
     table_->insertRow(position);
-    for (int column :
-         {LinkColumn, PeerColumn, ProxyColumn, StateColumn, SentColumn, ReceivedColumn}) {
+    const bool relayed = link.role == QLatin1String("relayed");
+    QList<int> textColumns{LinkColumn,  RoleColumn, PeerColumn,    ProxyColumn,
+                           StateColumn, SentColumn, ReceivedColumn};
+    if (relayed)
+        textColumns << DelayColumn << JitterColumn << LossColumn << RateColumn;
+    for (int column : textColumns) {
         auto* item = new QTableWidgetItem;
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
         if (column == LinkColumn || column == SentColumn || column == ReceivedColumn ||
@@ -162,6 +170,16 @@ void LabPanel::insertRow(int position, const LabLinkSnapshot& link) {
     }
     Row row;
     row.index = link.index;
+    if (relayed) {
+        const QString why = tr("No link of its own: its path is its relay's link");
+        for (int column : {DelayColumn, JitterColumn, LossColumn, RateColumn}) {
+            table_->item(position, column)->setText(QStringLiteral("—"));
+            table_->item(position, column)->setToolTip(why);
+        }
+        rows_.insert(position, row);
+        updateRow(position, link);
+        return;
+    }
     row.delay = makeSpinBox(link.index, QStringLiteral("labDelay"), 10000, 1, 5, tr(" ms"));
     row.jitter = makeSpinBox(link.index, QStringLiteral("labJitter"), 10000, 1, 1, tr(" ms"));
     row.loss = makeSpinBox(link.index, QStringLiteral("labLoss"), 100, 2, 0.5, tr(" %"));
@@ -190,15 +208,25 @@ void LabPanel::setText(int row, int column, const QString& text, const QString& 
 void LabPanel::updateRow(int position, const LabLinkSnapshot& link) {
     static const QString none = QStringLiteral("—");
     setText(position, LinkColumn, QString::number(link.index));
+    setText(position, RoleColumn, link.role);
     setText(position, PeerColumn, link.peerId.isEmpty() ? none : shortPeerId(link.peerId),
             link.peerId);
-    setText(position, ProxyColumn,
-            link.proxyPort ? QStringLiteral("127.0.0.1:%1").arg(link.proxyPort) : none);
+    if (link.role == QLatin1String("relayed"))
+        setText(position, ProxyColumn,
+                link.viaRelay.isEmpty() ? none : tr("via relay %1").arg(shortPeerId(link.viaRelay)),
+                link.viaRelay);
+    else
+        setText(position, ProxyColumn,
+                link.proxyPort ? QStringLiteral("127.0.0.1:%1").arg(link.proxyPort) : none);
     setText(position, StateColumn, link.state);
-    setText(position, SentColumn, humanBytes(link.bytesUp));
-    setText(position, ReceivedColumn, humanBytes(link.bytesDown));
+    // The relayed peer's bytes cross its relay's link, and are counted there.
+    const bool ownLink = link.role != QLatin1String("relayed");
+    setText(position, SentColumn, ownLink ? humanBytes(link.bytesUp) : none);
+    setText(position, ReceivedColumn, ownLink ? humanBytes(link.bytesDown) : none);
 
     Row& row = rows_[position];
+    if (!row.delay)
+        return; // the relayed peer: nothing to edit
     if (row.editPending) {
         // Until the engine shows the edit, a snapshot taken before it would undo it on screen.
         if (!sameSettings(link, row.edited) && row.editedAt.elapsed() < kPendingEditMs)
@@ -214,7 +242,7 @@ void LabPanel::updateRow(int position, const LabLinkSnapshot& link) {
 void LabPanel::onEdited(int index) {
     auto it = std::find_if(rows_.begin(), rows_.end(),
                            [index](const Row& row) { return row.index == index; });
-    if (it == rows_.end())
+    if (it == rows_.end() || !it->delay)
         return;
     LabLinkSnapshot& edited = it->edited;
     edited.index = index;

@@ -15,9 +15,11 @@ namespace peerscope {
 
 class EngineClient;
 
-// The Lab panel (lab mode): one row per lab link, with its peer, proxy port, state and bytes,
-// and spin boxes for delay, jitter, loss and rate that change the link live through
-// EngineClient::setLabLink. Outside lab mode it shows how to start it instead.
+// The Lab panel (lab mode): one row per lab link, with its role, peer, proxy port, state and
+// bytes, and spin boxes for delay, jitter, loss and rate that change the link live through
+// EngineClient::setLabLink. The relayed lab peer has no link of its own: its row shows the
+// relay it is reached through instead of a proxy, and no spin boxes. Outside lab mode it
+// shows how to start it instead.
 // applySnapshot() applies a diff: rows are inserted and removed by link index and cells are
 // only touched when their value changed, so a spin box being edited keeps its state.
 class LabPanel final : public QWidget {
@@ -27,8 +29,9 @@ class LabPanel final : public QWidget {
 public:
     enum Column {
         LinkColumn,
+        RoleColumn, // "peer", "relay" or "relayed"
         PeerColumn,
-        ProxyColumn,
+        ProxyColumn, // the relayed peer: "via relay <short id>"
         StateColumn,
         DelayColumn,  // spin box, ms
         JitterColumn, // spin box, ms
@@ -60,6 +63,7 @@ Q_SIGNALS:
 private:
     struct Row {
         int index = -1;
+        // All four null for the relayed peer, which has no link to edit.
         QDoubleSpinBox* delay = nullptr;
         QDoubleSpinBox* jitter = nullptr;
         QDoubleSpinBox* loss = nullptr;
