@@ -436,6 +436,28 @@ private Q_SLOTS:
         QVERIFY(relay(other)["inUse"].toBool());
         QVERIFY(!relay(inUse)["inUse"].toBool());
         QVERIFY(relay(inUse)["rttMs"].toDouble() > 200);
+        // The relayed peer follows: its connection is dialled again through the new relay and
+        // the old one drained.
+        auto onlyThrough = [&](const QString& relayId) {
+            list = peers(port, token);
+            for (const QJsonValue& peer : list) {
+                if (peer["peerId"].toString() != relayedId)
+                    continue;
+                const QJsonArray connections = peer["connections"].toArray();
+                return !connections.isEmpty() &&
+                       std::all_of(connections.begin(), connections.end(),
+                                   [&](const QJsonValue& c) {
+                                       return c["relay"]["peerId"].toString() == relayId;
+                                   });
+            }
+            return false;
+        };
+        QVERIFY2(QTest::qWaitFor([&] { return onlyThrough(other); }, 20000),
+                 QJsonDocument(list).toJson().constData());
+        qInfo("the relayed peer reached only through the new relay %.1f s after the link was "
+              "slowed",
+              switchTime.elapsed() / 1000.0);
+        QTRY_COMPARE_WITH_TIMEOUT(links()[3].viaRelay, other, 5000);
 
         engine.reset(); // stopping the engine stops its lab
         QVERIFY(labChildren(dir.path()).isEmpty());
