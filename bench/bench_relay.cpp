@@ -22,7 +22,11 @@
 #include <QThread>
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <optional>
+#include <sstream>
+#include <string>
+#include <unistd.h>
 
 using namespace peerscope;
 
@@ -41,6 +45,35 @@ Connection* dial(Host& host, const QString& addr, QString* error) {
     if (!dialled.wait(15000) && error->isEmpty())
         *error = QStringLiteral("dial timed out");
     return connection;
+}
+
+// User plus system CPU seconds a process has used so far (/proc/<pid>/stat), 0 if unknown.
+double cpuSeconds(qint64 pid) {
+    std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    std::getline(file, stat);
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos)
+        return 0;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i)
+        if (i == 14 || i == 15) // utime, stime
+            ticks += std::stod(field);
+    return ticks / double(sysconf(_SC_CLK_TCK));
+}
+
+// CPU seconds of each of the three processes (this one, the relay, the target) and the wall
+// time over a measurement.
+struct CpuUse {
+    double self = 0, relay = 0, target = 0, wall = 0;
+};
+
+CpuUse cpuNow(qint64 relayPid, qint64 targetPid, const QElapsedTimer& clock) {
+    return {cpuSeconds(getpid()), cpuSeconds(relayPid), cpuSeconds(targetPid),
+            double(clock.nsecsElapsed()) / 1e9};
 }
 
 // Download then upload of `bytes`; GB/s of each, or nothing.
@@ -122,14 +155,43 @@ int main(int argc, char** argv) {
     }
     std::printf("relayed connection through %s\n", relayed->info().relay->toBase58().c_str());
 
+    QElapsedTimer wall;
+    wall.start();
+    const CpuUse beforeDirect = cpuNow(relay.pid(), target.pid(), wall);
     const auto directRate = perf(host, direct, bytes);
+    const CpuUse afterDirect = cpuNow(relay.pid(), target.pid(), wall);
     const auto relayedRate = perf(host, relayed, bytes);
+    const CpuUse afterRelayed = cpuNow(relay.pid(), target.pid(), wall);
     if (!directRate || !relayedRate)
         return 1;
     std::printf("direct   %6.0f MiB: download %.2f GB/s, upload %.2f GB/s\n", double(mebibytes),
                 directRate->first, directRate->second);
     std::printf("relayed  %6.0f MiB: download %.2f GB/s, upload %.2f GB/s (unlimited circuit)\n",
                 double(mebibytes), relayedRate->first, relayedRate->second);
+    // Where the CPU went: a relayed byte is encrypted and decrypted three times where a direct
+    // one is once (by the relay, and by each end for its connection to the relay as well as
+    // for the circuit's own), and crosses two TCP connections. With the cores busy the ratio
+    // is bounded by what a byte costs, not by waiting.
+    const double transferred = 2.0 * double(bytes) + 2.0 * (32 << 20); // down, up, warm-up
+    auto perGiB = [&](const CpuUse& from, const CpuUse& to) {
+        return (to.self - from.self + to.relay - from.relay + to.target - from.target) /
+               (transferred / (1 << 30));
+    };
+    auto printCpu = [&](const char* name, const CpuUse& from, const CpuUse& to) {
+        const double self = to.self - from.self, relayCpu = to.relay - from.relay,
+                     targetCpu = to.target - from.target, seconds = to.wall - from.wall;
+        std::printf("%s CPU: this %.2f s, relay %.2f s, target %.2f s over %.2f s wall: "
+                    "%.2f cores busy, %.2f CPU-s per GiB\n",
+                    name, self, relayCpu, targetCpu, seconds,
+                    (self + relayCpu + targetCpu) / seconds,
+                    (self + relayCpu + targetCpu) / (transferred / (1 << 30)));
+    };
+    printCpu("direct  ", beforeDirect, afterDirect);
+    printCpu("relayed ", afterDirect, afterRelayed);
+    const double costRatio = perGiB(afterDirect, afterRelayed) / perGiB(beforeDirect, afterDirect);
+    std::printf("a relayed byte costs %.2fx the CPU of a direct one: with as many cores busy as "
+                "direct had (%d here), relayed / direct comes to %.0f %%\n",
+                costRatio, QThread::idealThreadCount(), 100 / costRatio);
     // The slower direction of each, measured now: the VM's speed cancels out.
     const double ratio = std::min(relayedRate->first, relayedRate->second) /
                          std::min(directRate->first, directRate->second);

@@ -92,6 +92,13 @@ bool CircuitBridge::relayEarly(Direction& direction, const Bytes& bytes) {
     return true;
 }
 
+// One copy buffer per thread, shared by its bridges (they pump one at a time): a fresh buffer
+// per chunk made the relay allocate, fault in and free up to a queue bound per wakeup.
+Bytes& CircuitBridge::scratch() {
+    thread_local Bytes buffer(queueBound);
+    return buffer;
+}
+
 void CircuitBridge::pump(Direction& direction, std::size_t bound) {
     if (finished_ || !started_)
         return;
@@ -105,13 +112,15 @@ void CircuitBridge::pump(Direction& direction, std::size_t bound) {
             finish(Outcome::DataLimit);
             return;
         }
-        std::size_t count = std::min(from->bytesAvailable(), bound - to->queuedBytes());
+        Bytes& chunk = scratch();
+        std::size_t count =
+            std::min({from->bytesAvailable(), bound - to->queuedBytes(), chunk.size()});
         if (limit_.dataBytes > 0)
             count = static_cast<std::size_t>(
                 std::min<std::uint64_t>(count, limit_.dataBytes - direction.bytes));
-        const Bytes chunk = from->read(count);
-        direction.bytes += chunk.size();
-        to->write(ByteView(chunk.data(), chunk.size()));
+        count = from->read(chunk.data(), count);
+        direction.bytes += count;
+        to->write(ByteView(chunk.data(), count));
         if (finished_ || to->isReset())
             return;
     }

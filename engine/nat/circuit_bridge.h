@@ -69,6 +69,7 @@ private:
         bool finForwarded = false;
     };
     void pump(Direction& direction, std::size_t bound = queueBound);
+    static Bytes& scratch();
     // Writes early bytes; false when they alone pass the limit.
     bool relayEarly(Direction& direction, const Bytes& bytes);
     void finish(Outcome outcome);

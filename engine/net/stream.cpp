@@ -215,6 +215,15 @@ void Stream::deliver(Bytes& bytes) {
         readBuffer_.swap(bytes);
         readOffset_ = 0;
     } else {
+        // A reader that takes a little less than arrives (a bound per wakeup, a relay's queue
+        // bound) never empties the buffer: drop the part already read once it is as large as
+        // what is left, or the buffer grows with everything the stream carries, reallocated
+        // and copied as it goes. Each byte is moved at most once more.
+        if (readOffset_ >= bytesAvailable()) {
+            readBuffer_.erase(readBuffer_.begin(),
+                              readBuffer_.begin() + static_cast<std::ptrdiff_t>(readOffset_));
+            readOffset_ = 0;
+        }
         append(readBuffer_, bytes);
     }
     bytes.clear();

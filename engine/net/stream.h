@@ -53,6 +53,9 @@ public:
 
     // Application data received and not yet read.
     std::size_t bytesAvailable() const { return readBuffer_.size() - readOffset_; }
+    // What the read buffer holds, the part already read included: at most twice
+    // bytesAvailable() plus the last delivery, however long a reader keeps some unread.
+    std::size_t readBufferBytes() const { return readBuffer_.size(); }
     // Takes everything buffered; the connection credits the yamux window for it.
     Bytes readAll();
     // Takes at most `max` bytes.

@@ -26,6 +26,13 @@ constexpr std::size_t maxPendingPings = 16;
 // An update interval can never be shorter than one RTT (the peer needs the credit to send
 // more), so like go-yamux we grow when the window was turned over within four RTTs.
 constexpr int growthRttFactor = 4;
+// The RTT the growth is judged against is refreshed (one ping) when a window update would not
+// grow the window and the last sample is older than this. The sample taken when the connection
+// opened is the idle RTT; a window has to cover the RTT under load, with data queued on the
+// path (a circuit runs through two more connections and a relay), which can be many times it.
+constexpr MonoTime rttRefreshAge = std::chrono::milliseconds(100);
+// The refresh ping's opaque value; its Pong is not reported to the application.
+constexpr std::uint32_t rttRefreshOpaque = 0xffffffffu;
 // The send window is a u32 on the wire; hostile deltas saturate instead of wrapping.
 constexpr std::uint64_t maxSendWindow = std::numeric_limits<std::uint32_t>::max();
 // A drained send queue keeps its buffer for the next burst unless it grew this large.
@@ -101,6 +108,9 @@ struct YamuxSession::Impl {
     };
     std::vector<PendingPing> pings;
     MonoTime rtt{0};
+    MonoTime rttMeasuredAt{0}; // when rtt was last set
+    bool refreshPending = false;
+    MonoTime refreshSentAt{0};
 
     // Transport backpressure: Data frames go out while room > 0; streams that have data and
     // window but no room wait here, in turn.
@@ -410,14 +420,37 @@ struct YamuxSession::Impl {
         auto it = std::find_if(pings.begin(), pings.end(),
                                [&](const PendingPing& p) { return p.opaque == h.length; });
         if (it == pings.end()) {
+            if (refreshPending && h.length == rttRefreshOpaque) {
+                refreshPending = false;
+                setRttSample(now - refreshSentAt, now);
+            }
             return; // unsolicited or forgotten
         }
         const MonoTime measured = now - it->sentAt;
         pings.erase(it);
+        setRttSample(measured, now);
+        events.emplace_back(yamux::Pong{h.length, measured});
+    }
+
+    void setRttSample(MonoTime measured, MonoTime now) {
         if (measured > MonoTime::zero()) {
             rtt = measured;
+            rttMeasuredAt = now;
         }
-        events.emplace_back(yamux::Pong{h.length, measured});
+    }
+
+    // A window update that did not grow the window: if the RTT it was judged against is old,
+    // measure it again, so the next update is judged against the RTT of the path as it is now.
+    void refreshRtt(MonoTime now) {
+        if (rtt <= MonoTime::zero() || now - rttMeasuredAt < rttRefreshAge) {
+            return; // no RTT to refresh (windows do not grow), or a fresh one
+        }
+        if (refreshPending && now - refreshSentAt < rttRefreshAge * 10) {
+            return; // answered soon, or the Pong was lost (then ask again)
+        }
+        refreshPending = true;
+        refreshSentAt = now;
+        frame(FrameType::Ping, syn, 0, rttRefreshOpaque);
     }
 
     void handleFrame(const FrameHeader& h, MonoTime now) {
@@ -630,6 +663,8 @@ void YamuxSession::consumed(std::uint32_t id, std::size_t count, MonoTime now) {
             growth = 0; // the node holds too much already: the peer sends no more at once
         }
         s->recvTarget += growth;
+    } else if (s->recvTarget < d.config.maxWindow) {
+        d.refreshRtt(now); // maybe the reader is slow, maybe the RTT sample is old
     }
     const std::uint64_t delta = s->pendingCredit + growth; // <= recvTarget <= u32 max
     s->recvCredit += delta;

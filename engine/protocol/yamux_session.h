@@ -49,7 +49,7 @@ using Event = std::variant<StreamOpened, StreamAccepted, Data, RemoteClosed, Str
 // Writes beyond the transport's room (setOutputRoom) wait the same way: a connection whose
 // socket does not drain holds data back here instead of piling it up in its socket queue.
 // The receive window is credited back as the application reports bytes consumed, and grows
-// (doubling, up to maxWindow) when the peer keeps it drained within one RTT.
+// (doubling, up to maxWindow) when the application turns it over within four RTTs.
 class YamuxSession final {
 public:
     enum class Role { Client, Server };
@@ -104,7 +104,10 @@ public:
 
     void ping(std::uint32_t opaque, MonoTime now);
     // Window growth needs an RTT: the last Pong sets it, or the I/O layer may supply one
-    // (e.g. from the libp2p ping protocol). Zero means unknown: windows do not grow.
+    // (e.g. from the libp2p ping protocol). Zero means unknown: windows do not grow. Once
+    // known, it is measured again (a ping of the session's own, whose Pong is not reported)
+    // when a window update does not grow the window and the sample is over 100 ms old: the
+    // RTT under load, not the idle one, is what the window has to cover.
     void setRtt(MonoTime rtt);
     MonoTime rtt() const;
     void goAway(std::uint32_t code = 0);

@@ -211,6 +211,55 @@ private Q_SLOTS:
         QVERIFY(connection->bytesIn() > size);
     }
 
+    // A reader that always leaves a byte unread (as a relay's bridge or a relayed connection
+    // may, reading up to a bound per wakeup) never empties the stream's buffer: the part
+    // already read is dropped as it goes, so the buffer stays near what is unread instead of
+    // growing with everything that crossed the stream.
+    void readerLeavingBytesKeepsBufferSmall() {
+        constexpr const char* sink = "/peerscope/test/sink/1.0.0";
+        constexpr std::size_t size = 32 * 1024 * 1024;
+        std::size_t received = 0;
+        std::size_t largestBuffer = 0;
+        bool ended = false;
+        b_->setStreamHandler(sink, [&](Stream* stream) {
+            auto take = [&, stream] {
+                const std::size_t available = stream->bytesAvailable();
+                largestBuffer = std::max(largestBuffer, stream->readBufferBytes());
+                const bool all = stream->isReadClosed();
+                if (available > 1 || (all && available > 0))
+                    received += stream->read(all ? available : available - 1).size();
+                if (all && stream->bytesAvailable() == 0)
+                    ended = true;
+            };
+            QObject::connect(stream, &Stream::readyRead, stream, take);
+            QObject::connect(stream, &Stream::remoteClosed, stream, take);
+            take();
+        });
+        Connection* connection = dialBToA(*a_, bAddr_);
+        QVERIFY(connection);
+        std::optional<Result<Stream*>> opened;
+        connection->openStream({sink}, [&](Result<Stream*> r) { opened = std::move(r); });
+        QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), 10000);
+        QVERIFY(opened->ok());
+        Stream* stream = opened->value();
+        const Bytes chunk(256 * 1024, 0x5a);
+        std::size_t written = 0;
+        auto pump = [&] {
+            while (written < size && stream->queuedBytes() < 1024 * 1024) {
+                stream->write(chunk);
+                written += chunk.size();
+            }
+            if (written == size)
+                stream->closeWrite();
+        };
+        QObject::connect(stream, &Stream::writable, stream, pump);
+        pump();
+        QTRY_VERIFY_WITH_TIMEOUT(ended, 60000);
+        QCOMPARE(received, size);
+        // Without dropping what was read it reaches the whole 32 MiB.
+        QVERIFY2(largestBuffer <= 4 * 1024 * 1024, qPrintable(QString::number(largestBuffer)));
+    }
+
     // Perf is opt-in: a default host answers it as a protocol it does not know, and tells
     // its peers when that changes.
     void perfIsServedOnlyWhenTurnedOn() {

@@ -228,6 +228,7 @@ private Q_SLOTS:
     void largeTransferBothWays();
     void windowGrowsWhenConsumedPromptly();
     void windowStaysWhenConsumedSlowly();
+    void rttRefreshedWhenPathSlowsDown();
     void queuedBytesFlushAfterUpdate();
     void windowUpdateIsDelta();
     void halfCloseClientFirst();
@@ -506,6 +507,48 @@ void TestYamux::windowStaysWhenConsumedSlowly() {
     m.client.s.write(id2, pattern(4 << 20, 1));
     QVERIFY(m.settle());
     QCOMPARE(m.server.s.receiveWindow(id2), 256u * 1024u);
+}
+
+void TestYamux::rttRefreshedWhenPathSlowsDown() {
+    // The RTT is measured on an idle path (2 ms); then the path gets ten times slower, as a
+    // circuit's does once the relay and both connections under it queue data. Judged against
+    // the old sample the window would look turned over too slowly to grow; the session measures
+    // again (its own ping, not reported) and grows the window for the RTT the path has now.
+    Link l;
+    l.step = 1ms;
+    l.server.s.ping(42, l.now);
+    QVERIFY(l.settle());
+    QCOMPARE(l.server.s.rtt(), MonoTime(2ms));
+    l.step = 10ms;
+    l.now += 1s; // the sample ages
+    const auto id = l.client.s.openStream();
+    const Bytes data = pattern(8 << 20, 5);
+    l.client.s.write(id, data);
+    QVERIFY(l.settle());
+    QVERIFY(l.server.received[id] == data);
+    QCOMPARE(l.server.s.rtt(), MonoTime(20ms));
+    QCOMPARE(l.server.pongs.size(), 1u); // only the application's ping is reported
+    QVERIFY2(l.server.s.receiveWindow(id) >= 2u * 1024 * 1024,
+             qPrintable(QString::number(l.server.s.receiveWindow(id))));
+    QCOMPARE(l.up.violations, 0);
+
+    // A reader that is slow on a fast path keeps its window: the fresh sample says so too.
+    Link m;
+    m.step = 1ms;
+    m.server.s.ping(1, m.now);
+    QVERIFY(m.settle());
+    m.server.autoConsume = false;
+    const auto id2 = m.client.s.openStream();
+    m.client.s.write(id2, pattern(4 << 20, 1));
+    for (int i = 0; i < 1000 && m.server.received[id2].size() < std::size_t{4 << 20}; ++i) {
+        QVERIFY(m.settle());
+        m.now += 200ms; // every update finds the sample old: each one measures again
+        m.server.consumeAll(m.now);
+    }
+    QCOMPARE(m.server.received[id2].size(), std::size_t{4 << 20});
+    QCOMPARE(m.server.s.rtt(), MonoTime(2ms));
+    QCOMPARE(m.server.s.receiveWindow(id2), 256u * 1024u);
+    QCOMPARE(m.server.pongs.size(), 1u);
 }
 
 void TestYamux::queuedBytesFlushAfterUpdate() {
