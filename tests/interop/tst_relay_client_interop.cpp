@@ -63,9 +63,24 @@ private:
             managerB_->circuitAddrs().front().withPeerId(b_->peerId()).toString());
     }
 
+    // Destroys in dependency order: what uses a Host before the Host.
+    void tearDown() {
+        managerB_.reset();
+        transportA_.reset();
+        transportB_.reset();
+        poolB_.reset();
+        a_.reset();
+        b_.reset();
+        jsA_.reset();
+        relay_.reset();
+    }
+
 private Q_SLOTS:
     void init() {
+        tearDown(); // a failed init() gets no cleanup(): nothing of the last test may remain
         startJs(relay_, {"--agent", "js-relay", "--serve-relay"});
+        if (QTest::currentTestFailed())
+            return;
         b_ = std::make_unique<Host>(PrivateKey::generateEd25519(), HostOptions{}, clock_);
         a_ = std::make_unique<Host>(PrivateKey::generateEd25519(), HostOptions{}, clock_);
         poolB_ = std::make_unique<ConnectionPool>(*b_, ConnectionConfig{}, RetryConfig{}, 1);
@@ -85,14 +100,7 @@ private Q_SLOTS:
         for (auto* js : {relay_.get(), jsA_.get()})
             if (QTest::currentTestFailed() && js)
                 qWarning("js peer diagnostics:\n%s", qPrintable(js->diagnostics()));
-        managerB_.reset();
-        transportA_.reset();
-        transportB_.reset();
-        poolB_.reset();
-        a_.reset();
-        b_.reset();
-        jsA_.reset();
-        relay_.reset();
+        tearDown();
     }
 
     void reservesOnAJsRelay() {
@@ -114,6 +122,8 @@ private Q_SLOTS:
 
         // A js peer dials our circuit address.
         startJs(jsA_, {"--agent", "js-a"});
+        if (QTest::currentTestFailed())
+            return;
         const QJsonObject dialed = jsA_->request({{"cmd", "dial"}, {"addr", circuit}}, 15000);
         QVERIFY2(dialed.value("ok").toBool(), qPrintable(dialed.value("error").toString()));
         QCOMPARE(dialed.value("peerId").toString(),
