@@ -126,7 +126,10 @@ ParsedCommandLine parseCommandLine(const QStringList& arguments) {
             QStringLiteral("unexpected argument \"%1\"").arg(parser.positionalArguments().first()));
 
     result.headless = parser.isSet(headless);
-    if (parser.values(listen) == QStringList{QStringLiteral("none")}) {
+    if (parser.values(listen).contains(QStringLiteral("none"))) {
+        if (parser.values(listen).size() > 1)
+            return fail(QStringLiteral("--listen none: listening nowhere cannot go with other "
+                                       "--listen addresses"));
         result.engine.listenAddrs.clear();
     } else if (parser.isSet(listen)) {
         if (QString error = multiaddrError(QStringLiteral("listen"), parser.values(listen));

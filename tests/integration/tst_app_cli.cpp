@@ -148,6 +148,24 @@ private Q_SLOTS:
         QCOMPARE(process.exitCode(), 0);
     }
 
+    // --listen none: no listening line, straight to the API line; the node still runs.
+    void listenNoneListensNowhere() {
+        QTemporaryDir dir;
+        QProcess process;
+        process.start(binary(), {"--headless", "--listen", "none", "--api", "127.0.0.1:0",
+                                 "--data-dir", dir.path()});
+        QVERIFY(process.waitForStarted(5000));
+        QByteArray buffer;
+        const QStringList lines = readLines(process, 1, &buffer);
+        QCOMPARE(lines.size(), 1);
+        QVERIFY2(lines.at(0).startsWith(QStringLiteral("api http://127.0.0.1:")),
+                 qPrintable(lines.at(0)));
+        process.terminate();
+        QVERIFY(process.waitForFinished(5000));
+        QCOMPARE(process.exitCode(), 0);
+        QVERIFY2(!buffer.contains("listening"), buffer.constData());
+    }
+
     // --relay-service runs the relay whatever the config file says (here: nothing).
     void relayServiceFlagTurnsTheRelayOn() {
         for (const bool flag : {false, true}) {
@@ -308,6 +326,9 @@ private Q_SLOTS:
             << QStringList{"--headless", "--listen", "/ip4/127.0.0.1/tcp/0", "--listen",
                            "/ip4/300.0.0.1/tcp/1"}
             << "--listen /ip4/300.0.0.1/tcp/1: component 1 (ip4)";
+        QTest::newRow("listen none and an address")
+            << QStringList{"--headless", "--listen", "none", "--listen", "/ip4/127.0.0.1/tcp/0"}
+            << "--listen none: listening nowhere cannot go with other --listen addresses";
         QTest::newRow("dial unknown protocol")
             << QStringList{"--headless", "--dial", "/ip5/1.2.3.4"}
             << R"(--dial /ip5/1.2.3.4: component 1: unknown protocol "ip5")";
