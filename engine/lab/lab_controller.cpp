@@ -332,14 +332,17 @@ void LabController::onListening(LabPeer& peer, quint16 port, const PeerId& id) {
     }
     const quint16 proxyPort = peer.proxy->listenPort();
     const Multiaddr addr = Multiaddr::fromTcpEndpoint("127.0.0.1", proxyPort).withPeerId(id);
-    if (peer.role == Role::Relay) {
-        Q_EMIT labEvent(QStringLiteral("lab"), base58(id),
-                        QStringLiteral("%1 listens on 127.0.0.1:%2; using it as a static relay "
-                                       "through the link proxy on 127.0.0.1:%3 (%4)")
-                            .arg(label(peer))
-                            .arg(port)
-                            .arg(proxyPort)
-                            .arg(describe(peer.link)));
+    const bool isRelay = peer.role == Role::Relay;
+    Q_EMIT labEvent(QStringLiteral("lab"), base58(id),
+                    QStringLiteral("%1 listens on 127.0.0.1:%2; %3 through the link proxy on "
+                                   "127.0.0.1:%4 (%5)")
+                        .arg(label(peer))
+                        .arg(port)
+                        .arg(isRelay ? QStringLiteral("using it as a static relay")
+                                     : QStringLiteral("dialling it"))
+                        .arg(proxyPort)
+                        .arg(describe(peer.link)));
+    if (isRelay) {
         if (hooks_.addRelay)
             if (Result<void> added = hooks_.addRelay(addr); !added) {
                 fail(peer, QStringLiteral("could not be added as a relay: %1")
@@ -349,13 +352,6 @@ void LabController::onListening(LabPeer& peer, quint16 port, const PeerId& id) {
         launchRelayedWhenRelaysListen();
         return;
     }
-    Q_EMIT labEvent(QStringLiteral("lab"), base58(id),
-                    QStringLiteral("%1 listens on 127.0.0.1:%2; dialling it through the link "
-                                   "proxy on 127.0.0.1:%3 (%4)")
-                        .arg(label(peer))
-                        .arg(port)
-                        .arg(proxyPort)
-                        .arg(describe(peer.link)));
     QPointer<LabController> self(this);
     const int index = peer.index;
     pool_.dialPeer(addr, [self, index](Result<std::vector<Connection*>> dialled) {
