@@ -4,6 +4,7 @@
 // a snapshot taken before it.
 #include "engine/api/engine.h"
 #include "engine/api/engine_client.h"
+#include "ui/gesture_manager_setup.h"
 #include "ui/views/lab_panel.h"
 
 #include <QAbstractItemModelTester>
@@ -63,6 +64,7 @@ private:
 
 private Q_SLOTS:
     void initTestCase() {
+        createGestureManagerBeforeThreads(); // before any engine thread
         EngineOptions options;
         options.dataDir = dir_.path();
         options.configPath = dir_.filePath(QStringLiteral("config.json"));
