@@ -1,12 +1,13 @@
 // libFuzzer target for AutoNAT v2: the dial-request and dial-back decoders, both exchanges and
-// the dial-back listener fed hostile bytes. The first input byte picks the chunk size the
-// exchanges are fed in; the rest is the stream. Nothing may crash, hit UB or grow without
+// the dial-back listener and sender fed hostile bytes. The first input byte picks the chunk size
+// the exchanges are fed in; the rest is the stream. Nothing may crash, hit UB or grow without
 // bound; decoded messages re-encode to themselves; an exchange decides and writes the same in
 // chunks as in one piece; the server never dials another IP than the requester's unpaid.
 #include "engine/core/varint.h"
 #include "engine/protocol/autonat_addr.h"
 #include "engine/protocol/autonat_v2_client.h"
 #include "engine/protocol/autonat_v2_dial_back_listener.h"
+#include "engine/protocol/autonat_v2_dial_back_sender.h"
 #include "engine/protocol/autonat_v2_server.h"
 
 #include <algorithm>
@@ -56,8 +57,8 @@ void checkDialBackDecoders(ByteView stream) {
         check(response.consumed == 0);
 }
 
-// Feeds the stream in chunks; returns the index of the one result (or -1) and all the
-// exchange wrote.
+// Feeds the stream in chunks; returns the index of the one result (or -1; the sender's
+// status as a number) and all the exchange wrote.
 template <typename Exchange, typename Inspect>
 std::pair<int, Bytes> run(Exchange& exchange, ByteView stream, std::size_t chunk, Inspect inspect) {
     int index = -1;
@@ -66,7 +67,10 @@ std::pair<int, Bytes> run(Exchange& exchange, ByteView stream, std::size_t chunk
         auto result = exchange.feed(stream.subspan(at, std::min(chunk, stream.size() - at)));
         if (result) {
             check(index == -1); // the result comes once
-            index = static_cast<int>(result->index());
+            if constexpr (requires { result->index(); })
+                index = static_cast<int>(result->index());
+            else
+                index = static_cast<int>(*result); // the dial-back sender's dial status
             inspect(exchange, *result);
         }
         if constexpr (requires { exchange.takeOutput(); })
@@ -131,5 +135,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     AutonatV2DialBackListener listenerWhole;
     AutonatV2DialBackListener listenerChunked;
     check(run(listenerWhole, stream, whole, ignore) == run(listenerChunked, stream, chunk, ignore));
+
+    auto inspectSender = [](const AutonatV2DialBackSender& sender, AutonatV2DialStatus status) {
+        check(status == AutonatV2DialStatus::Ok || status == AutonatV2DialStatus::DialBackError);
+        check((status == AutonatV2DialStatus::Ok) == sender.error().empty());
+    };
+    AutonatV2DialBackSender senderWhole(7);
+    AutonatV2DialBackSender senderChunked(7);
+    check(run(senderWhole, stream, whole, inspectSender) ==
+          run(senderChunked, stream, chunk, inspectSender));
     return 0;
 }

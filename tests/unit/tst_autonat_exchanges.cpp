@@ -3,6 +3,7 @@
 #include "engine/protocol/autonat_v1_server.h"
 #include "engine/protocol/autonat_v2_client.h"
 #include "engine/protocol/autonat_v2_dial_back_listener.h"
+#include "engine/protocol/autonat_v2_dial_back_sender.h"
 #include "engine/protocol/autonat_v2_server.h"
 
 #include <QtTest>
@@ -358,6 +359,23 @@ private Q_SLOTS:
         QVERIFY(std::holds_alternative<AutonatV2DialBackListener::Failed>(*failed));
     }
 
+    void dialBackSender() {
+        AutonatV2DialBackSender sender(9);
+        const auto sent = decodeAutonatV2DialBackFrame(sender.request());
+        QCOMPARE(sent.status, AutonatFrameStatus::Message);
+        QCOMPARE(sent.message.nonce, std::uint64_t(9));
+        const auto ok = feedBytewise(sender, encodeAutonatV2Frame(AutonatV2DialBackResponse{}));
+        QCOMPARE(ok, std::optional(AutonatV2DialStatus::Ok));
+        QVERIFY(sender.finished());
+        QVERIFY(sender.error().empty());
+
+        // DialBackResponse{status 3}: not OK, so the dial-back did not get through.
+        AutonatV2DialBackSender refused(9);
+        QCOMPARE(refused.feed(Bytes{0x02, 0x08, 0x03}),
+                 std::optional(AutonatV2DialStatus::DialBackError));
+        QVERIFY2(contains(refused.error(), "status 3"), refused.error().c_str());
+    }
+
     // ---- v2 server ----
 
     void v2ServerPicksTheFirstDialableAddress() {
@@ -505,14 +523,17 @@ private Q_SLOTS:
         QCOMPARE(server.dialDataReceived(), std::uint64_t(30'000));
         QCOMPARE(client.dialDataSent(), std::uint64_t(30'000));
 
-        // The dial-back: server -> listener -> client.
+        // The dial-back: sender (server) -> listener -> client, and the OK back.
+        AutonatV2DialBackSender sender(dial.nonce);
         AutonatV2DialBackListener listener;
-        const auto received = listener.feed(encodeAutonatV2Frame(AutonatV2DialBack{dial.nonce}));
+        const auto received = listener.feed(sender.request());
         QVERIFY(received);
-        QVERIFY(client.dialBackReceived(
-            std::get<AutonatV2DialBackListener::Received>(*received).nonce));
+        const auto& dialBack = std::get<AutonatV2DialBackListener::Received>(*received);
+        QVERIFY(client.dialBackReceived(dialBack.nonce));
+        const auto dialStatus = sender.feed(dialBack.response);
+        QCOMPARE(dialStatus, std::optional(AutonatV2DialStatus::Ok));
 
-        const auto outcome = client.feed(server.respond(AutonatV2DialStatus::Ok));
+        const auto outcome = client.feed(server.respond(*dialStatus));
         QVERIFY(outcome);
         const auto& tested = std::get<AutonatV2Client::Tested>(*outcome);
         QCOMPARE(tested.dialStatus, AutonatV2DialStatus::Ok);
